@@ -1,0 +1,31 @@
+# newsbot — the two commands a fresh machine needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test test-fast lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create the virtual environment and install newsbot with its test/dev tools
+
+demo: $(STAMP) ## run a reader's session offline against the bundled Bot API emulator
+	$(BIN)/newsbot demo
+
+test: $(STAMP) ## run the whole suite (PostgreSQL tests skip when no server answers)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff + mypy (strict for bot/ and storage/)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: $(STAMP) ## benchmarks; results go to docs/performance.md by hand
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

@@ -1,0 +1,232 @@
+"""The one wiring point: settings → engine → sessions → services → PTB Application.
+
+:class:`NewsBot` owns every resource and its lifecycle (start in order, stop in reverse), so
+the CLI, the demo and the end-to-end tests all run the same bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from types import TracebackType
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import BotCommand, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
+
+import handlers.start
+from bot import log as botlog
+from bot.config import Settings
+from bot.services.container import SERVICES_KEY, Services
+from bot.services.readers import ReaderService
+from bot.transport import AiohttpRequest
+from bot.webserver import BotWebServer
+from storage.db import check_connection, create_engine, create_session_factory, upgrade_schema
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+HANDLER_MODULES = (handlers.start,)
+BOT_COMMANDS = (
+    ("start", "Welcome and pick your topics"),
+    ("help", "What this bot can do"),
+)
+
+
+def file_base_url(api_base_url: str) -> str:
+    """Derive the file download base from the API base (…/bot → …/file/bot)."""
+    if api_base_url.endswith("/bot"):
+        return api_base_url[: -len("/bot")] + "/file/bot"
+    return api_base_url.rstrip("/") + "/file/bot"
+
+
+def build_application(settings: Settings, services: Services) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Build the PTB Application on our aiohttp transport and register every handler module."""
+    tg = settings.telegram
+    api_request = AiohttpRequest(
+        pool_size=tg.pool_size,
+        connect_timeout=tg.connect_timeout,
+        read_timeout=tg.read_timeout,
+        write_timeout=tg.write_timeout,
+        pool_timeout=tg.pool_timeout,
+    )
+    updates_request = AiohttpRequest(
+        pool_size=2,
+        connect_timeout=tg.connect_timeout,
+        read_timeout=tg.read_timeout + tg.poll_timeout,
+        write_timeout=tg.write_timeout,
+        pool_timeout=tg.pool_timeout,
+    )
+    builder = (
+        ApplicationBuilder()
+        .token(tg.token.get_secret_value())
+        .base_url(tg.api_base_url)
+        .base_file_url(file_base_url(tg.api_base_url))
+        .request(api_request)
+        .get_updates_request(updates_request)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .concurrent_updates(True)
+    )
+    if tg.mode == "webhook":
+        builder = builder.updater(None)
+    application = builder.build()
+    application.bot_data[SERVICES_KEY] = services
+    for module in HANDLER_MODULES:
+        module.register(application)
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log a handler failure (token masked by the log set-up); never crash the bot."""
+    log.error("error while handling an update", exc_info=context.error)
+
+
+class NewsBot:
+    """The running bot: database, services, PTB application, scheduler jobs, HTTP server."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine: AsyncEngine | None = None
+        self.sessions: async_sessionmaker[AsyncSession] | None = None
+        self.services: Services | None = None
+        self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
+        self.web: BotWebServer | None = None
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.updates_counter = Counter(
+            "newsbot_updates", "Telegram updates received", ["type"], registry=self.registry
+        )
+        self._started = False
+
+    async def __aenter__(self) -> NewsBot:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Open the database (migrating it), build services and start receiving updates."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
+        settings = self.settings
+        botlog.register_secret(settings.telegram.token.get_secret_value())
+        if settings.telegram.webhook_secret is not None:
+            botlog.register_secret(settings.telegram.webhook_secret.get_secret_value())
+        self.engine = create_engine(
+            settings.database.url,
+            echo=settings.database.echo,
+            pool_size=settings.database.pool_size,
+            connect_timeout=settings.database.connect_timeout,
+        )
+        await check_connection(self.engine, settings.database.connect_timeout)
+        await upgrade_schema(self.engine)
+        self.sessions = create_session_factory(self.engine)
+        self.services = Services(
+            settings=settings,
+            publisher_name=settings.publisher.name,
+            readers=ReaderService(self.sessions),
+        )
+        application = build_application(settings, self.services)
+        self.application = application
+        application.add_handler(TypeHandler(Update, self._count_update), group=-1)
+        await application.initialize()
+        await application.bot.set_my_commands([BotCommand(c, d) for c, d in BOT_COMMANDS])
+        await application.start()
+        self._started = True
+        tg = settings.telegram
+        self.web = BotWebServer(
+            host=settings.server.host,
+            port=settings.server.port,
+            registry=self.registry,
+            health_check=self.health,
+            webhook_path=tg.webhook_path if tg.mode == "webhook" else None,
+            webhook_secret=tg.webhook_secret.get_secret_value() if tg.webhook_secret else None,
+            update_sink=self._push_update if tg.mode == "webhook" else None,
+        )
+        await self.web.start()
+        if tg.mode == "polling":
+            assert application.updater is not None
+            await application.bot.delete_webhook()
+            await application.updater.start_polling(
+                timeout=tg.poll_timeout, allowed_updates=ALLOWED_UPDATES
+            )
+        else:
+            assert tg.webhook_url is not None
+            await application.bot.set_webhook(
+                url=tg.webhook_url,
+                secret_token=tg.webhook_secret.get_secret_value() if tg.webhook_secret else None,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        log.info("newsbot started (%s mode)", tg.mode)
+
+    async def stop(self) -> None:
+        """Stop in reverse order; safe to call after a failed start."""
+        application = self.application
+        if application is not None:
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            if self._started:
+                await application.stop()
+            with contextlib.suppress(Exception):
+                await application.shutdown()
+            self.application = None
+            self._started = False
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
+        if self.engine is not None:
+            await self.engine.dispose()
+            self.engine = None
+        log.info("newsbot stopped")
+
+    async def health(self) -> dict[str, Any]:
+        """Report database reachability for /healthz."""
+        if self.engine is None:
+            return {"status": "starting"}
+        try:
+            await check_connection(self.engine, timeout=5)
+        except Exception as exc:
+            return {"status": "error", "database": str(exc)}
+        return {"status": "ok", "database": "ok"}
+
+    async def _push_update(self, data: dict[str, Any]) -> None:
+        assert self.application is not None
+        update = Update.de_json(data, self.application.bot)
+        await self.application.update_queue.put(update)
+
+    async def _count_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        kind = "other"
+        for name in ALLOWED_UPDATES:
+            if getattr(update, name, None) is not None:
+                kind = name
+                break
+        self.updates_counter.labels(kind).inc()
+
+    async def run_until_signal(self) -> None:
+        """Start, then serve until SIGINT/SIGTERM, then stop."""
+        stop_event = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop_event.set)
+        await self.start()
+        try:
+            await stop_event.wait()
+        finally:
+            await self.stop()

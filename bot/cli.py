@@ -1,0 +1,144 @@
+"""Command line: ``newsbot run | migrate | check-config | demo``.
+
+Operator mistakes (a bad config, an unreachable database) end with one line and exit code 2,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.log import configure_logging
+from storage.db import DatabaseError, check_connection, create_engine, upgrade_schema
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_CONFIG = 2
+
+
+def _config_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-c", "--config", type=Path, default=Path("config.toml"),
+        help="path to the TOML config file (default: ./config.toml)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="newsbot", description="A Telegram bot for a news publisher's explainers."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="run the bot (polling or webhook, per config)")
+    _config_arg(run)
+    migrate = sub.add_parser("migrate", help="upgrade the database schema")
+    _config_arg(migrate)
+    check = sub.add_parser("check-config", help="validate the config and the database URL")
+    _config_arg(check)
+    demo = sub.add_parser("demo", help="run a reader's session offline against the emulator")
+    demo.add_argument("--quiet-logs", action="store_true", default=True, help=argparse.SUPPRESS)
+    return parser
+
+
+def _load(path: Path) -> Settings:
+    return load_settings(path)
+
+
+async def _check_database(settings: Settings) -> None:
+    url = settings.database.url
+    if url.startswith("sqlite"):
+        # Don't create a database file just to check the config.
+        from sqlalchemy.engine import make_url
+
+        database = make_url(url).database or ""
+        if database and database != ":memory:" and not Path(database).exists():
+            parent = Path(database).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise DatabaseError(f"directory {parent} does not exist")
+            return
+    engine = create_engine(url, connect_timeout=settings.database.connect_timeout)
+    try:
+        await check_connection(engine, settings.database.connect_timeout)
+    finally:
+        await engine.dispose()
+
+
+async def _migrate(settings: Settings) -> str:
+    engine = create_engine(url := settings.database.url,
+                           connect_timeout=settings.database.connect_timeout)
+    try:
+        await check_connection(engine, settings.database.connect_timeout)
+        await upgrade_schema(engine)
+    finally:
+        await engine.dispose()
+    return url.split("://", 1)[0]
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    """Validate config and database; print a one-line summary."""
+    settings = _load(args.config)
+    asyncio.run(_check_database(settings))
+    print(
+        f"config OK: mode={settings.telegram.mode}, {len(settings.feeds)} feed(s), "
+        f"{len(settings.topics)} topic(s), {len(settings.telegram.admins)} admin(s), "
+        f"database={settings.database.url.split('://', 1)[0]}"
+    )
+    return EXIT_OK
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the schema to the newest revision."""
+    settings = _load(args.config)
+    configure_logging(settings.logging.level, [settings.telegram.token.get_secret_value()])
+    backend = asyncio.run(_migrate(settings))
+    print(f"database schema is up to date ({backend})")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the bot until interrupted."""
+    from bot.app import NewsBot
+
+    settings = _load(args.config)
+    configure_logging(settings.logging.level, [settings.telegram.token.get_secret_value()])
+    asyncio.run(NewsBot(settings).run_until_signal())
+    return EXIT_OK
+
+
+def cmd_demo(_args: argparse.Namespace) -> int:
+    """Run the offline demo and print its transcript."""
+    from bot.demo import run_demo
+
+    return asyncio.run(run_demo(sys.stdout))
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "migrate": cmd_migrate,
+    "check-config": cmd_check_config,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``newsbot`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        print(exc.one_line(), file=sys.stderr)
+        return EXIT_CONFIG
+    except DatabaseError as exc:
+        print(f"config error: database.url: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,326 @@
+"""Configuration: a TOML file plus ``NEWSBOT_*`` environment overrides, validated once.
+
+``load_settings(path)`` returns a frozen :class:`Settings`; any problem raises
+:class:`ConfigError` naming the offending key, which the CLI turns into one line and exit
+code 2. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
+TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+SUPPORTED_DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+class ConfigError(Exception):
+    """A configuration problem, tied to the dotted key it concerns."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+    def one_line(self) -> str:
+        """Return the message shown to the operator."""
+        return f"config error: {self.key}: {self.problem}"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TelegramSettings(_Section):
+    """How the bot talks to Telegram (or to a Bot API server / the emulator)."""
+
+    token: SecretStr
+    api_base_url: str = OFFICIAL_API_BASE_URL
+    admins: tuple[int, ...] = ()
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_path: str = "/telegram/webhook"
+    webhook_secret: SecretStr | None = None
+    connect_timeout: Annotated[float, Field(gt=0, le=300)] = 5.0
+    read_timeout: Annotated[float, Field(gt=0, le=300)] = 10.0
+    write_timeout: Annotated[float, Field(gt=0, le=300)] = 10.0
+    pool_timeout: Annotated[float, Field(gt=0, le=300)] = 5.0
+    pool_size: Annotated[int, Field(ge=1, le=1024)] = 64
+    poll_timeout: Annotated[int, Field(ge=0, le=50)] = 30
+
+    @field_validator("token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        raw = value.get_secret_value().strip()
+        if not raw:
+            raise ValueError("is empty; get a token from @BotFather")
+        if not TOKEN_PATTERN.match(raw):
+            raise ValueError("does not look like a bot token (expected digits:characters)")
+        return SecretStr(raw)
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org/bot")
+        return value.rstrip("/")
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _webhook_path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("must start with '/'")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> TelegramSettings:
+        if self.mode == "webhook" and not self.webhook_url:
+            raise ValueError("webhook_url is required when mode = 'webhook'")
+        if self.webhook_secret is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", self.webhook_secret.get_secret_value()
+        ):
+            raise ValueError("webhook_secret may only contain A-Z, a-z, 0-9, _ and - (1-256)")
+        return self
+
+
+class DatabaseSettings(_Section):
+    """Where newsbot keeps its data."""
+
+    url: str = ""
+    echo: bool = False
+    pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    connect_timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
+
+    @field_validator("url")
+    @classmethod
+    def _url_scheme(cls, value: str) -> str:
+        if value == "":
+            return value
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in SUPPORTED_DATABASE_SCHEMES:
+            raise ValueError(
+                "must start with sqlite+aiosqlite:/// or postgresql+asyncpg://"
+                f" (got {scheme or 'no scheme'!r})"
+            )
+        return value
+
+
+class PublisherSettings(_Section):
+    """Who is speaking: shown in greetings and help."""
+
+    name: str = Field(default="newsbot", min_length=1, max_length=100)
+    website: HttpUrl | None = None
+
+
+class ServerSettings(_Section):
+    """The HTTP server for health, metrics and (in webhook mode) Telegram's updates."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
+
+
+class LoggingSettings(_Section):
+    """Log output."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class IngestionSettings(_Section):
+    """How feeds are fetched, parsed and summarised."""
+
+    user_agent: str = "newsbot/0.1 (+https://github.com/newsbot)"
+    max_response_bytes: Annotated[int, Field(ge=1024, le=512 * 1024 * 1024)] = 5 * 1024 * 1024
+    connect_timeout: Annotated[float, Field(gt=0, le=120)] = 10.0
+    read_timeout: Annotated[float, Field(gt=0, le=600)] = 30.0
+    per_host_concurrency: Annotated[int, Field(ge=1, le=100)] = 4
+    total_concurrency: Annotated[int, Field(ge=1, le=1000)] = 64
+    max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
+    jitter: Annotated[float, Field(ge=0, le=3600)] = 30.0
+    failure_alert_threshold: Annotated[int, Field(ge=1, le=1000)] = 5
+    max_backoff: Annotated[int, Field(ge=60, le=7 * 86400)] = 86400
+    summary_sentences: Annotated[int, Field(ge=1, le=10)] = 3
+    topic_summary_points: Annotated[int, Field(ge=1, le=20)] = 5
+    topic_summary_articles: Annotated[int, Field(ge=1, le=100)] = 10
+
+
+class FeedSettings(_Section):
+    """One publisher feed."""
+
+    url: HttpUrl
+    name: str = Field(min_length=1, max_length=200)
+    interval: Annotated[int, Field(ge=60, le=7 * 86400)] = 900
+    full_text: bool = False
+    topics: tuple[str, ...] = ()
+
+
+class TopicSettings(_Section):
+    """One topic of the publisher's catalogue."""
+
+    slug: str
+    name: str = Field(min_length=1, max_length=100)
+    keywords: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG_PATTERN.match(value):
+            raise ValueError("must be lowercase letters, digits and '-', e.g. 'war-in-ukraine'")
+        return value
+
+
+class Settings(BaseSettings):
+    """The whole validated configuration. Frozen: read once at start and passed down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        case_sensitive=False,
+    )
+
+    telegram: TelegramSettings
+    publisher: PublisherSettings = PublisherSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    server: ServerSettings = ServerSettings()
+    logging: LoggingSettings = LoggingSettings()
+    ingestion: IngestionSettings = IngestionSettings()
+    feeds: tuple[FeedSettings, ...] = ()
+    topics: tuple[TopicSettings, ...] = ()
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Settings:
+        slugs = [topic.slug for topic in self.topics]
+        duplicates = {slug for slug in slugs if slugs.count(slug) > 1}
+        if duplicates:
+            raise ValueError(f"duplicate topic slug {sorted(duplicates)[0]!r}")
+        urls = [str(feed.url) for feed in self.feeds]
+        dup_urls = {url for url in urls if urls.count(url) > 1}
+        if dup_urls:
+            raise ValueError(f"duplicate feed url {sorted(dup_urls)[0]!r}")
+        known = set(slugs)
+        for feed in self.feeds:
+            for slug in feed.topics:
+                if slug not in known:
+                    raise ValueError(f"feed {feed.name!r} names unknown topic {slug!r}")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file's values arrive as init kwargs; the environment overrides them.
+        return (env_settings, init_settings)
+
+
+def _key_of(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif item.startswith("function-after") or item.startswith("function-before"):
+            continue
+        else:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts) or "config"
+
+
+def _describe(error: dict[str, Any]) -> tuple[str, str]:
+    loc = tuple(error.get("loc", ()))
+    key = _key_of(loc)
+    kind = error.get("type", "")
+    message = str(error.get("msg", "invalid value"))
+    if kind == "missing" and key == "telegram":
+        key = "telegram.token"  # the only required key of the section
+    if kind == "missing":
+        problem = "is required"
+        if key == "telegram.token":
+            problem += " (get one from @BotFather)"
+    elif kind == "extra_forbidden":
+        problem = "unknown key (see config.example.toml for the valid keys)"
+    else:
+        problem = message.removeprefix("Value error, ")
+        if "input" in error and kind not in ("value_error",) and not isinstance(
+            error["input"], dict | list
+        ):
+            shown = "<hidden>" if key == "telegram.token" else repr(error["input"])[:60]
+            problem = f"{problem} (got {shown})"
+    return key, problem
+
+
+def default_database_url(config_path: Path | None) -> str:
+    """Return the embedded SQLite database beside the config file (or in the cwd)."""
+    directory = config_path.resolve().parent if config_path else Path.cwd()
+    return f"sqlite+aiosqlite:///{directory / 'newsbot.db'}"
+
+
+def load_settings(path: Path | str | None, *, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read ``path`` (TOML) plus the environment and return validated, frozen settings.
+
+    Raises :class:`ConfigError` naming the first problem.
+    """
+    data: dict[str, Any] = {}
+    config_path = Path(path) if path is not None else None
+    if config_path is not None:
+        try:
+            raw = config_path.read_bytes()
+        except FileNotFoundError:
+            raise ConfigError("config", f"file not found: {config_path}") from None
+        except OSError as exc:
+            raise ConfigError("config", f"cannot read {config_path}: {exc.strerror}") from None
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise ConfigError("config", f"{config_path} is not UTF-8 text") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError("config", f"{config_path} is not valid TOML: {exc}") from None
+    if overrides:
+        data = _merge(data, overrides)
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        key, problem = _describe(exc.errors()[0])
+        raise ConfigError(key, problem) from None
+    if not settings.database.url:
+        database = settings.database.model_copy(
+            update={"url": default_database_url(config_path)}
+        )
+        settings = settings.model_copy(update={"database": database})
+    return settings
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

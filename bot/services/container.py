@@ -1,0 +1,27 @@
+"""The services the handlers and jobs use, built once by the wiring in :mod:`bot.app`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.config import Settings
+from bot.services.readers import ReaderService
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything below the handlers, ready to call with plain values."""
+
+    settings: Settings
+    publisher_name: str
+    readers: ReaderService
+
+
+SERVICES_KEY = "newsbot.services"
+
+
+def services_of(application: Any) -> Services:
+    """Return the services stored on a PTB application by the wiring."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    return services

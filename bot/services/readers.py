@@ -1,0 +1,88 @@
+"""Readers: registering chats, the topic catalogue and subscriptions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.mapping import ChatInfo, UserInfo
+from storage import chats as chats_dao
+from storage.models import Topic
+
+
+@dataclass(frozen=True)
+class TopicChoice:
+    """A topic as a reader sees it in the picker."""
+
+    slug: str
+    name: str
+    subscribed: bool
+
+
+@dataclass(frozen=True)
+class ToggleResult:
+    """What a press on a topic button did."""
+
+    topic: TopicChoice | None
+    choices: tuple[TopicChoice, ...]
+
+
+class ReaderService:
+    """Registers chats and manages their topic subscriptions."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = session_factory
+
+    async def register(self, chat: ChatInfo, user: UserInfo | None) -> tuple[TopicChoice, ...]:
+        """Record (or reactivate) the chat and return the topic picker state."""
+        async with self._sessions() as session, session.begin():
+            await chats_dao.upsert_chat(
+                session,
+                chat_id=chat.id,
+                type=chat.type,
+                title=chat.title,
+                username=chat.username,
+                language=user.language_code if user and chat.type == "private" else None,
+                status="active",
+            )
+            return await self._choices(session, chat.id)
+
+    async def set_membership(self, chat: ChatInfo, status: str) -> None:
+        """Record that the bot was added to (active) or removed from (left) a chat."""
+        async with self._sessions() as session, session.begin():
+            await chats_dao.upsert_chat(
+                session, chat_id=chat.id, type=chat.type, title=chat.title,
+                username=chat.username, status=status,
+            )
+
+    async def topics(self, chat_id: int) -> tuple[TopicChoice, ...]:
+        """The topic picker state for a chat."""
+        async with self._sessions() as session:
+            return await self._choices(session, chat_id)
+
+    async def toggle(self, chat: ChatInfo, slug: str) -> ToggleResult:
+        """Subscribe to ``slug`` if not subscribed, else unsubscribe."""
+        async with self._sessions() as session, session.begin():
+            if await chats_dao.get_chat(session, chat.id) is None:
+                await chats_dao.upsert_chat(
+                    session, chat_id=chat.id, type=chat.type, title=chat.title,
+                    username=chat.username,
+                )
+            topics = {t.slug: t for t in await chats_dao.active_topics(session)}
+            topic = topics.get(slug)
+            if topic is None:
+                return ToggleResult(None, await self._choices(session, chat.id))
+            subscribed = topic.id in await chats_dao.subscribed_topic_ids(session, chat.id)
+            if subscribed:
+                await chats_dao.remove_subscription(session, chat.id, topic.id)
+            else:
+                await chats_dao.add_subscription(session, chat.id, topic.id)
+            choices = await self._choices(session, chat.id)
+            return ToggleResult(TopicChoice(topic.slug, topic.name, not subscribed), choices)
+
+    @staticmethod
+    async def _choices(session: AsyncSession, chat_id: int) -> tuple[TopicChoice, ...]:
+        topics: list[Topic] = list(await chats_dao.active_topics(session))
+        subscribed = await chats_dao.subscribed_topic_ids(session, chat_id)
+        return tuple(TopicChoice(t.slug, t.name, t.id in subscribed) for t in topics)

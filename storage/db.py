@@ -1,0 +1,121 @@
+"""Engine, sessions and schema migrations.
+
+``create_engine`` turns on WAL, a busy timeout and foreign keys for SQLite on every
+connection. ``upgrade_schema`` runs Alembic through the async engine (``run_sync``), so the
+CLI's ``migrate`` and the bot's start-up share one code path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """The database cannot be used (bad URL, unreachable, wrong credentials…)."""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(
+    url: str, *, echo: bool = False, pool_size: int = 10, connect_timeout: float = 10.0
+) -> AsyncEngine:
+    """Create the async engine for ``url`` (sqlite+aiosqlite or postgresql+asyncpg)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(f"invalid URL: {exc}") from None
+    kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+    if parsed.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"timeout": connect_timeout}
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            parent = Path(database).expanduser().resolve().parent
+            if not parent.is_dir():
+                raise DatabaseError(f"directory {parent} does not exist")
+    else:
+        kwargs["pool_size"] = pool_size
+        kwargs["max_overflow"] = pool_size
+        kwargs["connect_args"] = {"timeout": connect_timeout}
+    try:
+        engine = _create_async_engine(parsed, **kwargs)
+    except (ArgumentError, ImportError) as exc:
+        raise DatabaseError(str(exc)) from None
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """One factory per process; callers open one session per update or job run."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def check_connection(engine: AsyncEngine, timeout: float = 10.0) -> None:
+    """Open a connection and run ``SELECT 1``; raise :class:`DatabaseError` on failure."""
+    try:
+        async with asyncio.timeout(timeout), engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except TimeoutError:
+        raise DatabaseError(f"no answer within {timeout:.0f}s") from None
+    except Exception as exc:  # drivers raise many unrelated types (OSError, asyncpg errors…)
+        message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        raise DatabaseError(f"cannot connect: {message}") from None
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic configuration pointing at our migrations; no alembic.ini needed."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade_schema(engine: AsyncEngine, revision: str = "head") -> None:
+    """Upgrade the schema to ``revision`` (default: the newest)."""
+
+    def run(connection: Connection) -> None:
+        command.upgrade(alembic_config(connection), revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(run)
+
+
+async def downgrade_schema(engine: AsyncEngine, revision: str = "base") -> None:
+    """Downgrade the schema to ``revision`` (default: empty)."""
+
+    def run(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(run)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """Return the schema revision the database is at, or None if unmigrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    def read(connection: Connection) -> str | None:
+        return MigrationContext.configure(connection).get_current_revision()
+
+    async with engine.connect() as conn:
+        return await conn.run_sync(read)

@@ -1,0 +1,310 @@
+"""SQLAlchemy 2 models: the whole schema in one place.
+
+Timestamps are stored as timezone-aware UTC (SQLite keeps naive values; :class:`UTCDateTime`
+restores the zone on load). Telegram ids are 64-bit. Enumerations are short strings checked
+in code, which keeps migrations simple on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always aware UTC in Python, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with a constraint naming convention (needed for SQLite migrations)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+# --- feeds and articles ---------------------------------------------------------------------
+
+
+class Feed(Base):
+    """A publisher feed, with its polling state and health."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(500))
+    site_url: Mapped[str | None] = mapped_column(String(2048))
+    interval: Mapped[int] = mapped_column(Integer, default=900)
+    full_text: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str] = mapped_column(String(16), default="config")  # config | opml
+    default_topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # conditional GET
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    # health
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_polled_at: Mapped[datetime | None]
+    next_poll_at: Mapped[datetime | None]
+    failure_alerted: Mapped[bool] = mapped_column(Boolean, default=False)
+    health_note: Mapped[str | None] = mapped_column(Text)
+    moved_to: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Article(Base):
+    """One explainer, deduplicated by canonical URL across feeds."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    guid: Mapped[str | None] = mapped_column(String(2048), index=True)
+    title: Mapped[str] = mapped_column(String(1000))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    image_url: Mapped[str | None] = mapped_column(String(2048))
+    author: Mapped[str | None] = mapped_column(String(500))
+    comments_url: Mapped[str | None] = mapped_column(String(2048))
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    updated: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ArticleSource(Base):
+    """Where an article was seen: (feed, guid) pairs, so a GUID is recognised again."""
+
+    __tablename__ = "article_sources"
+    __table_args__ = (UniqueConstraint("feed_id", "guid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"),
+                                            index=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    guid: Mapped[str] = mapped_column(String(2048))
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Topic(Base):
+    """A topic of the publisher's catalogue (mirrors ``[[topics]]`` in the config)."""
+
+    __tablename__ = "topics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ArticleTopic(Base):
+    """Article ↔ topic."""
+
+    __tablename__ = "article_topics"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class ArticleTag(Base):
+    """A category of an article that matched no configured topic, kept as a tag."""
+
+    __tablename__ = "article_tags"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class TopicSummary(Base):
+    """The stored key points of a topic across its recent explainers."""
+
+    __tablename__ = "topic_summaries"
+
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True
+    )
+    points: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    source_key: Mapped[str] = mapped_column(String(64), default="")
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- readers ----------------------------------------------------------------------------------
+
+
+class Chat(Base):
+    """A Telegram chat the bot knows: a reader's private chat, a group or a channel."""
+
+    __tablename__ = "chats"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(16))  # private | group | supergroup | channel
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | blocked | left
+    title: Mapped[str | None] = mapped_column(String(300))
+    username: Mapped[str | None] = mapped_column(String(100))
+    language: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    migrated_to: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Subscription(Base):
+    """A chat's subscription to a topic, optionally into one forum thread."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("chat_id", "topic_id", "thread_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"), index=True
+    )
+    topic_id: Mapped[int] = mapped_column(
+        ForeignKey("topics.id", ondelete="CASCADE"), index=True
+    )
+    # 0 = no forum thread (NULLs would not take part in the unique constraint)
+    thread_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    mode: Mapped[str] = mapped_column(String(16), default="instant")  # instant | digest
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Broadcast(Base):
+    """An admin announcement to many chats."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|sending|done|cancelled
+    paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class Delivery(Base):
+    """The outbox: one row per chat × article or chat × broadcast."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "article_id"),
+        UniqueConstraint("chat_id", "broadcast_id"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE")
+    )
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE")
+    )
+    thread_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    # pending | sending | sent | failed | skipped
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_version: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class Comment(Base):
+    """A reader comment on an article (from Telegram or from the publisher's site)."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(16), default="telegram")  # telegram | site
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    author: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    spoiler: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(16), default="visible")  # visible | hidden
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AdminAuditLog(Base):
+    """Every admin action, with who did it and what it touched."""
+
+    __tablename__ = "admin_audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    admin_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

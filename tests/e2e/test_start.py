@@ -1,0 +1,38 @@
+"""A reader's first contact: /start through the real PTB Application in polling mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.emulator import BotAPIEmulator
+from storage.models import Chat
+
+
+async def test_start_replies_and_registers_chat(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """/start gets a welcome with the topic picker, and the chat is stored as active."""
+    async with running_bot() as bot:
+        reader = emulator.user(1001, first_name="Olena", language_code="uk")
+        await reader.send("/start")
+        [reply] = await emulator.wait_for_sent(1001, count=1, timeout=10)
+        assert "Olena" in reply["text"]
+        buttons = [b for row in reply["reply_markup"]["inline_keyboard"] for b in row]
+        assert {b["text"].lstrip("☐✅ ").strip() for b in buttons} >= {"War in Ukraine", "Russia"}
+        assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+        async with bot.sessions() as session:
+            chat = await session.scalar(select(Chat).where(Chat.id == 1001))
+        assert chat is not None
+        assert (chat.type, chat.status, chat.language) == ("private", "active", "uk")
+
+
+async def test_commands_registered_with_telegram(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """On start the bot publishes its command list with setMyCommands."""
+    async with running_bot():
+        calls = [r for r in emulator.requests if r.method == "setMyCommands"]
+        assert calls
+        assert any(r.response["ok"] for r in calls)

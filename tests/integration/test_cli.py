@@ -1,0 +1,80 @@
+"""The CLI as an operator meets it: a real subprocess, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.factories import TEST_TOKEN, make_config, write_config
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m bot`` with a clean NEWSBOT_* environment."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=60,
+        env={**base, **(env or {})}, check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sections", "key"),
+    [
+        ({"server": {"port": 8080}}, "telegram.token"),
+        ({"telegram": {"token": TEST_TOKEN}, "database": {"url": "mysql://u@h/db"}},
+         "database.url"),
+        ({"telegram": {"token": TEST_TOKEN}, "database": {
+            "url": "postgresql+asyncpg://postgres@127.0.0.1:1/none"}}, "database.url"),
+        ({"telegram": {"token": TEST_TOKEN}, "database": {
+            "url": "sqlite+aiosqlite:////nonexistent-dir/x/newsbot.db"}}, "database.url"),
+        ({"telegram": {"token": TEST_TOKEN, "tokn": "x"}}, "telegram.tokn"),
+        ({"telegram": {"token": TEST_TOKEN, "admins": ["alice"]}}, "telegram.admins[0]"),
+        ({"telegram": {"token": TEST_TOKEN}, "server": {"port": "http"}}, "server.port"),
+    ],
+    ids=["missing-token", "bad-db-scheme", "unreachable-db", "missing-db-dir", "unknown-key",
+         "wrong-type-list", "wrong-type"],
+)
+def test_check_config_rejects_bad_config(
+    tmp_path: Path, sections: dict[str, object], key: str
+) -> None:
+    """A bad config exits 2 with one line naming the key, and no traceback."""
+    path = write_config(tmp_path / "config.toml", sections)  # type: ignore[arg-type]
+    result = run_cli("check-config", "-c", str(path))
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"config error: {key}:"), lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_check_config_accepts_good_config(tmp_path: Path) -> None:
+    """A valid config passes, prints a summary, and creates no database file."""
+    path = make_config(tmp_path)
+    result = run_cli("check-config", "-c", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "config OK" in result.stdout
+    assert not (tmp_path / "newsbot.db").exists()
+
+
+def test_migrate_creates_schema(tmp_path: Path) -> None:
+    """`newsbot migrate` creates the SQLite database at the newest revision."""
+    path = make_config(tmp_path)
+    result = run_cli("migrate", "-c", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+    assert (tmp_path / "newsbot.db").exists()
+    again = run_cli("migrate", "-c", str(path))
+    assert again.returncode == 0, again.stderr
+
+
+def test_env_token_override_reported_like_file(tmp_path: Path) -> None:
+    """A bad token from the environment is named the same way."""
+    path = make_config(tmp_path)
+    result = run_cli("check-config", "-c", str(path), env={"NEWSBOT_TELEGRAM__TOKEN": "oops"})
+    assert result.returncode == 2
+    assert result.stderr.startswith("config error: telegram.token:")
+    assert "oops" not in result.stderr
