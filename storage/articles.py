@@ -1,0 +1,283 @@
+"""Data access for articles, where they were seen, and their topics and tags.
+
+Functions take the caller's :class:`AsyncSession` and never commit. Inserts that can race with
+another poller (the same explainer arriving from two feeds at once) use
+``INSERT … ON CONFLICT DO NOTHING`` through :func:`dialect_insert`, which picks the SQLite or
+PostgreSQL flavour of ``insert`` for the session's database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Article, ArticleSource, ArticleTag, ArticleTopic, Topic
+
+#: Parameters per IN list; well below SQLite's and asyncpg's limits.
+_IN_CHUNK = 500
+
+
+def dialect_insert(
+    session: AsyncSession, target: type[Any] | Table
+) -> postgresql.Insert | sqlite.Insert:
+    """Return the ``insert()`` of the session's dialect, which has ``on_conflict_do_*``."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(target)
+    if name == "sqlite":
+        return sqlite.insert(target)
+    raise NotImplementedError(f"no upsert support for the {name!r} dialect")
+
+
+def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]
+
+
+# --- lookups -----------------------------------------------------------------------------------
+
+
+async def get_article(session: AsyncSession, article_id: int) -> Article | None:
+    """Return the article with ``article_id``, or None."""
+    return await session.get(Article, article_id)
+
+
+async def find_article_by_source(
+    session: AsyncSession, feed_id: int, guid: str
+) -> Article | None:
+    """Return the article a feed announced under ``guid``, or None."""
+    found = await articles_by_source_guids(session, feed_id, [guid])
+    return found.get(guid)
+
+
+async def find_article_by_canonical_url(
+    session: AsyncSession, canonical_url: str
+) -> Article | None:
+    """Return the article at ``canonical_url``, or None."""
+    result: Article | None = await session.scalar(
+        select(Article).where(Article.canonical_url == canonical_url)
+    )
+    return result
+
+
+async def articles_by_source_guids(
+    session: AsyncSession, feed_id: int, guids: Iterable[str]
+) -> dict[str, Article]:
+    """Return ``{guid: article}`` for the GUIDs this feed has announced before."""
+    wanted = sorted(set(guids))
+    found: dict[str, Article] = {}
+    for chunk in _chunks(wanted):
+        rows = await session.execute(
+            select(ArticleSource.guid, Article)
+            .join(Article, Article.id == ArticleSource.article_id)
+            .where(ArticleSource.feed_id == feed_id, ArticleSource.guid.in_(chunk))
+        )
+        for guid, article in rows.all():
+            found[guid] = article
+    return found
+
+
+async def articles_by_canonical_urls(
+    session: AsyncSession, canonical_urls: Iterable[str]
+) -> dict[str, Article]:
+    """Return ``{canonical_url: article}`` for the URLs already stored."""
+    wanted = sorted(set(canonical_urls))
+    found: dict[str, Article] = {}
+    for chunk in _chunks(wanted):
+        rows = await session.scalars(select(Article).where(Article.canonical_url.in_(chunk)))
+        for article in rows.all():
+            found[article.canonical_url] = article
+    return found
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+async def insert_article(
+    session: AsyncSession,
+    *,
+    canonical_url: str,
+    url: str,
+    guid: str | None,
+    title: str,
+    summary: str,
+    body: str,
+    image_url: str | None,
+    author: str | None,
+    comments_url: str | None,
+    published_at: datetime | None,
+    content_hash: str,
+    feed_id: int | None,
+    now: datetime,
+) -> Article | None:
+    """Insert a new article; return it, or None if its canonical URL is already stored
+    (another poller won the race)."""
+    statement = (
+        dialect_insert(session, Article)
+        .values(
+            canonical_url=canonical_url, url=url, guid=guid, title=title, summary=summary,
+            body=body, image_url=image_url, author=author, comments_url=comments_url,
+            published_at=published_at, content_hash=content_hash, updated=False, version=1,
+            feed_id=feed_id, created_at=now, updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=[Article.canonical_url])
+        .returning(Article)
+    )
+    result: Article | None = (await session.scalars(statement)).one_or_none()
+    return result
+
+
+async def update_article_content(
+    session: AsyncSession,
+    article: Article,
+    *,
+    title: str,
+    summary: str,
+    body: str,
+    image_url: str | None,
+    author: str | None,
+    comments_url: str | None,
+    published_at: datetime | None,
+    content_hash: str,
+    now: datetime,
+) -> None:
+    """Replace an article's content with a new version: ``updated``, ``version + 1``."""
+    article.title = title
+    article.summary = summary
+    article.body = body
+    article.image_url = image_url
+    article.author = author
+    article.comments_url = comments_url
+    if published_at is not None:
+        article.published_at = published_at
+    article.content_hash = content_hash
+    article.updated = True
+    article.version = article.version + 1
+    article.updated_at = now
+    await session.flush()
+
+
+async def add_article_source(
+    session: AsyncSession, article_id: int, feed_id: int, guid: str, now: datetime
+) -> bool:
+    """Record that ``feed_id`` announced the article under ``guid``; False if already known."""
+    statement = (
+        dialect_insert(session, ArticleSource)
+        .values(article_id=article_id, feed_id=feed_id, guid=guid, first_seen_at=now)
+        .on_conflict_do_nothing(index_elements=[ArticleSource.feed_id, ArticleSource.guid])
+        .returning(ArticleSource.id)
+    )
+    inserted = (await session.execute(statement)).scalar_one_or_none()
+    return inserted is not None
+
+
+async def set_article_topics(
+    session: AsyncSession, article_id: int, topic_slugs: Iterable[str]
+) -> list[str]:
+    """Make the article's topics exactly the known ones among ``topic_slugs``; return those."""
+    wanted = sorted(set(topic_slugs))
+    ids: dict[str, int] = {}
+    if wanted:
+        rows = await session.execute(select(Topic.slug, Topic.id).where(Topic.slug.in_(wanted)))
+        ids = dict(rows.all())
+    current = set(
+        (await session.scalars(
+            select(ArticleTopic.topic_id).where(ArticleTopic.article_id == article_id)
+        )).all()
+    )
+    target = set(ids.values())
+    if current - target:
+        await session.execute(
+            delete(ArticleTopic).where(
+                ArticleTopic.article_id == article_id,
+                ArticleTopic.topic_id.in_(sorted(current - target)),
+            )
+        )
+    if target - current:
+        await session.execute(
+            dialect_insert(session, ArticleTopic)
+            .values([{"article_id": article_id, "topic_id": topic_id}
+                     for topic_id in sorted(target - current)])
+            .on_conflict_do_nothing()
+        )
+    return [slug for slug in wanted if slug in ids]
+
+
+async def set_article_tags(session: AsyncSession, article_id: int, tags: Iterable[str]) -> None:
+    """Make the article's tags exactly ``tags`` (compared as given)."""
+    target = {tag for tag in tags if tag}
+    current = set(
+        (await session.scalars(
+            select(ArticleTag.tag).where(ArticleTag.article_id == article_id)
+        )).all()
+    )
+    if current - target:
+        await session.execute(
+            delete(ArticleTag).where(
+                ArticleTag.article_id == article_id, ArticleTag.tag.in_(sorted(current - target))
+            )
+        )
+    if target - current:
+        await session.execute(
+            dialect_insert(session, ArticleTag)
+            .values([{"article_id": article_id, "tag": tag} for tag in sorted(target - current)])
+            .on_conflict_do_nothing()
+        )
+
+
+# --- reading for commands and summaries --------------------------------------------------------
+
+
+def _newest_first() -> tuple[Any, ...]:
+    return (func.coalesce(Article.published_at, Article.created_at).desc(), Article.id.desc())
+
+
+async def latest_articles(
+    session: AsyncSession, limit: int, topic_slug: str | None = None
+) -> list[Article]:
+    """Return the newest articles (by publication, else arrival), optionally of one topic."""
+    statement = select(Article)
+    if topic_slug is not None:
+        statement = (
+            statement.join(ArticleTopic, ArticleTopic.article_id == Article.id)
+            .join(Topic, Topic.id == ArticleTopic.topic_id)
+            .where(Topic.slug == topic_slug)
+        )
+    rows = await session.scalars(statement.order_by(*_newest_first()).limit(limit))
+    return list(rows.all())
+
+
+async def articles_for_topic(session: AsyncSession, topic_id: int, limit: int) -> list[Article]:
+    """Return the newest ``limit`` articles of a topic."""
+    rows = await session.scalars(
+        select(Article)
+        .join(ArticleTopic, ArticleTopic.article_id == Article.id)
+        .where(ArticleTopic.topic_id == topic_id)
+        .order_by(*_newest_first())
+        .limit(limit)
+    )
+    return list(rows.all())
+
+
+async def article_topic_slugs(session: AsyncSession, article_id: int) -> list[str]:
+    """Return the slugs of an article's topics, sorted."""
+    rows = await session.scalars(
+        select(Topic.slug)
+        .join(ArticleTopic, ArticleTopic.topic_id == Topic.id)
+        .where(ArticleTopic.article_id == article_id)
+        .order_by(Topic.slug)
+    )
+    return list(rows.all())
+
+
+async def article_tags(session: AsyncSession, article_id: int) -> list[str]:
+    """Return an article's tags, sorted."""
+    rows = await session.scalars(
+        select(ArticleTag.tag).where(ArticleTag.article_id == article_id).order_by(ArticleTag.tag)
+    )
+    return list(rows.all())

@@ -1,0 +1,103 @@
+"""Data access for feeds. Every function takes the caller's session and never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import FeedSettings
+from storage.models import Feed
+
+CONFIG_SOURCE = "config"
+
+
+async def sync_config_feeds(session: AsyncSession, feeds: Sequence[FeedSettings]) -> list[Feed]:
+    """Make the config's feeds the enabled config feeds: add new ones, update changed ones,
+    disable config feeds no longer listed. Returns the configured feeds in config order."""
+    existing = {
+        feed.url: feed
+        for feed in (await session.scalars(select(Feed))).all()
+    }
+    configured: list[Feed] = []
+    wanted_urls: set[str] = set()
+    for settings in feeds:
+        url = str(settings.url)
+        wanted_urls.add(url)
+        feed = existing.get(url)
+        if feed is None:
+            feed = Feed(
+                url=url,
+                name=settings.name,
+                interval=settings.interval,
+                full_text=settings.full_text,
+                enabled=True,
+                source=CONFIG_SOURCE,
+                default_topics=list(settings.topics),
+                consecutive_failures=0,
+                failure_alerted=False,
+            )
+            session.add(feed)
+        else:
+            _assign(feed, name=settings.name, interval=settings.interval,
+                    full_text=settings.full_text, default_topics=list(settings.topics),
+                    enabled=True, source=CONFIG_SOURCE)
+        configured.append(feed)
+    for url, feed in existing.items():
+        if feed.source == CONFIG_SOURCE and url not in wanted_urls and feed.enabled:
+            feed.enabled = False
+    await session.flush()
+    return configured
+
+
+def _assign(feed: Feed, **values: object) -> None:
+    """Set only the attributes whose value differs, so an unchanged feed writes nothing."""
+    for name, value in values.items():
+        if getattr(feed, name) != value:
+            setattr(feed, name, value)
+
+
+async def get_feed(session: AsyncSession, feed_id: int) -> Feed | None:
+    """Return the feed with ``feed_id``, or None."""
+    return await session.get(Feed, feed_id)
+
+
+async def get_feed_by_url(session: AsyncSession, url: str) -> Feed | None:
+    """Return the feed polled at ``url``, or None."""
+    result: Feed | None = await session.scalar(select(Feed).where(Feed.url == url))
+    return result
+
+
+async def list_enabled_feeds(session: AsyncSession) -> list[Feed]:
+    """Return every enabled feed, oldest first."""
+    rows = await session.scalars(select(Feed).where(Feed.enabled.is_(True)).order_by(Feed.id))
+    return list(rows.all())
+
+
+async def list_feeds(session: AsyncSession) -> list[Feed]:
+    """Return every feed, enabled or not, oldest first (for health reports)."""
+    return list((await session.scalars(select(Feed).order_by(Feed.id))).all())
+
+
+async def list_due_feeds(session: AsyncSession, now: datetime) -> list[Feed]:
+    """Return the enabled feeds due at ``now``, the most overdue first."""
+    ids = await list_due_feed_ids(session, now)
+    if not ids:
+        return []
+    feeds = {feed.id: feed for feed in (await session.scalars(
+        select(Feed).where(Feed.id.in_(ids)))).all()}
+    return [feeds[feed_id] for feed_id in ids if feed_id in feeds]
+
+
+async def list_due_feed_ids(session: AsyncSession, now: datetime) -> list[int]:
+    """Return the ids of enabled feeds due at ``now`` (never polled, or next_poll_at ≤ now),
+    the most overdue first."""
+    rows = await session.scalars(
+        select(Feed.id)
+        .where(Feed.enabled.is_(True))
+        .where(or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now))
+        .order_by(Feed.next_poll_at.is_not(None), Feed.next_poll_at, Feed.id)
+    )
+    return list(rows.all())
