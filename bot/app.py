@@ -19,23 +19,38 @@ from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 
+import handlers.comments
+import handlers.reader
 import handlers.start
+import handlers.topics
 from bot import log as botlog
+from bot import render
 from bot.config import Settings
+from bot.services.comments import CommentService
 from bot.services.container import SERVICES_KEY, Services
+from bot.services.delivery import DeliveryService
+from bot.services.fetch import FeedFetcher
+from bot.services.ingestion import IngestionService, PollResult
+from bot.services.news import NewsService, load_card
 from bot.services.readers import ReaderService
+from bot.telegram_io import PtbSender, send_rendered
 from bot.transport import AiohttpRequest
+from bot.updates import PerChatUpdateProcessor
 from bot.webserver import BotWebServer
 from storage.db import check_connection, create_engine, create_session_factory, upgrade_schema
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-HANDLER_MODULES = (handlers.start,)
+HANDLER_MODULES = (handlers.start, handlers.topics, handlers.reader, handlers.comments)
 BOT_COMMANDS = (
     ("start", "Welcome and pick your topics"),
+    ("topics", "Follow or unfollow topics"),
+    ("latest", "The newest explainers, summarised"),
+    ("topic", "Key points of a topic, e.g. /topic russia"),
     ("help", "What this bot can do"),
 )
+OUTBOX_INTERVAL = 2.0  # seconds between outbox runs
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -45,8 +60,11 @@ def file_base_url(api_base_url: str) -> str:
     return api_base_url.rstrip("/") + "/file/bot"
 
 
-def build_application(settings: Settings, services: Services) -> Application[Any, Any, Any, Any, Any, Any]:
-    """Build the PTB Application on our aiohttp transport and register every handler module."""
+def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Build the PTB Application on our aiohttp transport and register every handler module.
+
+    The services are attached afterwards with :func:`attach_services` (the outbox needs the
+    application's bot)."""
     tg = settings.telegram
     api_request = AiohttpRequest(
         pool_size=tg.pool_size,
@@ -70,16 +88,22 @@ def build_application(settings: Settings, services: Services) -> Application[Any
         .request(api_request)
         .get_updates_request(updates_request)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .concurrent_updates(True)
+        .concurrent_updates(PerChatUpdateProcessor())
     )
     if tg.mode == "webhook":
         builder = builder.updater(None)
     application = builder.build()
-    application.bot_data[SERVICES_KEY] = services
     for module in HANDLER_MODULES:
         module.register(application)
     application.add_error_handler(_on_error)
     return application
+
+
+def attach_services(
+    application: Application[Any, Any, Any, Any, Any, Any], services: Services
+) -> None:
+    """Make the services reachable from handlers (see services_of)."""
+    application.bot_data[SERVICES_KEY] = services
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -90,16 +114,28 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 class NewsBot:
     """The running bot: database, services, PTB application, scheduler jobs, HTTP server."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, schedule_feeds: bool = True) -> None:
         self.settings = settings
+        self._schedule_feeds = schedule_feeds
         self.engine: AsyncEngine | None = None
         self.sessions: async_sessionmaker[AsyncSession] | None = None
         self.services: Services | None = None
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.web: BotWebServer | None = None
+        self.fetcher: FeedFetcher | None = None
         self.registry = CollectorRegistry(auto_describe=True)
         self.updates_counter = Counter(
             "newsbot_updates", "Telegram updates received", ["type"], registry=self.registry
+        )
+        self.polls_counter = Counter(
+            "newsbot_feed_polls", "Feed polls by outcome", ["outcome"], registry=self.registry
+        )
+        self.articles_counter = Counter(
+            "newsbot_articles", "Articles stored, new or updated", ["kind"],
+            registry=self.registry,
+        )
+        self.deliveries_counter = Counter(
+            "newsbot_deliveries", "Outbox sends by outcome", ["outcome"], registry=self.registry
         )
         self._started = False
 
@@ -136,19 +172,29 @@ class NewsBot:
         )
         await check_connection(self.engine, settings.database.connect_timeout)
         await upgrade_schema(self.engine)
-        self.sessions = create_session_factory(self.engine)
+        self.sessions = sessions = create_session_factory(self.engine)
+        self.fetcher = FeedFetcher(settings.ingestion)
+        await self.fetcher.start()
+        application = build_application(settings)
+        self.application = application
         self.services = Services(
             settings=settings,
             publisher_name=settings.publisher.name,
-            readers=ReaderService(self.sessions),
+            readers=ReaderService(sessions),
+            news=NewsService(sessions),
+            comments=CommentService(sessions),
+            ingestion=IngestionService(sessions, self.fetcher, settings, self._notify_admins),
+            delivery=DeliveryService(sessions, PtbSender(application.bot), load_card),
         )
-        application = build_application(settings, self.services)
-        self.application = application
+        attach_services(application, self.services)
+        await self.services.ingestion.sync_config()
+        await self.services.delivery.recover()
         application.add_handler(TypeHandler(Update, self._count_update), group=-1)
         await application.initialize()
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in BOT_COMMANDS])
         await application.start()
         self._started = True
+        await self._schedule_jobs()
         tg = settings.telegram
         self.web = BotWebServer(
             host=settings.server.host,
@@ -190,10 +236,80 @@ class NewsBot:
         if self.web is not None:
             await self.web.stop()
             self.web = None
+        if self.fetcher is not None:
+            await self.fetcher.close()
+            self.fetcher = None
         if self.engine is not None:
             await self.engine.dispose()
             self.engine = None
         log.info("newsbot stopped")
+
+    async def _schedule_jobs(self) -> None:
+        assert self.application is not None
+        assert self.services is not None
+        job_queue = self.application.job_queue
+        assert job_queue is not None
+        schedule = await self.services.ingestion.feed_schedule() if self._schedule_feeds else []
+        for entry in schedule:
+            job_queue.run_repeating(
+                self._poll_feed_job, interval=entry.interval, first=1.0, data=entry.feed_id,
+                name=f"poll-feed-{entry.feed_id}",
+                job_kwargs={"jitter": entry.jitter or None, "misfire_grace_time": None},
+            )
+        job_queue.run_repeating(
+            self._outbox_job, interval=OUTBOX_INTERVAL, first=OUTBOX_INTERVAL, name="outbox",
+            job_kwargs={"misfire_grace_time": None},
+        )
+
+    async def _poll_feed_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Scheduler job: poll one feed (skipped while it backs off)."""
+        assert context.job is not None
+        assert isinstance(context.job.data, int)
+        await self.poll_feed(context.job.data, only_if_due=True)
+
+    async def poll_feed(self, feed_id: int, *, only_if_due: bool = False) -> PollResult:
+        """Poll a feed, queue its new articles for subscribers and count the outcome."""
+        assert self.services is not None
+        result = await self.services.ingestion.poll_feed(feed_id, only_if_due=only_if_due)
+        outcome = ("skipped" if result.skipped else "error" if result.error
+                   else "not_modified" if result.not_modified else "ok")
+        self.polls_counter.labels(outcome).inc()
+        if result.new_article_ids:
+            self.articles_counter.labels("new").inc(len(result.new_article_ids))
+            await self.services.delivery.enqueue(result.new_article_ids)
+        if result.updated_article_ids:
+            self.articles_counter.labels("updated").inc(len(result.updated_article_ids))
+        return result
+
+    async def poll_all_feeds(self) -> list[PollResult]:
+        """Poll every enabled feed now (the demo and admins use this)."""
+        assert self.services is not None
+        return [await self.poll_feed(entry.feed_id)
+                for entry in await self.services.ingestion.feed_schedule()]
+
+    async def _outbox_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Scheduler job: send what is due in the outbox."""
+        await self.drain_outbox()
+
+    async def drain_outbox(self) -> None:
+        """Send every due delivery now."""
+        assert self.services is not None
+        stats = await self.services.delivery.send_due()
+        for outcome, count in (("sent", stats.sent), ("retry", stats.retried),
+                               ("blocked", stats.blocked), ("failed", stats.failed)):
+            if count:
+                self.deliveries_counter.labels(outcome).inc(count)
+
+    async def _notify_admins(self, text: str) -> None:
+        """Tell every configured admin (feed health notices)."""
+        if self.application is None:
+            return
+        notice = render.render_admin_notice(text)
+        for admin_id in self.settings.telegram.admins:
+            try:
+                await send_rendered(self.application.bot, admin_id, notice)
+            except Exception as exc:  # an admin who never opened the bot must not stop polling
+                log.warning("could not notify admin %s: %s", admin_id, exc)
 
     async def health(self) -> dict[str, Any]:
         """Report database reachability for /healthz."""
@@ -230,3 +346,4 @@ class NewsBot:
             await stop_event.wait()
         finally:
             await self.stop()
+

@@ -40,8 +40,24 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arg(migrate)
     check = sub.add_parser("check-config", help="validate the config and the database URL")
     _config_arg(check)
-    demo = sub.add_parser("demo", help="run a reader's session offline against the emulator")
-    demo.add_argument("--quiet-logs", action="store_true", default=True, help=argparse.SUPPRESS)
+    sub.add_parser("demo", help="run a reader's session offline against the emulator")
+    feeds = sub.add_parser("feeds", help="import, export or preview feeds")
+    feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    imp = feeds_sub.add_parser("import", help="add the feeds of an OPML file")
+    imp.add_argument("file", type=Path, help="OPML file")
+    imp.add_argument("--interval", type=int, default=900,
+                     help="poll interval in seconds for imported feeds (default 900)")
+    _config_arg(imp)
+    exp = feeds_sub.add_parser("export", help="write every enabled feed as OPML")
+    exp.add_argument("-o", "--output", type=Path, help="write to this file (default: stdout)")
+    _config_arg(exp)
+    preview = feeds_sub.add_parser(
+        "preview", help="show what a feed's entries would look like in Telegram"
+    )
+    preview.add_argument("source", help="a feed URL or a local file")
+    preview.add_argument("--json", action="store_true", help="print one JSON array")
+    preview.add_argument("-c", "--config", type=Path, default=None,
+                         help="take topics and fetch settings from this config")
     return parser
 
 
@@ -117,11 +133,26 @@ def cmd_demo(_args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(sys.stdout))
 
 
+def cmd_feeds(args: argparse.Namespace) -> int:
+    """Dispatch ``newsbot feeds import|export|preview``."""
+    from bot import feeds_cli
+
+    if args.feeds_command == "preview":
+        settings = _load(args.config) if args.config is not None else None
+        return asyncio.run(feeds_cli.preview(args.source, settings, as_json=args.json,
+                                             out=sys.stdout))
+    settings = _load(args.config)
+    if args.feeds_command == "import":
+        return asyncio.run(feeds_cli.import_opml(settings, args.file, args.interval, sys.stdout))
+    return asyncio.run(feeds_cli.export_opml(settings, args.output, sys.stdout))
+
+
 COMMANDS = {
     "run": cmd_run,
     "migrate": cmd_migrate,
     "check-config": cmd_check_config,
     "demo": cmd_demo,
+    "feeds": cmd_feeds,
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -245,14 +246,14 @@ def _key_of(loc: tuple[int | str, ...]) -> str:
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
-        elif item.startswith("function-after") or item.startswith("function-before"):
+        elif item.startswith(("function-after", "function-before")):
             continue
         else:
             parts.append(("." if parts else "") + item)
     return "".join(parts) or "config"
 
 
-def _describe(error: dict[str, Any]) -> tuple[str, str]:
+def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
     loc = tuple(error.get("loc", ()))
     key = _key_of(loc)
     kind = error.get("type", "")

@@ -3,11 +3,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.render import Button, OutgoingMessage
+from bot.services.delivery import SendOutcome
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -71,3 +81,34 @@ async def send_all(
         sent.append(await send_rendered(bot, chat_id, part, thread_id=thread_id,
                                         reply_to=reply_to if index == 0 else None))
     return sent
+
+
+class PtbSender:
+    """The delivery service's :class:`~bot.services.delivery.MessageSender` over PTB."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def send(
+        self, chat_id: int, messages: Sequence[OutgoingMessage], thread_id: int | None
+    ) -> SendOutcome:
+        """Send all parts; translate Telegram's errors into an outcome."""
+        try:
+            sent = await send_all(self._bot, chat_id, list(messages), thread_id=thread_id)
+        except RetryAfter as exc:
+            seconds = exc.retry_after
+            delay = seconds.total_seconds() if hasattr(seconds, "total_seconds") else seconds
+            return SendOutcome("retry", retry_after=float(delay), error=str(exc))
+        except ChatMigrated as exc:
+            return SendOutcome("migrated", new_chat_id=exc.new_chat_id, error=str(exc))
+        except Forbidden as exc:
+            return SendOutcome("blocked", error=str(exc))
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                return SendOutcome("blocked", error=str(exc))
+            return SendOutcome("failed", error=str(exc))
+        except NetworkError as exc:  # includes TimedOut; worth another try
+            return SendOutcome("retry", error=str(exc))
+        except TelegramError as exc:
+            return SendOutcome("failed", error=str(exc))
+        return SendOutcome("sent", message_id=sent[0].message_id if sent else None)

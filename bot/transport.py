@@ -104,9 +104,11 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, value)
                 for name, part in (request_data.multipart_data or {}).items():
                     if isinstance(part, tuple):
-                        filename, content, mimetype = (tuple(part) + (None, None))[:3]
+                        filename, content, mimetype = (*tuple(part), None, None)[:3]
                         form.add_field(
-                            name, content, filename=filename, content_type=mimetype
+                            name, content,
+                            filename=filename if isinstance(filename, str) else None,
+                            content_type=mimetype if isinstance(mimetype, str) else None,
                         )
                     else:
                         form.add_field(name, part)

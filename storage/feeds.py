@@ -101,3 +101,18 @@ async def list_due_feed_ids(session: AsyncSession, now: datetime) -> list[int]:
         .order_by(Feed.next_poll_at.is_not(None), Feed.next_poll_at, Feed.id)
     )
     return list(rows.all())
+
+
+async def add_feed(
+    session: AsyncSession, *, url: str, name: str, interval: int, source: str,
+    site_url: str | None = None,
+) -> Feed | None:
+    """Add an enabled feed; return None (and change nothing) if the URL is already known."""
+    if await get_feed_by_url(session, url) is not None:
+        return None
+    feed = Feed(url=url, name=name, interval=interval, full_text=False, enabled=True,
+                source=source, default_topics=[], site_url=site_url, consecutive_failures=0,
+                failure_alerted=False)
+    session.add(feed)
+    await session.flush()
+    return feed

@@ -69,7 +69,7 @@ class Base(DeclarativeBase):
     """Declarative base with a constraint naming convention (needed for SQLite migrations)."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}  # noqa: RUF012 - read by SQLAlchemy
 
 
 # --- feeds and articles ---------------------------------------------------------------------

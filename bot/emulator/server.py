@@ -271,7 +271,7 @@ class BotAPIEmulator:
         self,
         chat_id: int,
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - part of the agreed interface
+        timeout: float = 5.0,
     ) -> list[JSON]:
         """Wait until the bot has at least `count` live messages in `chat_id`; return them all.
 
@@ -315,7 +315,7 @@ class BotAPIEmulator:
         self,
         method: str,
         count: int = 1,
-        timeout: float = 5.0,  # noqa: ASYNC109 - mirrors wait_for_sent
+        timeout: float = 5.0,
     ) -> list[RecordedRequest]:
         """Wait until `method` has been called at least `count` times; return those calls."""
         loop = asyncio.get_running_loop()

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Settings
+from bot.services.comments import CommentService
+from bot.services.delivery import DeliveryService
+from bot.services.ingestion import IngestionService
+from bot.services.news import NewsService
 from bot.services.readers import ReaderService
 
 
@@ -16,6 +20,10 @@ class Services:
     settings: Settings
     publisher_name: str
     readers: ReaderService
+    news: NewsService
+    comments: CommentService
+    ingestion: IngestionService
+    delivery: DeliveryService
 
 
 SERVICES_KEY = "newsbot.services"

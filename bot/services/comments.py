@@ -1,0 +1,89 @@
+"""Reader comments: a reply to a pushed explainer becomes a comment on that article, and
+readers see an article's comments relayed back behind Telegram spoilers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.mapping import UserInfo
+from storage import articles as articles_dao
+from storage import comments as comments_dao
+from storage import deliveries as deliveries_dao
+
+MAX_COMMENT_CHARS = 2000
+SHOWN_COMMENTS = 10
+
+
+@dataclass(frozen=True)
+class CommentView:
+    """One comment as shown to readers."""
+
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ArticleComments:
+    """An article's comments, ready to render."""
+
+    article_id: int
+    title: str
+    url: str
+    total: int
+    comments: tuple[CommentView, ...]
+
+
+@dataclass(frozen=True)
+class CommentPosted:
+    """What happened to a reply: stored (with the article) or not a reply to an explainer."""
+
+    stored: bool
+    article_id: int | None = None
+    title: str | None = None
+    total: int = 0
+    reason: str | None = None
+
+
+class CommentService:
+    """Stores reader comments and reads them back."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = session_factory
+
+    async def post_reply(
+        self, chat_id: int, reply_to_message_id: int, user: UserInfo, text: str
+    ) -> CommentPosted:
+        """Store ``text`` as a comment if it replies to an explainer the bot pushed here."""
+        body = " ".join(text.split())
+        if not body:
+            return CommentPosted(False, reason="empty")
+        if len(body) > MAX_COMMENT_CHARS:
+            return CommentPosted(False, reason="too long")
+        async with self._sessions() as session, session.begin():
+            delivery = await deliveries_dao.find_by_message(session, chat_id, reply_to_message_id)
+            if delivery is None or delivery.article_id is None:
+                return CommentPosted(False, reason="not an explainer")
+            article = await articles_dao.get_article(session, delivery.article_id)
+            if article is None:
+                return CommentPosted(False, reason="not an explainer")
+            await comments_dao.add_comment(
+                session, article_id=article.id, author=user.display_name, text=body,
+                chat_id=chat_id, user_id=user.id, telegram_message_id=None,
+            )
+            total = await comments_dao.count_visible(session, article.id)
+            return CommentPosted(True, article.id, article.title, total)
+
+    async def for_article(self, article_id: int) -> ArticleComments | None:
+        """The article's visible comments (oldest first), or None if it does not exist."""
+        async with self._sessions() as session:
+            article = await articles_dao.get_article(session, article_id)
+            if article is None:
+                return None
+            rows = await comments_dao.visible_comments(session, article_id, SHOWN_COMMENTS)
+            total = await comments_dao.count_visible(session, article_id)
+        return ArticleComments(
+            article_id, article.title, article.url, total,
+            tuple(CommentView(c.author, c.text) for c in rows),
+        )

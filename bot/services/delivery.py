@@ -1,0 +1,185 @@
+"""Pushing explainers to subscribers through the outbox.
+
+New articles become one ``deliveries`` row per subscribed chat (unique per chat × article, so
+a restart or a repeated poll never sends twice). A job claims due rows and sends them through
+a :class:`MessageSender`; Telegram's answers decide what happens next: sent, retried after
+``retry_after``, chat marked blocked (its pending rows skipped), chat id migrated, or failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.render import ArticleCard, OutgoingMessage, render_pushed_article
+from storage import chats as chats_dao
+from storage import deliveries as deliveries_dao
+from storage.models import Chat, Delivery, utcnow
+
+log = logging.getLogger(__name__)
+
+OutcomeKind = Literal["sent", "retry", "blocked", "migrated", "failed"]
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What Telegram said to one send."""
+
+    kind: OutcomeKind
+    message_id: int | None = None
+    retry_after: float = 0.0
+    new_chat_id: int | None = None
+    error: str | None = None
+
+
+class MessageSender(Protocol):
+    """Sends rendered messages to a chat and reports the outcome (never raises)."""
+
+    async def send(
+        self, chat_id: int, messages: Sequence[OutgoingMessage], thread_id: int | None
+    ) -> SendOutcome: ...
+
+
+CardLoader = Callable[[AsyncSession, int], Awaitable[ArticleCard | None]]
+
+
+@dataclass
+class DeliveryStats:
+    """Counts of one outbox run."""
+
+    sent: int = 0
+    retried: int = 0
+    blocked: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class DeliveryService:
+    """Enqueues articles for subscribers and drains the outbox."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        sender: MessageSender,
+        load_card: CardLoader,
+        *,
+        max_attempts: int = 8,
+        batch_size: int = 100,
+        retry_base: float = 5.0,
+    ) -> None:
+        self._sessions = session_factory
+        self._sender = sender
+        self._load_card = load_card
+        self._max_attempts = max_attempts
+        self._batch_size = batch_size
+        self._retry_base = retry_base
+        # One drain at a time per process: SQLite cannot lock rows, so two concurrent drains
+        # could claim the same rows (PostgreSQL workers in other processes use SKIP LOCKED).
+        self._draining = asyncio.Lock()
+
+    async def enqueue(self, article_ids: Sequence[int]) -> int:
+        """Create pending deliveries of these articles for their subscribers."""
+        created = 0
+        async with self._sessions() as session, session.begin():
+            for article_id in article_ids:
+                created += await deliveries_dao.enqueue_article(session, article_id)
+        return created
+
+    async def recover(self) -> int:
+        """At start: put rows a crash left in 'sending' back to 'pending'."""
+        async with self._sessions() as session, session.begin():
+            return await deliveries_dao.release_stale_claims(session)
+
+    async def send_due(self) -> DeliveryStats:
+        """Send every due delivery (in batches) and record each outcome."""
+        async with self._draining:
+            return await self._drain()
+
+    async def _drain(self) -> DeliveryStats:
+        stats = DeliveryStats()
+        while True:
+            async with self._sessions() as session, session.begin():
+                batch = list(await deliveries_dao.claim_due(session, utcnow(), self._batch_size))
+            if not batch:
+                return stats
+            for delivery in batch:
+                await self._deliver(delivery, stats)
+
+    async def _deliver(self, delivery: Delivery, stats: DeliveryStats) -> None:
+        async with self._sessions() as session:
+            card = (
+                await self._load_card(session, delivery.article_id)
+                if delivery.article_id is not None
+                else None
+            )
+        if card is None:
+            await self._finish(delivery.id, status="skipped", error="article gone")
+            return
+        messages = render_pushed_article(card, delivery.article_id or 0)
+        outcome = await self._sender.send(delivery.chat_id, messages, delivery.thread_id or None)
+        if outcome.kind == "migrated" and outcome.new_chat_id is not None:
+            await self._migrate_chat(delivery.chat_id, outcome.new_chat_id)
+            outcome = await self._sender.send(
+                outcome.new_chat_id, messages, delivery.thread_id or None
+            )
+        if outcome.kind == "sent":
+            stats.sent += 1
+            await self._finish(delivery.id, status="sent", message_id=outcome.message_id)
+        elif outcome.kind == "blocked":
+            stats.blocked += 1
+            async with self._sessions() as session, session.begin():
+                await chats_dao.set_chat_status(session, delivery.chat_id, "blocked")
+                await deliveries_dao.skip_pending_for_chat(
+                    session, delivery.chat_id, outcome.error or "blocked"
+                )
+            log.info("chat %s blocked the bot; its pending deliveries are skipped",
+                     delivery.chat_id)
+        elif outcome.kind == "retry" and delivery.attempts + 1 < self._max_attempts:
+            stats.retried += 1
+            delay = max(outcome.retry_after, self._retry_base * 2**delivery.attempts)
+            await self._finish(delivery.id, status="pending", error=outcome.error,
+                               retry_in=delay)
+        else:
+            stats.failed += 1
+            stats.errors.append(outcome.error or outcome.kind)
+            await self._finish(delivery.id, status="failed", error=outcome.error)
+            log.warning("delivery %s to chat %s failed: %s", delivery.id, delivery.chat_id,
+                        outcome.error)
+
+    async def _finish(
+        self,
+        delivery_id: int,
+        *,
+        status: str,
+        message_id: int | None = None,
+        error: str | None = None,
+        retry_in: float | None = None,
+    ) -> None:
+        async with self._sessions() as session, session.begin():
+            delivery = await session.get(Delivery, delivery_id)
+            if delivery is None:
+                return
+            delivery.attempts += 1
+            delivery.status = status
+            delivery.last_error = error
+            if message_id is not None:
+                delivery.message_id = message_id
+                delivery.sent_at = utcnow()
+            if retry_in is not None:
+                delivery.next_attempt_at = utcnow() + timedelta(seconds=retry_in)
+
+    async def _migrate_chat(self, old_id: int, new_id: int) -> None:
+        async with self._sessions() as session, session.begin():
+            old = await session.get(Chat, old_id)
+            if old is None or await session.get(Chat, new_id) is not None:
+                return
+            old.id = new_id
+            old.type = "supergroup"
+            old.migrated_to = None
+        log.info("group %s became supergroup %s", old_id, new_id)

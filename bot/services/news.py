@@ -1,0 +1,115 @@
+"""Pull side: /latest and /topic answers from stored articles and stored topic summaries.
+
+Nothing is summarised here: ingestion stores each article's summary and each topic's key
+points, so a command is a couple of indexed reads.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.render import ArticleCard, TopicTag
+from storage import articles as articles_dao
+from storage import topics as topics_dao
+from storage.models import Article, ArticleTopic, Feed, Topic
+
+LATEST_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class TopicDigest:
+    """A topic's stored key points: (point text, source title, source url)."""
+
+    topic: TopicTag
+    points: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
+class TopicLookup:
+    """The result of resolving what a reader typed after /topic."""
+
+    topic: TopicTag | None
+    candidates: tuple[TopicTag, ...]
+
+
+def _fold(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().replace("-", " ").split())
+
+
+async def load_card(session: AsyncSession, article_id: int) -> ArticleCard | None:
+    """Everything the renderer needs to show one article."""
+    article = await articles_dao.get_article(session, article_id)
+    if article is None:
+        return None
+    return await _card(session, article)
+
+
+async def _card(session: AsyncSession, article: Article) -> ArticleCard:
+    topics = (
+        await session.execute(
+            select(Topic.slug, Topic.name)
+            .join(ArticleTopic, ArticleTopic.topic_id == Topic.id)
+            .where(ArticleTopic.article_id == article.id)
+            .order_by(Topic.name)
+        )
+    ).all()
+    feed_name = None
+    if article.feed_id is not None:
+        feed = await session.get(Feed, article.feed_id)
+        feed_name = feed.title or feed.name if feed else None
+    return ArticleCard(
+        title=article.title,
+        url=article.url,
+        summary=article.summary,
+        topics=tuple(TopicTag(slug, name) for slug, name in topics),
+        tags=tuple(await articles_dao.article_tags(session, article.id)),
+        image_url=article.image_url,
+        published_at=article.published_at,
+        source=feed_name,
+        updated=article.updated,
+    )
+
+
+class NewsService:
+    """Answers the reader's pull commands."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = session_factory
+
+    async def find_topic(self, query: str) -> TopicLookup:
+        """Resolve a slug, a name, or an unambiguous part of one."""
+        wanted = _fold(query)
+        async with self._sessions() as session:
+            topics = await topics_dao.list_active_topics(session)
+        tags = [TopicTag(t.slug, t.name) for t in topics]
+        if not wanted:
+            return TopicLookup(None, tuple(tags))
+        for tag in tags:
+            if wanted in (_fold(tag.slug), _fold(tag.name)):
+                return TopicLookup(tag, ())
+        partial = tuple(t for t in tags if wanted in _fold(t.name) or wanted in _fold(t.slug))
+        if len(partial) == 1:
+            return TopicLookup(partial[0], ())
+        return TopicLookup(None, partial or tuple(tags))
+
+    async def latest(self, limit: int = LATEST_LIMIT, topic_slug: str | None = None
+                     ) -> list[ArticleCard]:
+        """The newest explainers, optionally of one topic."""
+        async with self._sessions() as session:
+            articles = await articles_dao.latest_articles(session, limit, topic_slug)
+            return [await _card(session, article) for article in articles]
+
+    async def topic_digest(self, topic: TopicTag) -> TopicDigest:
+        """The stored key points of a topic (empty if it has no explainers yet)."""
+        async with self._sessions() as session:
+            row = await topics_dao.get_topic_by_slug(session, topic.slug)
+            stored = await topics_dao.get_topic_summary(session, row.id) if row else None
+        points = tuple(
+            (str(p["text"]), str(p["title"]), str(p["url"])) for p in (stored.points if stored
+                                                                       else [])
+        )
+        return TopicDigest(topic, points)

@@ -1,0 +1,45 @@
+"""Comments: replies to pushed explainers, and the "Comments" button that relays them."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot import render
+from bot.mapping import incoming_message
+from bot.services.container import services_of
+from bot.telegram_io import send_rendered
+
+
+async def reply_to_explainer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Store a reply to a pushed explainer as a comment and confirm it."""
+    incoming = incoming_message(update)
+    if incoming is None or incoming.user is None or incoming.reply_to_message_id is None:
+        return
+    posted = await services_of(context.application).comments.post_reply(
+        incoming.chat.id, incoming.reply_to_message_id, incoming.user, incoming.text
+    )
+    await send_rendered(context.bot, incoming.chat.id, render.render_comment_posted(posted),
+                        thread_id=incoming.thread_id, reply_to=incoming.message_id)
+
+
+async def show_comments(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Relay an explainer's comments, each behind a spoiler."""
+    query = update.callback_query
+    if query is None or update.effective_chat is None:
+        return
+    raw = (query.data or "").removeprefix(render.COMMENTS_CALLBACK_PREFIX)
+    article_id = int(raw) if raw.isdigit() else -1
+    found = await services_of(context.application).comments.for_article(article_id)
+    await query.answer()
+    await send_rendered(context.bot, update.effective_chat.id, render.render_comments(found))
+
+
+def register(application: Application) -> None:
+    """Add the reply-as-comment handler and the comments button."""
+    application.add_handler(
+        MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, reply_to_explainer)
+    )
+    application.add_handler(
+        CallbackQueryHandler(show_comments, pattern=f"^{render.COMMENTS_CALLBACK_PREFIX}")
+    )

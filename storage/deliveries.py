@@ -1,0 +1,85 @@
+"""Data access for the delivery outbox. Functions take a session and never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ArticleTopic, Chat, Delivery, Subscription, utcnow
+
+
+async def enqueue_article(session: AsyncSession, article_id: int) -> int:
+    """Create a pending delivery for every active chat subscribed to one of the article's
+    topics; existing (chat, article) rows are left alone. Returns rows created."""
+    rows = (
+        await session.execute(
+            select(Subscription.chat_id, func.min(Subscription.thread_id))
+            .join(ArticleTopic, ArticleTopic.topic_id == Subscription.topic_id)
+            .join(Chat, Chat.id == Subscription.chat_id)
+            .where(ArticleTopic.article_id == article_id, Chat.status == "active")
+            .group_by(Subscription.chat_id)
+        )
+    ).all()
+    if not rows:
+        return 0
+    now = utcnow()
+    values = [
+        {"chat_id": chat_id, "article_id": article_id, "thread_id": thread_id or 0,
+         "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
+        for chat_id, thread_id in rows
+    ]
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(Delivery).values(values).on_conflict_do_nothing()
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def claim_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[Delivery]:
+    """Mark up to ``limit`` due pending deliveries as sending and return them.
+
+    On PostgreSQL concurrent workers skip each other's rows (FOR UPDATE SKIP LOCKED)."""
+    query = (
+        select(Delivery)
+        .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    deliveries = (await session.scalars(query)).all()
+    for delivery in deliveries:
+        delivery.status = "sending"
+    await session.flush()
+    return deliveries
+
+
+async def release_stale_claims(session: AsyncSession) -> int:
+    """Return rows left in 'sending' by a crash to 'pending' (at-least-once delivery)."""
+    result = await session.execute(
+        update(Delivery).where(Delivery.status == "sending").values(status="pending")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def skip_pending_for_chat(session: AsyncSession, chat_id: int, reason: str) -> None:
+    """Skip every pending delivery of a chat that can no longer receive messages."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.chat_id == chat_id, Delivery.status.in_(("pending", "sending")))
+        .values(status="skipped", last_error=reason)
+    )
+
+
+async def find_by_message(
+    session: AsyncSession, chat_id: int, message_id: int
+) -> Delivery | None:
+    """The delivery whose Telegram message is ``message_id`` in ``chat_id``."""
+    return await session.scalar(
+        select(Delivery).where(Delivery.chat_id == chat_id, Delivery.message_id == message_id)
+    )
