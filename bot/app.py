@@ -276,7 +276,12 @@ class NewsBot:
         self.polls_counter.labels(outcome).inc()
         if result.new_article_ids:
             self.articles_counter.labels("new").inc(len(result.new_article_ids))
-            await self.services.delivery.enqueue(result.new_article_ids)
+            if result.first_success:
+                # A newly added feed's backlog is stored for /latest and /topic, not pushed.
+                log.info("feed %r: first poll stored %d explainers as its baseline",
+                         result.feed_name, len(result.new_article_ids))
+            else:
+                await self.services.delivery.enqueue(result.new_article_ids)
         if result.updated_article_ids:
             self.articles_counter.labels("updated").inc(len(result.updated_article_ids))
         return result

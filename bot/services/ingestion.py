@@ -118,6 +118,8 @@ class PollResult:
     new_article_ids: tuple[int, ...] = ()
     updated_article_ids: tuple[int, ...] = ()
     notes: tuple[str, ...] = ()
+    # The feed's first successful poll: its entries are the backlog, not news to push.
+    first_success: bool = False
 
     @property
     def ok(self) -> bool:
@@ -315,6 +317,7 @@ class _FeedState:
     default_topics: tuple[str, ...]
     interval: int
     next_poll_at: datetime | None
+    never_succeeded: bool
 
     @classmethod
     def of(cls, feed: Feed) -> _FeedState:
@@ -322,7 +325,7 @@ class _FeedState:
             id=feed.id, name=feed.name, url=feed.url, etag=feed.etag,
             last_modified=feed.last_modified, full_text=feed.full_text,
             default_topics=tuple(feed.default_topics or ()), interval=feed.interval,
-            next_poll_at=feed.next_poll_at,
+            next_poll_at=feed.next_poll_at, never_succeeded=feed.last_success_at is None,
         )
 
 
@@ -493,6 +496,7 @@ class IngestionService:
             new_article_ids=tuple(outcome.new_ids),
             updated_article_ids=tuple(outcome.updated_ids),
             notes=tuple(notes),
+            first_success=state.never_succeeded,
         )
 
     # --- step 4: classify --------------------------------------------------------------------

@@ -13,6 +13,7 @@ from bot.app import NewsBot
 from bot.config import Settings
 from bot.emulator import BotAPIEmulator
 from tests.factories import TEST_TOKEN, make_settings
+from tests.integration.feedserver import FeedServer
 
 
 @pytest.fixture
@@ -23,6 +24,25 @@ async def emulator() -> AsyncIterator[BotAPIEmulator]:
 
 
 BotFactory = Callable[..., Any]
+DEMO_DATA = Path(__file__).resolve().parents[2] / "bot" / "demo_data"
+
+
+@pytest.fixture
+async def feed_server() -> AsyncIterator[FeedServer]:
+    """The publisher's website: serves the demo feed (before the POW explainer) at /feed.xml."""
+    async with FeedServer() as server:
+        server.route("/feed.xml", (DEMO_DATA / "explainers-before.xml").read_bytes())
+        yield server
+
+
+def publish_pow_explainer(server: FeedServer) -> None:
+    """The publisher adds the sample POW explainer to the feed."""
+    server.route("/feed.xml", (DEMO_DATA / "explainers-after.xml").read_bytes())
+
+
+def feed_config(server: FeedServer) -> dict[str, Any]:
+    """Config sections for one feed on the local server."""
+    return {"feeds": [{"url": server.url("/feed.xml"), "name": "Explainers", "interval": 60}]}
 
 
 @pytest.fixture
@@ -44,8 +64,10 @@ def running_bot(bot_settings: Callable[..., Settings]) -> Callable[..., Any]:
     """Start the real NewsBot (PTB Application, polling) and stop it afterwards."""
 
     @asynccontextmanager
-    async def run(**kwargs: Any) -> AsyncIterator[NewsBot]:
-        bot = NewsBot(bot_settings(**kwargs))
+    async def run(*, schedule_feeds: bool = False, **kwargs: Any) -> AsyncIterator[NewsBot]:
+        # Tests drive feed polls and the outbox themselves (deterministic); the scheduler's
+        # own jobs are exercised in test_scheduler.
+        bot = NewsBot(bot_settings(**kwargs), schedule_feeds=schedule_feeds)
         async with bot:
             yield bot
 

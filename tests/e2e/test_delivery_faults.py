@@ -1,0 +1,89 @@
+"""The outbox under Telegram's errors: blocked chats, migrated groups, flood limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.emulator import BotAPIEmulator
+from storage.models import Chat, Delivery
+from tests.e2e.conftest import feed_config, publish_pow_explainer
+from tests.e2e.test_reader_flow import button, subscribe
+from tests.integration.feedserver import FeedServer
+
+
+async def _deliveries(bot: Any) -> list[Delivery]:
+    async with bot.sessions() as session:
+        return list((await session.scalars(select(Delivery).order_by(Delivery.id))).all())
+
+
+async def test_blocked_chat_is_marked_and_skipped(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """A 403 marks the chat blocked and skips its delivery; other readers still get theirs."""
+    async with running_bot(extra=feed_config(feed_server)) as bot:
+        await bot.poll_all_feeds()
+        await subscribe(emulator, 41, "Russia")
+        await subscribe(emulator, 42, "Russia")
+        emulator.faults.block(41)
+        publish_pow_explainer(feed_server)
+        await bot.poll_all_feeds()
+        await bot.drain_outbox()
+        by_chat = {d.chat_id: d for d in await _deliveries(bot)}
+        assert by_chat[41].status == "skipped"
+        assert "blocked" in (by_chat[41].last_error or "")
+        assert by_chat[42].status == "sent"
+        async with bot.sessions() as session:
+            chat = await session.get(Chat, 41)
+        assert chat is not None
+        assert chat.status == "blocked"
+
+
+async def test_flood_limit_retries_later_without_loss(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """A 429 reschedules the delivery after retry_after; it is sent on a later run."""
+    async with running_bot(extra=feed_config(feed_server)) as bot:
+        await bot.poll_all_feeds()
+        await subscribe(emulator, 43, "Russia")
+        emulator.faults.fail_next("sendMessage", 429, "Too Many Requests: retry after 1",
+                                  parameters={"retry_after": 1})
+        publish_pow_explainer(feed_server)
+        await bot.poll_all_feeds()
+        await bot.drain_outbox()
+        [delivery] = await _deliveries(bot)
+        assert (delivery.status, delivery.attempts) == ("pending", 1)
+        assert delivery.next_attempt_at > delivery.created_at
+        async with bot.sessions() as session, session.begin():
+            row = await session.get(Delivery, delivery.id)
+            assert row is not None
+            row.next_attempt_at = row.created_at  # time passes
+        await bot.drain_outbox()
+        [delivery] = await _deliveries(bot)
+        assert delivery.status == "sent"
+        assert len([m for m in emulator.sent(43) if "POWs" in (m.get("text") or "")]) == 1
+
+
+async def test_migrated_group_gets_the_message_under_its_new_id(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """A group upgraded to a supergroup is followed to its new id and the send succeeds."""
+    admin = emulator.user(44, first_name="Admin")
+    group = emulator.group(-100, "Readers' club", type="group")
+    await group.add_bot(by=admin)
+    async with running_bot(extra=feed_config(feed_server)) as bot:
+        await bot.poll_all_feeds()
+        await admin.send("/start", chat_id=-100)
+        [welcome] = await emulator.wait_for_sent(-100, count=1, timeout=10)
+        await admin.press(welcome, button(welcome, "Russia"))
+        await emulator.wait_for_calls("editMessageReplyMarkup", count=1, timeout=10)
+        new_group = emulator.group(-1001234, "Readers' club", type="supergroup",
+                                   bot_status="member")
+        emulator.faults.migrate(-100, new_group.id)
+        publish_pow_explainer(feed_server)
+        await bot.poll_all_feeds()
+        await bot.drain_outbox()
+        [delivery] = await _deliveries(bot)
+        assert (delivery.chat_id, delivery.status) == (-1001234, "sent")
+        assert any("POWs" in (m.get("text") or "") for m in emulator.sent(-1001234))

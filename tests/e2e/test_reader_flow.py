@@ -1,0 +1,170 @@
+"""A reader's session end to end: topics, /latest, /topic, pushes and comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.emulator import BotAPIEmulator
+from storage.models import Comment, Delivery, Subscription
+from tests.e2e.conftest import feed_config, publish_pow_explainer
+from tests.integration.feedserver import FeedServer
+
+
+def button(message: dict[str, Any], label: str) -> str:
+    """The callback_data of the button whose text contains ``label``."""
+    for row in message["reply_markup"]["inline_keyboard"]:
+        for b in row:
+            if label in b["text"]:
+                return str(b["callback_data"])
+    raise AssertionError(f"no button {label!r} in {message['reply_markup']}")
+
+
+def entity_texts(message: dict[str, Any], kind: str) -> list[str]:
+    """The substrings covered by entities of ``kind`` (UTF-16 offsets)."""
+    text = message.get("text") or message.get("caption") or ""
+    raw = text.encode("utf-16-le")
+    return [raw[e["offset"] * 2:(e["offset"] + e["length"]) * 2].decode("utf-16-le")
+            for e in message.get("entities") or message.get("caption_entities") or []
+            if e["type"] == kind]
+
+
+async def subscribe(emulator: BotAPIEmulator, user_id: int, *labels: str) -> None:
+    """/start, then tap each topic; wait until the picker is edited each time."""
+    reader = emulator.user(user_id)
+    await reader.send("/start")
+    sent = await emulator.wait_for_sent(user_id, count=1, timeout=10)
+    welcome = sent[-1]
+    edits = len(emulator.calls("editMessageReplyMarkup"))
+    for number, label in enumerate(labels, 1):
+        current = next(m for m in emulator.sent(user_id) if m["message_id"] ==
+                       welcome["message_id"])
+        await reader.press(current, button(current, label))
+        await emulator.wait_for_calls("editMessageReplyMarkup", count=edits + number,
+                                      timeout=10)
+
+
+async def test_topic_picker_follows_and_unfollows(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """Tapping a topic follows it (✅, toast), tapping again unfollows it; the DB agrees."""
+    async with running_bot() as bot:
+        await subscribe(emulator, 11, "War in Ukraine")
+        [picker] = emulator.sent(11)
+        assert "✅ War in Ukraine" in [b["text"] for row in picker["reply_markup"][
+            "inline_keyboard"] for b in row]
+        assert emulator.callback_answers[-1].text == "Following War in Ukraine"
+        async with bot.sessions() as session:
+            assert await session.scalar(select(func.count(Subscription.id))) == 1
+        await emulator.user(11).press(picker, button(picker, "War in Ukraine"))
+        await emulator.wait_for_calls("editMessageReplyMarkup", count=2, timeout=10)
+        assert emulator.callback_answers[-1].text == "Stopped following War in Ukraine"
+        async with bot.sessions() as session:
+            assert await session.scalar(select(func.count(Subscription.id))) == 0
+
+
+async def test_latest_and_topic_answer_from_stored_summaries(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """/latest lists stored explainers with links; /topic gives cited key points."""
+    async with running_bot(extra=feed_config(feed_server)) as bot:
+        reader = emulator.user(12)
+        await reader.send("/latest")
+        [empty] = await emulator.wait_for_sent(12, count=1, timeout=10)
+        assert "No explainers yet" in empty["text"]
+        await bot.poll_all_feeds()
+        await reader.send("/latest")
+        latest = (await emulator.wait_for_sent(12, count=2, timeout=10))[1]
+        assert "Latest explainers" in latest["text"]
+        links = [e["url"] for e in latest["entities"] if e["type"] == "text_link"]
+        assert "https://news.example.org/explainers/grain-corridor" in links
+        await reader.send("/topic war in ukraine")
+        digest = (await emulator.wait_for_sent(12, count=3, timeout=10))[2]
+        assert digest["text"].startswith("Key points: War in Ukraine")
+        cited = {e["url"] for e in digest["entities"] if e["type"] == "text_link"}
+        assert cited <= set(links) | {"https://news.example.org/explainers/ukraine-winter-grid"}
+        assert len(cited) >= 2  # points drawn from more than one explainer
+
+
+async def test_topic_bad_arguments_get_helpful_replies(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """/topic without a name, with an unknown one, or with markup gets a helpful, safe reply."""
+    async with running_bot():
+        reader = emulator.user(13)
+        await reader.send("/topic")
+        await reader.send("/topic <script>alert(1)</script>")
+        await reader.send("/topic russ")
+        replies = await emulator.wait_for_sent(13, count=3, timeout=10)
+        assert "Which topic?" in replies[0]["text"]
+        assert "<script>alert(1)</script>" in replies[1]["text"]  # shown as text, escaped
+        assert "I don't know the topic" in replies[1]["text"]
+        assert "war-in-ukraine" in replies[1]["text"]
+        assert "No explainers on Russia yet" in replies[2]["text"]  # unambiguous prefix
+
+
+async def test_new_explainer_pushed_once_even_after_restart(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """A new explainer reaches each subscriber exactly once, across re-polls and a restart."""
+    config = feed_config(feed_server)
+    async with running_bot(extra=config) as bot:
+        await bot.poll_all_feeds()  # the first three explainers: nobody follows anything yet
+        await subscribe(emulator, 21, "Russia")
+        publish_pow_explainer(feed_server)
+        await bot.poll_all_feeds()
+        await bot.drain_outbox()
+        pushed = [m for m in emulator.sent(21) if "POWs" in (m.get("text") or "")]
+        assert len(pushed) == 1
+        assert "#russia" in pushed[0]["text"]
+        await bot.poll_all_feeds()
+        await bot.drain_outbox()
+    async with running_bot(extra=config) as bot:  # same database: a restart
+        await bot.poll_all_feeds()
+        await bot.drain_outbox()
+        async with bot.sessions() as session:
+            rows = (await session.scalars(select(Delivery))).all()
+    assert [(d.chat_id, d.status) for d in rows] == [(21, "sent")]
+    assert len([m for m in emulator.sent(21) if "POWs" in (m.get("text") or "")]) == 1
+
+
+async def test_comment_relayed_behind_spoiler(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """A reply to a pushed explainer is stored; others see it escaped, inside a spoiler."""
+    async with running_bot(extra=feed_config(feed_server)) as bot:
+        await bot.poll_all_feeds()
+        await subscribe(emulator, 31, "Russia")
+        await subscribe(emulator, 32, "Russia")
+        publish_pow_explainer(feed_server)
+        await bot.poll_all_feeds()
+        await bot.drain_outbox()
+        pushed = emulator.sent(31)[-1]
+        assert "POWs" in pushed["text"]
+        await emulator.user(31).send("They <b>should</b> be exchanged & soon",
+                                     reply_to=pushed["message_id"])
+        confirmation = (await emulator.wait_for_sent(31, count=3, timeout=10))[-1]
+        assert "your comment" in confirmation["text"]
+        other = emulator.sent(32)[-1]
+        await emulator.user(32).press(other, button(other, "Comments"))
+        relayed = (await emulator.wait_for_sent(32, count=3, timeout=10))[-1]
+        assert entity_texts(relayed, "spoiler") == ["They <b>should</b> be exchanged & soon"]
+        async with bot.sessions() as session:
+            [comment] = (await session.scalars(select(Comment))).all()
+        assert (comment.user_id, comment.chat_id) == (31, 31)
+
+
+async def test_reply_to_other_message_is_not_a_comment(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """Replying to something that is not an explainer explains how to comment."""
+    async with running_bot() as bot:
+        reader = emulator.user(33)
+        await reader.send("/help")
+        [help_message] = await emulator.wait_for_sent(33, count=1, timeout=10)
+        await reader.send("nice", reply_to=help_message["message_id"])
+        reply = (await emulator.wait_for_sent(33, count=2, timeout=10))[-1]
+        assert "reply to one of the explainers" in reply["text"]
+        async with bot.sessions() as session:
+            assert await session.scalar(select(func.count(Comment.id))) == 0
