@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
@@ -20,6 +21,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, TypeHandler
 
 import handlers.comments
+import handlers.membership
 import handlers.reader
 import handlers.start
 import handlers.topics
@@ -37,12 +39,15 @@ from bot.telegram_io import PtbSender, send_rendered
 from bot.transport import AiohttpRequest
 from bot.updates import PerChatUpdateProcessor
 from bot.webserver import BotWebServer
+from storage import deliveries as deliveries_dao
 from storage.db import check_connection, create_engine, create_session_factory, upgrade_schema
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-HANDLER_MODULES = (handlers.start, handlers.topics, handlers.reader, handlers.comments)
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+HANDLER_MODULES = (
+    handlers.start, handlers.topics, handlers.reader, handlers.comments, handlers.membership,
+)
 BOT_COMMANDS = (
     ("start", "Welcome and pick your topics"),
     ("topics", "Follow or unfollow topics"),
@@ -51,6 +56,7 @@ BOT_COMMANDS = (
     ("help", "What this bot can do"),
 )
 OUTBOX_INTERVAL = 2.0  # seconds between outbox runs
+FEED_TICK = 10.0  # seconds between looks for due feeds
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -134,10 +140,14 @@ class NewsBot:
             "newsbot_articles", "Articles stored, new or updated", ["kind"],
             registry=self.registry,
         )
+        self.outbox_runs = Counter(
+            "newsbot_outbox_runs", "Outbox drains completed", registry=self.registry
+        )
         self.deliveries_counter = Counter(
             "newsbot_deliveries", "Outbox sends by outcome", ["outcome"], registry=self.registry
         )
         self._started = False
+        self._initialized = False
 
     async def __aenter__(self) -> NewsBot:
         await self.start()
@@ -183,7 +193,10 @@ class NewsBot:
             readers=ReaderService(sessions),
             news=NewsService(sessions),
             comments=CommentService(sessions),
-            ingestion=IngestionService(sessions, self.fetcher, settings, self._notify_admins),
+            ingestion=IngestionService(
+                sessions, self.fetcher, settings, self._notify_admins,
+                on_new_articles=deliveries_dao.enqueue_articles,
+            ),
             delivery=DeliveryService(sessions, PtbSender(application.bot), load_card),
         )
         attach_services(application, self.services)
@@ -191,6 +204,7 @@ class NewsBot:
         await self.services.delivery.recover()
         application.add_handler(TypeHandler(Update, self._count_update), group=-1)
         await application.initialize()
+        self._initialized = True
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in BOT_COMMANDS])
         await application.start()
         self._started = True
@@ -222,68 +236,80 @@ class NewsBot:
         log.info("newsbot started (%s mode)", tg.mode)
 
     async def stop(self) -> None:
-        """Stop in reverse order; safe to call after a failed start."""
+        """Stop in reverse order; safe to call after a failed start.
+
+        The web server goes first, so no webhook update is acknowledged after the
+        application stopped taking them; each step runs even if an earlier one failed."""
+        steps: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+        if self.web is not None:
+            steps.append(("web server", self.web.stop))
         application = self.application
         if application is not None:
             if application.updater is not None and application.updater.running:
-                await application.updater.stop()
+                steps.append(("updater", application.updater.stop))
             if self._started:
-                await application.stop()
-            with contextlib.suppress(Exception):
-                await application.shutdown()
-            self.application = None
-            self._started = False
-        if self.web is not None:
-            await self.web.stop()
-            self.web = None
+                steps.append(("application", application.stop))
+            if self._initialized:
+                steps.append(("application shutdown", application.shutdown))
+            else:  # initialize() failed half-way: its HTTP sessions may be open
+                steps.append(("bot shutdown", application.bot.shutdown))
         if self.fetcher is not None:
-            await self.fetcher.close()
-            self.fetcher = None
+            steps.append(("feed fetcher", self.fetcher.close))
         if self.engine is not None:
-            await self.engine.dispose()
-            self.engine = None
+            steps.append(("database", self.engine.dispose))
+        for name, step in steps:
+            try:
+                await step()
+            except Exception:
+                log.exception("error while stopping the %s", name)
+        self.web = None
+        self.application = None
+        self.fetcher = None
+        self.engine = None
+        self._started = self._initialized = False
         log.info("newsbot stopped")
 
     async def _schedule_jobs(self) -> None:
         assert self.application is not None
-        assert self.services is not None
         job_queue = self.application.job_queue
         assert job_queue is not None
-        schedule = await self.services.ingestion.feed_schedule() if self._schedule_feeds else []
-        for entry in schedule:
+        if self._schedule_feeds:
+            # One tick polls whichever feeds are due: each feed's next poll time carries its
+            # interval plus random jitter (or its back-off), and feeds added later (OPML
+            # import) are picked up without a restart.
             job_queue.run_repeating(
-                self._poll_feed_job, interval=entry.interval, first=1.0, data=entry.feed_id,
-                name=f"poll-feed-{entry.feed_id}",
-                job_kwargs={"jitter": entry.jitter or None, "misfire_grace_time": None},
+                self._poll_feeds_job, interval=FEED_TICK, first=1.0, name="poll-feeds",
+                job_kwargs={"misfire_grace_time": None},
             )
         job_queue.run_repeating(
             self._outbox_job, interval=OUTBOX_INTERVAL, first=OUTBOX_INTERVAL, name="outbox",
             job_kwargs={"misfire_grace_time": None},
         )
 
-    async def _poll_feed_job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Scheduler job: poll one feed (skipped while it backs off)."""
-        assert context.job is not None
-        assert isinstance(context.job.data, int)
-        await self.poll_feed(context.job.data, only_if_due=True)
-
-    async def poll_feed(self, feed_id: int, *, only_if_due: bool = False) -> PollResult:
-        """Poll a feed, queue its new articles for subscribers and count the outcome."""
+    async def _poll_feeds_job(self, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Scheduler job: poll the feeds that are due."""
         assert self.services is not None
-        result = await self.services.ingestion.poll_feed(feed_id, only_if_due=only_if_due)
+        for result in await self.services.ingestion.poll_due_feeds():
+            self._count_poll(result)
+
+    def _count_poll(self, result: PollResult) -> None:
         outcome = ("skipped" if result.skipped else "error" if result.error
                    else "not_modified" if result.not_modified else "ok")
         self.polls_counter.labels(outcome).inc()
         if result.new_article_ids:
             self.articles_counter.labels("new").inc(len(result.new_article_ids))
-            if result.first_success:
-                # A newly added feed's backlog is stored for /latest and /topic, not pushed.
-                log.info("feed %r: first poll stored %d explainers as its baseline",
-                         result.feed_name, len(result.new_article_ids))
-            else:
-                await self.services.delivery.enqueue(result.new_article_ids)
         if result.updated_article_ids:
             self.articles_counter.labels("updated").inc(len(result.updated_article_ids))
+        if result.first_success and result.new_article_ids:
+            # A newly added feed's backlog is stored for /latest and /topic, not pushed.
+            log.info("feed %r: first poll stored %d explainers as its baseline",
+                     result.feed_name, len(result.new_article_ids))
+
+    async def poll_feed(self, feed_id: int) -> PollResult:
+        """Poll one feed now (new articles are queued for subscribers as they are stored)."""
+        assert self.services is not None
+        result = await self.services.ingestion.poll_feed(feed_id)
+        self._count_poll(result)
         return result
 
     async def poll_all_feeds(self) -> list[PollResult]:
@@ -300,6 +326,7 @@ class NewsBot:
         """Send every due delivery now."""
         assert self.services is not None
         stats = await self.services.delivery.send_due()
+        self.outbox_runs.inc()
         for outcome, count in (("sent", stats.sent), ("retry", stats.retried),
                                ("blocked", stats.blocked), ("failed", stats.failed)):
             if count:

@@ -9,11 +9,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
+
+from telegram.error import InvalidToken, TelegramError
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.log import configure_logging
+from bot.log import configure_logging, mask_secrets
 from storage.db import DatabaseError, check_connection, create_engine, upgrade_schema
 
 EXIT_OK = 0
@@ -156,8 +160,17 @@ COMMANDS = {
 }
 
 
+def _masked_excepthook(
+    kind: type[BaseException], value: BaseException, tb: TracebackType | None
+) -> None:
+    """Last resort: an unexpected traceback is still printed, with secrets masked."""
+    text = "".join(traceback.format_exception(kind, value, tb))
+    sys.stderr.write(mask_secrets(text))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsbot`` console script."""
+    sys.excepthook = _masked_excepthook
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
@@ -167,6 +180,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseError as exc:
         print(f"config error: database.url: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except InvalidToken:
+        print("config error: telegram.token: rejected by the Bot API (revoked or mistyped?)",
+              file=sys.stderr)
+        return EXIT_CONFIG
+    except TelegramError as exc:
+        print(f"error: the Bot API at the configured telegram.api_base_url failed: "
+              f"{mask_secrets(str(exc))}", file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as exc:
+        print(f"error: {mask_secrets(str(exc))}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         return EXIT_OK
 

@@ -21,13 +21,17 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
-    model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.log import mask_secrets
 
 OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
 TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# "topic:<slug>" must fit Telegram's 64-byte callback_data.
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,57}$")
 SUPPORTED_DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
@@ -89,15 +93,21 @@ class TelegramSettings(_Section):
             raise ValueError("must start with '/'")
         return value
 
-    @model_validator(mode="after")
-    def _webhook_needs_url(self) -> TelegramSettings:
-        if self.mode == "webhook" and not self.webhook_url:
-            raise ValueError("webhook_url is required when mode = 'webhook'")
-        if self.webhook_secret is not None and not re.fullmatch(
-            r"[A-Za-z0-9_-]{1,256}", self.webhook_secret.get_secret_value()
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be the public https:// URL Telegram posts updates to")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
         ):
-            raise ValueError("webhook_secret may only contain A-Z, a-z, 0-9, _ and - (1-256)")
-        return self
+            raise ValueError("may only contain A-Z, a-z, 0-9, _ and - (1 to 256 characters)")
+        return value
 
 
 class DatabaseSettings(_Section):
@@ -119,6 +129,10 @@ class DatabaseSettings(_Section):
                 "must start with sqlite+aiosqlite:/// or postgresql+asyncpg://"
                 f" (got {scheme or 'no scheme'!r})"
             )
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError) as exc:
+            raise ValueError(f"is not a valid database URL ({exc})") from None
         return value
 
 
@@ -187,7 +201,9 @@ class TopicSettings(_Section):
     @classmethod
     def _slug(cls, value: str) -> str:
         if not SLUG_PATTERN.match(value):
-            raise ValueError("must be lowercase letters, digits and '-', e.g. 'war-in-ukraine'")
+            raise ValueError(
+                "must be 1-58 lowercase letters, digits and '-', e.g. 'war-in-ukraine'"
+            )
         return value
 
 
@@ -211,22 +227,6 @@ class Settings(BaseSettings):
     feeds: tuple[FeedSettings, ...] = ()
     topics: tuple[TopicSettings, ...] = ()
 
-    @model_validator(mode="after")
-    def _cross_checks(self) -> Settings:
-        slugs = [topic.slug for topic in self.topics]
-        duplicates = {slug for slug in slugs if slugs.count(slug) > 1}
-        if duplicates:
-            raise ValueError(f"duplicate topic slug {sorted(duplicates)[0]!r}")
-        urls = [str(feed.url) for feed in self.feeds]
-        dup_urls = {url for url in urls if urls.count(url) > 1}
-        if dup_urls:
-            raise ValueError(f"duplicate feed url {sorted(dup_urls)[0]!r}")
-        known = set(slugs)
-        for feed in self.feeds:
-            for slug in feed.topics:
-                if slug not in known:
-                    raise ValueError(f"feed {feed.name!r} names unknown topic {slug!r}")
-        return self
 
     @classmethod
     def settings_customise_sources(
@@ -271,7 +271,8 @@ def _describe(error: Mapping[str, Any]) -> tuple[str, str]:
         if "input" in error and kind not in ("value_error",) and not isinstance(
             error["input"], dict | list
         ):
-            shown = "<hidden>" if key == "telegram.token" else repr(error["input"])[:60]
+            hidden = key == "telegram" or key.startswith("telegram.")
+            shown = "<hidden>" if hidden else mask_secrets(repr(error["input"])[:60])
             problem = f"{problem} (got {shown})"
     return key, problem
 
@@ -309,12 +310,40 @@ def load_settings(path: Path | str | None, *, overrides: dict[str, Any] | None =
     except ValidationError as exc:
         key, problem = _describe(exc.errors()[0])
         raise ConfigError(key, problem) from None
+    _cross_check(settings)
     if not settings.database.url:
         database = settings.database.model_copy(
             update={"url": default_database_url(config_path)}
         )
         settings = settings.model_copy(update={"database": database})
     return settings
+
+
+def _cross_check(settings: Settings) -> None:
+    """Checks that span several keys, reported against the precise key."""
+    tg = settings.telegram
+    if tg.mode == "webhook":
+        if not tg.webhook_url:
+            raise ConfigError("telegram.webhook_url", "is required when mode = 'webhook'")
+        if tg.webhook_secret is None:
+            raise ConfigError(
+                "telegram.webhook_secret",
+                "is required when mode = 'webhook' (without it anyone who learns the URL "
+                "could post forged updates)",
+            )
+    seen_slugs: set[str] = set()
+    for index, topic in enumerate(settings.topics):
+        if topic.slug in seen_slugs:
+            raise ConfigError(f"topics[{index}].slug", f"duplicate slug {topic.slug!r}")
+        seen_slugs.add(topic.slug)
+    seen_urls: set[str] = set()
+    for index, feed in enumerate(settings.feeds):
+        if str(feed.url) in seen_urls:
+            raise ConfigError(f"feeds[{index}].url", f"duplicate feed {str(feed.url)!r}")
+        seen_urls.add(str(feed.url))
+        for slug in feed.topics:
+            if slug not in seen_slugs:
+                raise ConfigError(f"feeds[{index}].topics", f"unknown topic {slug!r}")
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
@@ -10,15 +12,22 @@ from bot.mapping import incoming_message
 from bot.services.container import services_of
 from bot.telegram_io import send_rendered
 
+COMMENTS_PATTERN = re.compile(rf"^{re.escape(render.COMMENTS_CALLBACK_PREFIX)}([0-9]{{1,12}})$")
+
 
 async def reply_to_explainer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Store a reply to a pushed explainer as a comment and confirm it."""
+    """Store a reply to one of the bot's explainers as a comment and confirm it."""
     incoming = incoming_message(update)
     if incoming is None or incoming.user is None or incoming.reply_to_message_id is None:
         return
+    if not incoming.reply_to_bot:
+        return  # people replying to each other in a group: not for us
     posted = await services_of(context.application).comments.post_reply(
         incoming.chat.id, incoming.reply_to_message_id, incoming.user, incoming.text
     )
+    quiet = incoming.chat.type != "private" and posted.reason == "not an explainer"
+    if quiet:  # in groups, stay quiet about replies to the bot's other messages
+        return
     await send_rendered(context.bot, incoming.chat.id, render.render_comment_posted(posted),
                         thread_id=incoming.thread_id, reply_to=incoming.message_id)
 
@@ -28,9 +37,9 @@ async def show_comments(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     query = update.callback_query
     if query is None or update.effective_chat is None:
         return
-    raw = (query.data or "").removeprefix(render.COMMENTS_CALLBACK_PREFIX)
-    article_id = int(raw) if raw.isdigit() else -1
-    found = await services_of(context.application).comments.for_article(article_id)
+    match = COMMENTS_PATTERN.match(query.data or "")
+    found = (await services_of(context.application).comments.for_article(int(match.group(1)))
+             if match else None)
     await query.answer()
     await send_rendered(context.bot, update.effective_chat.id, render.render_comments(found))
 
@@ -38,7 +47,10 @@ async def show_comments(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 def register(application: Application) -> None:
     """Add the reply-as-comment handler and the comments button."""
     application.add_handler(
-        MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, reply_to_explainer)
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.REPLY & filters.TEXT & ~filters.COMMAND,
+            reply_to_explainer,
+        )
     )
     application.add_handler(
         CallbackQueryHandler(show_comments, pattern=f"^{render.COMMENTS_CALLBACK_PREFIX}")

@@ -281,3 +281,14 @@ async def article_tags(session: AsyncSession, article_id: int) -> list[str]:
         select(ArticleTag.tag).where(ArticleTag.article_id == article_id).order_by(ArticleTag.tag)
     )
     return list(rows.all())
+
+
+async def article_topics(session: AsyncSession, article_id: int) -> list[tuple[str, str]]:
+    """Return an article's topics as (slug, name), by name."""
+    rows = await session.execute(
+        select(Topic.slug, Topic.name)
+        .join(ArticleTopic, ArticleTopic.topic_id == Topic.id)
+        .where(ArticleTopic.article_id == article_id)
+        .order_by(Topic.name)
+    )
+    return [(slug, name) for slug, name in rows.all()]

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Chat, Subscription, Topic, utcnow
+from storage.models import Chat, Subscription, utcnow
 
 
 async def upsert_chat(
@@ -90,9 +88,3 @@ async def remove_subscription(
             Subscription.thread_id == thread_id,
         )
     )
-
-
-async def active_topics(session: AsyncSession) -> Sequence[Topic]:
-    """All active topics, by name."""
-    result = await session.scalars(select(Topic).where(Topic.active).order_by(Topic.name))
-    return result.all()

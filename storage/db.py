@@ -41,7 +41,7 @@ def create_engine(
     """Create the async engine for ``url`` (sqlite+aiosqlite or postgresql+asyncpg)."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
         raise DatabaseError(f"invalid URL: {exc}") from None
     kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":

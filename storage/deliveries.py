@@ -5,39 +5,46 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ArticleTopic, Chat, Delivery, Subscription, utcnow
+from storage.models import ArticleTopic, Chat, Delivery, Subscription, UTCDateTime, utcnow
 
 
-async def enqueue_article(session: AsyncSession, article_id: int) -> int:
-    """Create a pending delivery for every active chat subscribed to one of the article's
-    topics; existing (chat, article) rows are left alone. Returns rows created."""
-    rows = (
-        await session.execute(
-            select(Subscription.chat_id, func.min(Subscription.thread_id))
+async def enqueue_articles(session: AsyncSession, article_ids: Sequence[int]) -> int:
+    """Create a pending delivery per active chat subscribed to one of each article's topics;
+    existing (chat, article) rows are left alone. One INSERT … SELECT per article, so the
+    number of subscribers is not limited by bind parameters. Returns rows created."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    created = 0
+    for article_id in article_ids:
+        chosen = (
+            select(
+                Subscription.chat_id,
+                literal(article_id).label("article_id"),
+                func.min(Subscription.thread_id).label("thread_id"),
+                literal("pending").label("status"),
+                literal(0).label("attempts"),
+                literal(now, UTCDateTime()).label("next_attempt_at"),
+                literal(now, UTCDateTime()).label("created_at"),
+            )
             .join(ArticleTopic, ArticleTopic.topic_id == Subscription.topic_id)
             .join(Chat, Chat.id == Subscription.chat_id)
             .where(ArticleTopic.article_id == article_id, Chat.status == "active")
             .group_by(Subscription.chat_id)
         )
-    ).all()
-    if not rows:
-        return 0
-    now = utcnow()
-    values = [
-        {"chat_id": chat_id, "article_id": article_id, "thread_id": thread_id or 0,
-         "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now}
-        for chat_id, thread_id in rows
-    ]
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Delivery).values(values).on_conflict_do_nothing()
-    result = await session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+        statement = insert(Delivery).from_select(
+            ["chat_id", "article_id", "thread_id", "status", "attempts", "next_attempt_at",
+             "created_at"],
+            chosen,
+        ).on_conflict_do_nothing()
+        result = await session.execute(statement)
+        created += max(int(getattr(result, "rowcount", 0) or 0), 0)
+    return created
 
 
 async def claim_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[Delivery]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.mapping import UserInfo
+from bot.domain import UserInfo
 from storage import articles as articles_dao
 from storage import comments as comments_dao
 from storage import deliveries as deliveries_dao

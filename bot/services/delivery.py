@@ -1,15 +1,19 @@
 """Pushing explainers to subscribers through the outbox.
 
 New articles become one ``deliveries`` row per subscribed chat (unique per chat × article, so
-a restart or a repeated poll never sends twice). A job claims due rows and sends them through
-a :class:`MessageSender`; Telegram's answers decide what happens next: sent, retried after
-``retry_after``, chat marked blocked (its pending rows skipped), chat id migrated, or failed.
+a restart or a repeated poll never sends twice; see ``storage.deliveries.enqueue_articles``).
+A job claims due rows and sends them through a :class:`MessageSender`, paced to stay under
+Telegram's bulk limit. Telegram's answers decide what happens next: sent; a flood wait
+(429) pauses the whole outbox for ``retry_after`` without using up an attempt; the chat
+marked blocked (its pending rows skipped); the chat id migrated; or, after repeated
+failures, failed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,7 +33,7 @@ OutcomeKind = Literal["sent", "retry", "blocked", "migrated", "failed"]
 
 @dataclass(frozen=True)
 class SendOutcome:
-    """What Telegram said to one send."""
+    """What Telegram said to one send. ``retry_after`` > 0 means a flood wait."""
 
     kind: OutcomeKind
     message_id: int | None = None
@@ -57,11 +61,12 @@ class DeliveryStats:
     retried: int = 0
     blocked: int = 0
     failed: int = 0
+    flood_waits: int = 0
     errors: list[str] = field(default_factory=list)
 
 
 class DeliveryService:
-    """Enqueues articles for subscribers and drains the outbox."""
+    """Drains the outbox."""
 
     def __init__(
         self,
@@ -72,6 +77,7 @@ class DeliveryService:
         max_attempts: int = 8,
         batch_size: int = 100,
         retry_base: float = 5.0,
+        max_per_second: float = 25.0,
     ) -> None:
         self._sessions = session_factory
         self._sender = sender
@@ -79,17 +85,12 @@ class DeliveryService:
         self._max_attempts = max_attempts
         self._batch_size = batch_size
         self._retry_base = retry_base
+        self._interval = 1.0 / max_per_second if max_per_second > 0 else 0.0
+        self._next_send = 0.0  # monotonic time the next send may start
+        self._resume_at = 0.0  # monotonic time a flood wait ends
         # One drain at a time per process: SQLite cannot lock rows, so two concurrent drains
         # could claim the same rows (PostgreSQL workers in other processes use SKIP LOCKED).
         self._draining = asyncio.Lock()
-
-    async def enqueue(self, article_ids: Sequence[int]) -> int:
-        """Create pending deliveries of these articles for their subscribers."""
-        created = 0
-        async with self._sessions() as session, session.begin():
-            for article_id in article_ids:
-                created += await deliveries_dao.enqueue_article(session, article_id)
-        return created
 
     async def recover(self) -> int:
         """At start: put rows a crash left in 'sending' back to 'pending'."""
@@ -103,13 +104,38 @@ class DeliveryService:
 
     async def _drain(self) -> DeliveryStats:
         stats = DeliveryStats()
-        while True:
+        while time.monotonic() >= self._resume_at:
             async with self._sessions() as session, session.begin():
                 batch = list(await deliveries_dao.claim_due(session, utcnow(), self._batch_size))
             if not batch:
-                return stats
-            for delivery in batch:
-                await self._deliver(delivery, stats)
+                break
+            for index, delivery in enumerate(batch):
+                if time.monotonic() < self._resume_at:  # a flood wait began: hand back the rest
+                    await self._release([d.id for d in batch[index:]])
+                    break
+                await self._pace()
+                try:
+                    await self._deliver(delivery, stats)
+                except Exception as exc:  # a bug or a database hiccup must not strand rows
+                    log.exception("delivery %s to chat %s raised", delivery.id, delivery.chat_id)
+                    stats.errors.append(str(exc))
+                    await self._finish(delivery.id, status="pending", error=str(exc)[:500],
+                                       retry_in=self._retry_base * 2**delivery.attempts,
+                                       count_attempt=True)
+        return stats
+
+    async def _pace(self) -> None:
+        now = time.monotonic()
+        if now < self._next_send:
+            await asyncio.sleep(self._next_send - now)
+        self._next_send = max(now, self._next_send) + self._interval
+
+    async def _release(self, delivery_ids: Sequence[int]) -> None:
+        async with self._sessions() as session, session.begin():
+            for delivery_id in delivery_ids:
+                row = await session.get(Delivery, delivery_id)
+                if row is not None and row.status == "sending":
+                    row.status = "pending"
 
     async def _deliver(self, delivery: Delivery, stats: DeliveryStats) -> None:
         async with self._sessions() as session:
@@ -140,11 +166,18 @@ class DeliveryService:
                 )
             log.info("chat %s blocked the bot; its pending deliveries are skipped",
                      delivery.chat_id)
+        elif outcome.kind == "retry" and outcome.retry_after > 0:
+            # Flood wait: Telegram asks everyone to pause. Not the row's fault, so the
+            # attempt is not counted; the whole outbox waits.
+            stats.flood_waits += 1
+            self._resume_at = time.monotonic() + outcome.retry_after
+            await self._finish(delivery.id, status="pending", error=outcome.error,
+                               retry_in=outcome.retry_after, count_attempt=False)
+            log.warning("flood wait: outbox paused for %.0fs", outcome.retry_after)
         elif outcome.kind == "retry" and delivery.attempts + 1 < self._max_attempts:
             stats.retried += 1
-            delay = max(outcome.retry_after, self._retry_base * 2**delivery.attempts)
             await self._finish(delivery.id, status="pending", error=outcome.error,
-                               retry_in=delay)
+                               retry_in=self._retry_base * 2**delivery.attempts)
         else:
             stats.failed += 1
             stats.errors.append(outcome.error or outcome.kind)
@@ -160,12 +193,14 @@ class DeliveryService:
         message_id: int | None = None,
         error: str | None = None,
         retry_in: float | None = None,
+        count_attempt: bool = True,
     ) -> None:
         async with self._sessions() as session, session.begin():
             delivery = await session.get(Delivery, delivery_id)
             if delivery is None:
                 return
-            delivery.attempts += 1
+            if count_attempt:
+                delivery.attempts += 1
             delivery.status = status
             delivery.last_error = error
             if message_id is not None:
@@ -181,5 +216,4 @@ class DeliveryService:
                 return
             old.id = new_id
             old.type = "supergroup"
-            old.migrated_to = None
         log.info("group %s became supergroup %s", old_id, new_id)

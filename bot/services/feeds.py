@@ -405,7 +405,10 @@ def _parse_date_text(value: str) -> datetime | None:
             return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):  # e.g. 0001-01-01T00:00:00+01:00
+        return None
 
 
 # --- shared helpers ----------------------------------------------------------------------------

@@ -79,6 +79,9 @@ logger = logging.getLogger(__name__)
 
 AdminNotifier = Callable[[str], Awaitable[None]]
 Clock = Callable[[], datetime]
+# Called inside the transaction that stores new articles (not for a feed's first, baseline
+# poll), so queuing them for subscribers commits or fails together with storing them.
+NewArticlesHook = Callable[[AsyncSession, Sequence[int]], Awaitable[object]]
 
 #: Full-text pages fetched per poll at most; further new articles keep the feed's content.
 MAX_PAGES_PER_POLL = 100
@@ -367,6 +370,7 @@ class IngestionService:
         settings: Settings,
         notify_admins: AdminNotifier | None = None,
         *,
+        on_new_articles: NewArticlesHook | None = None,
         clock: Clock = _utcnow,
     ) -> None:
         self._session_factory = session_factory
@@ -374,6 +378,7 @@ class IngestionService:
         self._settings = settings
         self._ingestion = settings.ingestion
         self._notify_admins = notify_admins
+        self._on_new_articles = on_new_articles
         self._clock = clock
         self._matcher = TopicMatcher(settings.topics)
         self._polling: set[int] = set()
@@ -614,6 +619,8 @@ class IngestionService:
                     outcome.unchanged += 1
                     continue
                 await self._write_entry(session, state, plan, by_guid, by_url, outcome, now)
+            if outcome.new_ids and self._on_new_articles and not state.never_succeeded:
+                await self._on_new_articles(session, outcome.new_ids)
             await self._record_success(session, feed, fetched, parsed, notes, outcome, now)
         return outcome
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.render import ArticleCard, TopicTag
 from storage import articles as articles_dao
+from storage import feeds as feeds_dao
 from storage import topics as topics_dao
-from storage.models import Article, ArticleTopic, Feed, Topic
+from storage.models import Article
 
 LATEST_LIMIT = 5
 
@@ -49,17 +49,10 @@ async def load_card(session: AsyncSession, article_id: int) -> ArticleCard | Non
 
 
 async def _card(session: AsyncSession, article: Article) -> ArticleCard:
-    topics = (
-        await session.execute(
-            select(Topic.slug, Topic.name)
-            .join(ArticleTopic, ArticleTopic.topic_id == Topic.id)
-            .where(ArticleTopic.article_id == article.id)
-            .order_by(Topic.name)
-        )
-    ).all()
+    topics = await articles_dao.article_topics(session, article.id)
     feed_name = None
     if article.feed_id is not None:
-        feed = await session.get(Feed, article.feed_id)
+        feed = await feeds_dao.get_feed(session, article.feed_id)
         feed_name = feed.title or feed.name if feed else None
     return ArticleCard(
         title=article.title,

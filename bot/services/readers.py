@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.mapping import ChatInfo, UserInfo
+from bot.domain import ChatInfo, UserInfo
 from storage import chats as chats_dao
+from storage import topics as topics_dao
 from storage.models import Topic
 
 
@@ -69,7 +70,7 @@ class ReaderService:
                     session, chat_id=chat.id, type=chat.type, title=chat.title,
                     username=chat.username,
                 )
-            topics = {t.slug: t for t in await chats_dao.active_topics(session)}
+            topics = {t.slug: t for t in await topics_dao.list_active_topics(session)}
             topic = topics.get(slug)
             if topic is None:
                 return ToggleResult(None, await self._choices(session, chat.id))
@@ -83,6 +84,6 @@ class ReaderService:
 
     @staticmethod
     async def _choices(session: AsyncSession, chat_id: int) -> tuple[TopicChoice, ...]:
-        topics: list[Topic] = list(await chats_dao.active_topics(session))
+        topics: list[Topic] = list(await topics_dao.list_active_topics(session))
         subscribed = await chats_dao.subscribed_topic_ids(session, chat_id)
         return tuple(TopicChoice(t.slug, t.name, t.id in subscribed) for t in topics)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import select
@@ -40,29 +41,33 @@ async def test_blocked_chat_is_marked_and_skipped(
         assert chat.status == "blocked"
 
 
-async def test_flood_limit_retries_later_without_loss(
+async def test_flood_wait_pauses_the_outbox_without_loss(
     emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
 ) -> None:
-    """A 429 reschedules the delivery after retry_after; it is sent on a later run."""
+    """A 429 pauses every send for retry_after, uses up no attempt, and nothing is lost."""
     async with running_bot(extra=feed_config(feed_server)) as bot:
         await bot.poll_all_feeds()
         await subscribe(emulator, 43, "Russia")
+        await subscribe(emulator, 45, "Russia")
         emulator.faults.fail_next("sendMessage", 429, "Too Many Requests: retry after 1",
                                   parameters={"retry_after": 1})
         publish_pow_explainer(feed_server)
         await bot.poll_all_feeds()
         await bot.drain_outbox()
-        [delivery] = await _deliveries(bot)
-        assert (delivery.status, delivery.attempts) == ("pending", 1)
-        assert delivery.next_attempt_at > delivery.created_at
+        rows = await _deliveries(bot)
+        assert [(d.status, d.attempts) for d in rows] == [("pending", 0), ("pending", 0)]
+        assert rows[0].next_attempt_at > rows[0].created_at  # the flooded one waits
+        await bot.drain_outbox()  # still inside the pause: nothing is sent
+        assert [d.status for d in await _deliveries(bot)] == ["pending", "pending"]
+        await asyncio.sleep(1.1)  # the pause ends
         async with bot.sessions() as session, session.begin():
-            row = await session.get(Delivery, delivery.id)
+            row = await session.get(Delivery, rows[0].id)
             assert row is not None
-            row.next_attempt_at = row.created_at  # time passes
+            row.next_attempt_at = row.created_at
         await bot.drain_outbox()
-        [delivery] = await _deliveries(bot)
-        assert delivery.status == "sent"
-        assert len([m for m in emulator.sent(43) if "POWs" in (m.get("text") or "")]) == 1
+        assert [d.status for d in await _deliveries(bot)] == ["sent", "sent"]
+        for chat in (43, 45):
+            assert len([m for m in emulator.sent(chat) if "POWs" in (m.get("text") or "")]) == 1
 
 
 async def test_migrated_group_gets_the_message_under_its_new_id(

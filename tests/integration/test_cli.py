@@ -78,3 +78,32 @@ def test_env_token_override_reported_like_file(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("config error: telegram.token:")
     assert "oops" not in result.stderr
+
+
+async def test_run_with_rejected_token_is_one_line_without_the_token(tmp_path: Path) -> None:
+    """`newsbot run` with a token the Bot API rejects exits 2; the token is printed nowhere."""
+    import asyncio
+
+    from bot.emulator import BotAPIEmulator
+
+    secret = "987654:REJECTED-SECRET-value-xyz"
+    async with BotAPIEmulator(tokens=(TEST_TOKEN,)) as emulator:
+        path = make_config(tmp_path, api_base_url=emulator.base_url, token=secret,
+                           extra={"logging": {"level": "DEBUG"}})
+        result = await asyncio.to_thread(run_cli, "run", "-c", str(path))
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "config error: telegram.token: rejected by the Bot API" in result.stderr
+    assert "REJECTED-SECRET" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Unclosed client session" not in result.stderr
+
+
+def test_run_with_unreachable_api_is_one_line(tmp_path: Path) -> None:
+    """An unreachable Bot API ends `newsbot run` with one masked line and exit 1."""
+    path = make_config(tmp_path, api_base_url="http://127.0.0.1:9/bot")
+    result = run_cli("run", "-c", str(path))
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert TEST_TOKEN not in result.stderr
+    assert TEST_TOKEN.split(":")[1] not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: the Bot API")

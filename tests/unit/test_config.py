@@ -61,7 +61,23 @@ def test_token_from_environment_alone(tmp_path: Path, monkeypatch: pytest.Monkey
         ({"telegram": {"token": TEST_TOKEN}, "extra": {"a": 1}}, "extra", "unknown key"),
         ({"telegram": {"token": TEST_TOKEN, "admins": "me"}}, "telegram.admins", "tuple"),
         ({"telegram": {"token": TEST_TOKEN, "mode": "push"}}, "telegram.mode", "polling"),
-        ({"telegram": {"token": TEST_TOKEN, "mode": "webhook"}}, "telegram", "webhook_url"),
+        ({"telegram": {"token": TEST_TOKEN, "mode": "webhook"}}, "telegram.webhook_url",
+         "required"),
+        ({"telegram": {"token": TEST_TOKEN, "mode": "webhook",
+                       "webhook_url": "https://bot.example.com/hook"}},
+         "telegram.webhook_secret", "forged"),
+        ({"telegram": {"token": TEST_TOKEN, "webhook_secret": "has spaces"}},
+         "telegram.webhook_secret", "may only contain"),
+        ({"telegram": {"token": TEST_TOKEN}, "database": {
+            "url": "postgresql+asyncpg://u:pw@host:notaport/db"}}, "database.url", "valid"),
+        ({"telegram": {"token": TEST_TOKEN}, "topics": [{"slug": "a" * 59, "name": "x"}]},
+         "topics[0].slug", "1-58"),
+        ({"telegram": {"token": TEST_TOKEN}, "topics": [{"slug": "a", "name": "x"},
+                                                        {"slug": "a", "name": "y"}]},
+         "topics[1].slug", "duplicate"),
+        ({"telegram": {"token": TEST_TOKEN}, "feeds": [
+            {"url": "https://e.com/f", "name": "x", "topics": ["nope"]}]},
+         "feeds[0].topics", "unknown topic"),
         ({"telegram": {"token": TEST_TOKEN}, "database": {"url": "mysql://x"}},
          "database.url", "sqlite+aiosqlite"),
         ({"telegram": {"token": TEST_TOKEN}, "server": {"port": "eighty"}},
@@ -93,6 +109,29 @@ def test_token_value_never_echoed_in_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_settings(path)
     assert "secret-but-wrong" not in info.value.one_line()
+
+
+def test_secret_never_echoed_when_telegram_is_not_a_table(tmp_path: Path) -> None:
+    """A token written as `telegram = "..."` is not repeated in the error."""
+    path = tmp_path / "bad.toml"
+    path.write_text('telegram = "123456:VERYSECRETVALUE"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert info.value.key == "telegram"
+    assert "VERYSECRETVALUE" not in info.value.one_line()
+
+
+def test_slug_of_58_characters_fits_callback_data(tmp_path: Path) -> None:
+    """The longest allowed slug still makes a valid topic button."""
+    from bot.render import topic_picker
+    from bot.services.readers import TopicChoice
+
+    slug = "a" * 58
+    path = make_config(tmp_path, extra={"topics": [{"slug": slug, "name": "Long"}]})
+    assert load_settings(path).topics[0].slug == slug
+    [[button]] = topic_picker([TopicChoice(slug, "Long", False)])
+    assert button.callback_data is not None
+    assert len(button.callback_data.encode()) <= 64
 
 
 def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:

@@ -1,0 +1,52 @@
+"""Plain values the services work with: chats, users and incoming messages.
+
+No ``telegram`` import here, so services stay independent of PTB; :mod:`bot.mapping` builds
+these from PTB objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ChatType = Literal["private", "group", "supergroup", "channel"]
+
+
+@dataclass(frozen=True)
+class ChatInfo:
+    """The facts about a chat that newsbot keeps."""
+
+    id: int
+    type: ChatType
+    title: str | None
+    username: str | None
+    is_forum: bool = False
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """The facts about a user that newsbot needs."""
+
+    id: int
+    first_name: str
+    username: str | None
+    language_code: str | None
+    is_bot: bool = False
+
+    @property
+    def display_name(self) -> str:
+        """A name to show: first name, or @username, or the id."""
+        return self.first_name or (f"@{self.username}" if self.username else str(self.id))
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A text message (or command) addressed to the bot."""
+
+    chat: ChatInfo
+    user: UserInfo | None
+    message_id: int
+    text: str
+    thread_id: int | None
+    reply_to_message_id: int | None
+    reply_to_bot: bool = False
