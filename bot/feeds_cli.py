@@ -79,8 +79,13 @@ async def preview(source: str, settings: Settings | None, *, as_json: bool, out:
         print(f"error: {source} is not a usable feed: {exc}", file=_stderr())
         return EXIT_FAILURE
     names = {topic.slug: topic.name for topic in topics}
-    entries = process_entries(parsed, TopicMatcher(topics), ingestion.summary_sentences)
-    rendered = [(entry, render_article(_card(entry, names))) for entry in entries]
+    try:
+        entries = process_entries(parsed, TopicMatcher(topics), ingestion.summary_sentences)
+        rendered = [(entry, render_article(_card(entry, names))) for entry in entries]
+    except Exception as exc:  # last resort: the operator gets one line, not a traceback
+        print(f"error: cannot preview {source}: {exc.__class__.__name__}: {exc}",
+              file=_stderr())
+        return EXIT_FAILURE
     if as_json:
         json.dump([_entry_json(entry, messages) for entry, messages in rendered], out,
                   ensure_ascii=False, indent=2)

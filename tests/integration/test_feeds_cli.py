@@ -159,3 +159,16 @@ def test_opml_import_rejects_bad_file(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "not <opml>" in result.stderr
     assert not (tmp_path / "newsbot.db").exists()
+
+
+def test_preview_survives_absurd_dates(tmp_path: Path) -> None:
+    """A JSON Feed item dated year 1 with an offset (datetime overflow) previews fine."""
+    feed = tmp_path / "feed.json"
+    feed.write_text(json.dumps({
+        "version": "https://jsonfeed.org/version/1.1", "title": "T",
+        "items": [{"id": "1", "url": "https://e.org/1", "title": "Old",
+                   "content_text": "Text.", "date_published": "0001-01-01T00:00:00+01:00"}],
+    }), encoding="utf-8")
+    result = run_cli("feeds", "preview", str(feed), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["title"] == "Old"
