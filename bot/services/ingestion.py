@@ -27,12 +27,13 @@ the preview CLI.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import random
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -379,6 +380,11 @@ class IngestionService:
         self._ingestion = settings.ingestion
         self._notify_admins = notify_admins
         self._on_new_articles = on_new_articles
+        # SQLite has one writer; queue our writes here (FIFO, no timeout) instead of letting
+        # dozens of concurrent pollers spin on SQLite's busy handler until it gives up.
+        self._write_gate: contextlib.AbstractAsyncContextManager[object] = (
+            asyncio.Lock() if _is_sqlite(session_factory) else contextlib.nullcontext()
+        )
         self._clock = clock
         self._matcher = TopicMatcher(settings.topics)
         self._polling: set[int] = set()
@@ -387,6 +393,12 @@ class IngestionService:
     def matcher(self) -> TopicMatcher:
         """The topic matcher built from the configured catalogue."""
         return self._matcher
+
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction (through the SQLite write gate)."""
+        async with self._write_gate, self._session_factory() as session, session.begin():
+            yield session
 
     # --- configuration and scheduling --------------------------------------------------------
 
@@ -408,20 +420,28 @@ class IngestionService:
     # --- polling -----------------------------------------------------------------------------
 
     async def poll_due_feeds(self) -> list[PollResult]:
-        """Poll every enabled feed that is due, concurrently, each in its own sessions."""
+        """Poll every enabled feed that is due, concurrently, each in its own sessions.
+
+        Topic summaries touched by any of the polls are recomputed once, at the end."""
         async with self._session_factory() as session:
             feed_ids = await list_due_feed_ids(session, self._clock())
         if not feed_ids:
             return []
         slots = asyncio.Semaphore(self._ingestion.total_concurrency)
+        touched: set[str] = set()
 
         async def poll(feed_id: int) -> PollResult:
             async with slots:
-                return await self.poll_feed(feed_id)
+                return await self.poll_feed(feed_id, touched_topics=touched)
 
-        return list(await asyncio.gather(*(poll(feed_id) for feed_id in feed_ids)))
+        results = list(await asyncio.gather(*(poll(feed_id) for feed_id in feed_ids)))
+        if touched:
+            await self.refresh_topic_summaries(touched)
+        return results
 
-    async def poll_feed(self, feed_id: int, *, only_if_due: bool = False) -> PollResult:
+    async def poll_feed(
+        self, feed_id: int, *, only_if_due: bool = False, touched_topics: set[str] | None = None
+    ) -> PollResult:
         """Poll one feed and store what changed. Never raises (except on cancellation).
 
         With ``only_if_due`` a feed whose ``next_poll_at`` (backoff included) lies more than
@@ -431,7 +451,7 @@ class IngestionService:
             return PollResult(feed_id=feed_id, feed_name="", skipped=True)
         self._polling.add(feed_id)
         try:
-            return await self._poll(feed_id, only_if_due)
+            return await self._poll(feed_id, only_if_due, touched_topics)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bug or a database failure must not stop other feeds
@@ -448,7 +468,9 @@ class IngestionService:
         finally:
             self._polling.discard(feed_id)
 
-    async def _poll(self, feed_id: int, only_if_due: bool) -> PollResult:
+    async def _poll(
+        self, feed_id: int, only_if_due: bool, touched_topics: set[str] | None
+    ) -> PollResult:
         async with self._session_factory() as session:
             feed = await get_feed(session, feed_id)
             state = _FeedState.of(feed) if feed is not None else None
@@ -489,7 +511,9 @@ class IngestionService:
         await self._announce_recovery(state, outcome.recovered_after)
         if notes:
             logger.info("feed %r: %s", state.name, "; ".join(notes))
-        if outcome.touched_topics:
+        if touched_topics is not None:  # the caller refreshes once for many feeds
+            touched_topics.update(outcome.touched_topics)
+        elif outcome.touched_topics:
             await self.refresh_topic_summaries(outcome.touched_topics)
         return PollResult(
             feed_id=state.id,
@@ -605,7 +629,7 @@ class IngestionService:
     ) -> _WriteOutcome:
         outcome = _WriteOutcome()
         now = self._clock()
-        async with self._session_factory() as session, session.begin():
+        async with self._writing() as session:
             feed = await get_feed(session, state.id)
             if feed is None:  # deleted while we fetched
                 return outcome
@@ -754,7 +778,7 @@ class IngestionService:
         failure count to announce a recovery for, or 0."""
         outcome = _WriteOutcome()
         now = self._clock()
-        async with self._session_factory() as session, session.begin():
+        async with self._writing() as session:
             feed = await get_feed(session, state.id)
             if feed is None:
                 return 0
@@ -764,7 +788,7 @@ class IngestionService:
     async def _record_failure(self, feed_id: int, kind: str, message: str) -> PollResult:
         error = _cap(mask_secrets(f"{kind}: {_one_line(message)}"), MAX_ERROR_LENGTH) or kind
         now = self._clock()
-        async with self._session_factory() as session, session.begin():
+        async with self._writing() as session:
             feed = await get_feed(session, feed_id)
             if feed is None:
                 return PollResult(feed_id=feed_id, feed_name="", error=error, error_kind=kind)
@@ -847,7 +871,7 @@ class IngestionService:
              "url": point.url, "also_in": list(point.also_in)}
             for point in points
         ]
-        async with self._session_factory() as session, session.begin():
+        async with self._writing() as session:
             current_key, _ = await self._topic_sources(session, topic_id)
             if current_key != key:  # articles changed meanwhile; that poll refreshes it
                 return False
@@ -856,6 +880,11 @@ class IngestionService:
 
 
 # --- small helpers -----------------------------------------------------------------------------
+
+
+def _is_sqlite(session_factory: async_sessionmaker[AsyncSession]) -> bool:
+    bind = session_factory.kw.get("bind")
+    return bool(bind is not None and bind.dialect.name == "sqlite")
 
 
 def _assign(target: object, **values: object) -> None:
