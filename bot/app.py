@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import multiprocessing
 import signal
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
 from typing import Any
 
@@ -129,6 +131,7 @@ class NewsBot:
         self.application: Application[Any, Any, Any, Any, Any, Any] | None = None
         self.web: BotWebServer | None = None
         self.fetcher: FeedFetcher | None = None
+        self.workers: ProcessPoolExecutor | None = None
         self.registry = CollectorRegistry(auto_describe=True)
         self.updates_counter = Counter(
             "newsbot_updates", "Telegram updates received", ["type"], registry=self.registry
@@ -185,6 +188,11 @@ class NewsBot:
         self.sessions = sessions = create_session_factory(self.engine)
         self.fetcher = FeedFetcher(settings.ingestion)
         await self.fetcher.start()
+        if settings.ingestion.workers > 0:
+            # spawn, not fork: the bot's process already runs threads (aiosqlite, asyncio).
+            self.workers = ProcessPoolExecutor(
+                settings.ingestion.workers, mp_context=multiprocessing.get_context("spawn")
+            )
         application = build_application(settings)
         self.application = application
         self.services = Services(
@@ -195,7 +203,7 @@ class NewsBot:
             comments=CommentService(sessions),
             ingestion=IngestionService(
                 sessions, self.fetcher, settings, self._notify_admins,
-                on_new_articles=deliveries_dao.enqueue_articles,
+                on_new_articles=deliveries_dao.enqueue_articles, executor=self.workers,
             ),
             delivery=DeliveryService(sessions, PtbSender(application.bot), load_card),
         )
@@ -255,6 +263,13 @@ class NewsBot:
                 steps.append(("bot shutdown", application.bot.shutdown))
         if self.fetcher is not None:
             steps.append(("feed fetcher", self.fetcher.close))
+        if self.workers is not None:
+            workers = self.workers
+
+            async def stop_workers() -> None:
+                await asyncio.to_thread(workers.shutdown, wait=True, cancel_futures=True)
+
+            steps.append(("ingestion workers", stop_workers))
         if self.engine is not None:
             steps.append(("database", self.engine.dispose))
         for name, step in steps:
@@ -265,6 +280,7 @@ class NewsBot:
         self.web = None
         self.application = None
         self.fetcher = None
+        self.workers = None
         self.engine = None
         self._started = self._initialized = False
         log.info("newsbot stopped")

@@ -28,15 +28,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import random
 import re
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -78,6 +82,7 @@ from storage.topics import get_topic_by_slug, get_topic_summary, save_topic_summ
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 AdminNotifier = Callable[[str], Awaitable[None]]
 Clock = Callable[[], datetime]
 # Called inside the transaction that stores new articles (not for a feed's first, baseline
@@ -289,6 +294,21 @@ def _finish_entry(
     )
 
 
+def _finish_batch(
+    prepared: Sequence[_PreparedEntry],
+    matcher: TopicMatcher,
+    summary_sentences: int,
+    default_topics: Sequence[str],
+    extracted: Sequence[ExtractedArticle | None],
+    now: datetime,
+) -> list[ProcessedEntry]:
+    """Process several entries (picklable: runs in a worker process)."""
+    return [
+        _finish_entry(item, matcher, summary_sentences, default_topics, article, now)
+        for item, article in zip(prepared, extracted, strict=True)
+    ]
+
+
 def process_entries(
     parsed_feed: ParsedFeed,
     matcher: TopicMatcher,
@@ -372,6 +392,7 @@ class IngestionService:
         notify_admins: AdminNotifier | None = None,
         *,
         on_new_articles: NewArticlesHook | None = None,
+        executor: Executor | None = None,
         clock: Clock = _utcnow,
     ) -> None:
         self._session_factory = session_factory
@@ -380,6 +401,7 @@ class IngestionService:
         self._ingestion = settings.ingestion
         self._notify_admins = notify_admins
         self._on_new_articles = on_new_articles
+        self._executor = executor
         # SQLite has one writer; queue our writes here (FIFO, no timeout) instead of letting
         # dozens of concurrent pollers spin on SQLite's busy handler until it gives up.
         self._write_gate: contextlib.AbstractAsyncContextManager[object] = (
@@ -496,14 +518,14 @@ class IngestionService:
             return PollResult(feed_id=state.id, feed_name=state.name, not_modified=True)
 
         try:
-            parsed = await asyncio.to_thread(
+            parsed = await self._cpu(functools.partial(
                 parse_feed, fetched.body, fetched.final_url, fetched.content_type,
                 now=self._clock(),
-            )
+            ))
         except FeedParseError as exc:
             return await self._record_failure(state.id, PARSE_ERROR_KIND, exc.message)
 
-        prepared = await asyncio.to_thread(_prepare_entries, parsed)
+        prepared = await self._cpu(functools.partial(_prepare_entries, parsed))
         plans = await self._classify(state, prepared)
         notes = list(parsed.problems)
         notes.extend(await self._process(state, plans))
@@ -585,19 +607,25 @@ class IngestionService:
             if len(todo) > len(pages):
                 notes.append(f"full text fetched for the first {len(pages)} of {len(todo)} "
                              "new or changed articles only")
-        settings = self._ingestion
-        now = self._clock()
-
-        def finish_all() -> list[ProcessedEntry]:
-            return [
-                _finish_entry(plan.prepared, self._matcher, settings.summary_sentences,
-                              state.default_topics, article, now)
-                for plan, article in zip(todo, extracted, strict=True)
-            ]
-
-        for plan, processed in zip(todo, await asyncio.to_thread(finish_all), strict=True):
+        finish = functools.partial(
+            _finish_batch, [plan.prepared for plan in todo], self._matcher,
+            self._ingestion.summary_sentences, state.default_topics, extracted, self._clock(),
+        )
+        for plan, processed in zip(todo, await self._cpu(finish), strict=True):
             plan.processed = processed
         return notes
+
+    async def _cpu(self, job: Callable[[], T]) -> T:
+        """Run CPU-bound work (parsing, summarising) off the event loop: in the worker
+        processes when there are any (the GIL then stays free for the bot's handlers), else
+        in a thread. A broken pool falls back to a thread."""
+        if self._executor is not None:
+            try:
+                return await asyncio.get_running_loop().run_in_executor(self._executor, job)
+            except BrokenProcessPool:
+                logger.error("ingestion worker process died; falling back to a thread")
+                self._executor = None
+        return await asyncio.to_thread(job)
 
     async def _full_text(self, url: str) -> tuple[ExtractedArticle | None, str | None]:
         """Fetch and extract an article page; return (article, None) or (None, problem)."""
@@ -863,9 +891,9 @@ class IngestionService:
             if stored is not None and stored.source_key == key:
                 return False
         settings = self._ingestion
-        points = await asyncio.to_thread(
+        points = await self._cpu(functools.partial(
             summarize_topic, sources, settings.topic_summary_points, settings.summary_sentences
-        )
+        ))
         payload = [
             {"text": point.text, "article_id": point.article_id, "title": point.title,
              "url": point.url, "also_in": list(point.also_in)}

@@ -168,3 +168,19 @@ async def test_reply_to_other_message_is_not_a_comment(
         assert "reply to one of the explainers" in reply["text"]
         async with bot.sessions() as session:
             assert await session.scalar(select(func.count(Comment.id))) == 0
+
+
+async def test_worker_process_summarises_for_the_bot(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """With ingestion.workers = 1, parsing and summarising run in a worker process and the
+    stored summaries are the same as without it."""
+    async with running_bot(extra={**feed_config(feed_server), "ingestion": {"workers": 1}}) as bot:
+        assert bot.workers is not None
+        await bot.poll_all_feeds()
+        pids = {p.pid for p in bot.workers._processes.values()}
+        assert pids  # a worker process really ran
+        cards = await bot.services.news.latest()
+    assert len(cards) == 3
+    assert all(card.summary for card in cards)
+    assert {t.slug for card in cards for t in card.topics} >= {"war-in-ukraine", "russia"}
