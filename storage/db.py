@@ -27,12 +27,24 @@ class DatabaseError(Exception):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Take over transaction control from the driver so that _sqlite_begin can say IMMEDIATE.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """Start every SQLite transaction with the write lock.
+
+    A deferred transaction that reads and then writes fails at once with "database is
+    locked" when another connection committed in between (WAL snapshot), and busy_timeout
+    does not help; BEGIN IMMEDIATE waits for the lock (up to busy_timeout) instead. Our
+    transactions are short, so serialising them costs little."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine(
@@ -61,6 +73,7 @@ def create_engine(
         raise DatabaseError(str(exc)) from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 

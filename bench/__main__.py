@@ -1,0 +1,146 @@
+"""``python -m bench [feeds|transport] [options]`` — run the benchmarks and print a table.
+
+Without a command both run with their defaults (6,000 feeds × 5 entries; 3,000 messages, 64
+in flight). Exit status: 0 when everything ran (targets missed or not), 1 when something
+failed outright (a child process crashed or timed out, polls or requests failed), 2 on bad
+arguments. ``--json PATH`` also writes the raw results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.feeds import FEEDS_HEADER, FeedsOptions, run_feeds, summarise_feeds
+from bench.measure import ChildFailed
+from bench.transport import (
+    TRANSPORT_HEADER,
+    TransportOptions,
+    run_transport,
+    summarise_transport,
+)
+
+MAX_FEEDS = 100_000
+MAX_MESSAGES = 200_000
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(row[index]) for row in [header, *rows]) for index in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "| " + " | ".join(cell.ljust(width) for cell, width in zip(cells, widths,
+                                                                           strict=True)) + " |"
+
+    rule = "|" + "|".join("-" * (width + 2) for width in widths) + "|"
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--json", metavar="PATH", help="also write the raw results here")
+    commands = parser.add_subparsers(dest="command")
+    feeds = commands.add_parser("feeds", help="feed polling: first poll and unchanged re-poll")
+    feeds.add_argument("--feeds", type=int, default=6000, help="number of feeds (6000)")
+    feeds.add_argument("--entries", type=int, default=5, help="entries per feed (5)")
+    feeds.add_argument("--database", help="SQLAlchemy URL; a postgresql+asyncpg:// server gets "
+                       "a temporary database (default: a temporary SQLite file)")
+    feeds.add_argument("--ports", type=int, default=16,
+                       help="ports the feeds are spread over, i.e. hosts (16)")
+    feeds.add_argument("--concurrency", type=int, default=64,
+                       help="ingestion.total_concurrency (64, the default setting)")
+    feeds.add_argument("--per-host", type=int, default=4,
+                       help="ingestion.per_host_concurrency (4, the default setting)")
+    feeds.add_argument("--profile", metavar="PATH",
+                       help="write a cProfile of each poll phase to PATH.<phase> (slower)")
+    transport = commands.add_parser("transport", help="sendMessage throughput, three clients")
+    transport.add_argument("--messages", type=int, default=3000, help="per client per round")
+    transport.add_argument("--concurrency", type=int, default=64, help="in flight (64)")
+    transport.add_argument("--rounds", type=int, default=3, help="interleaved rounds (3)")
+    return parser
+
+
+def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.command in (None, "feeds"):
+        feeds = getattr(args, "feeds", 6000)
+        if not 1 <= feeds <= MAX_FEEDS or not 1 <= getattr(args, "entries", 5) <= 100:
+            parser.error(f"--feeds must be 1–{MAX_FEEDS} and --entries 1–100")
+    if args.command in (None, "transport"):
+        if not 1 <= getattr(args, "messages", 3000) <= MAX_MESSAGES:
+            parser.error(f"--messages must be 1–{MAX_MESSAGES}")
+        if not 1 <= getattr(args, "concurrency", 64) <= 1000:
+            parser.error("--concurrency must be 1–1000")
+        if not 1 <= getattr(args, "rounds", 3) <= 10:
+            parser.error("--rounds must be 1–10")
+
+
+async def _run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
+    raw: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"nproc": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "command": " ".join(["python -m bench", *sys.argv[1:]]),
+    }
+    problems: list[str] = []
+    print(f"newsbot benchmarks — {raw['date']} — {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}", flush=True)
+    if args.command in (None, "feeds"):
+        options = FeedsOptions(
+            feeds=getattr(args, "feeds", 6000), entries=getattr(args, "entries", 5),
+            database=getattr(args, "database", None), ports=getattr(args, "ports", 16),
+            concurrency=getattr(args, "concurrency", 64), per_host=getattr(args, "per_host", 4),
+            profile=getattr(args, "profile", None),
+        )
+        print(f"\n## Feed polling: {options.feeds} feeds × {options.entries} entries, "
+              f"{options.ports} hosts, {options.concurrency} in flight "
+              f"({options.per_host} per host)", flush=True)
+        raw["feeds"] = result = await run_feeds(options)
+        rows, targets, failed = summarise_feeds(result)
+        served = result["server"]
+        print(f"database: {result['options']['database']}; mean feed "
+              f"{served['mean_feed_bytes']:.0f} B ({served['mean_gzip_bytes']:.0f} B gzip)\n")
+        print(_table(FEEDS_HEADER, rows))
+        print("\n" + "\n".join(targets), flush=True)
+        problems.extend(failed)
+    if args.command in (None, "transport"):
+        topts = TransportOptions(messages=getattr(args, "messages", 3000),
+                                 concurrency=getattr(args, "concurrency", 64),
+                                 rounds=getattr(args, "rounds", 3))
+        print(f"\n## Telegram transport: {topts.messages} sendMessage × {topts.rounds} rounds "
+              f"per client, {topts.concurrency} in flight, emulator in its own process",
+              flush=True)
+        raw["transport"] = tresult = await run_transport(topts)
+        rows, ratios, failed = summarise_transport(tresult)
+        print()
+        print(_table(TRANSPORT_HEADER, rows))
+        print("\n" + "\n".join(ratios), flush=True)
+        problems.extend(failed)
+    return raw, problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m bench``."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _check(parser, args)
+    try:
+        raw, problems = asyncio.run(_run(args))
+    except ChildFailed as exc:
+        print(f"\nFAILED: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        Path(args.json).write_text(json.dumps(raw, indent=2) + "\n", encoding="utf-8")
+    if problems:
+        print("\nFAILED:\n  " + "\n  ".join(problems), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""The bot side of the feed benchmark, run as its own process by ``bench.feeds``.
+
+``python -m bench.ingest_worker --database URL --ports P1,P2,… --feeds N --phases first,repoll``
+builds settings with N ``[[feeds]]`` (URLs as ``bench.feedserver`` announces them) and the
+benchmark topics, syncs them into the database (``--setup`` also migrates the schema), then for
+each phase times ``IngestionService.poll_due_feeds()`` and prints one result line:
+
+* ``first`` — every feed is due (never polled): all entries are new;
+* ``repoll`` — one UPDATE makes every feed due again; the feeds have not changed.
+
+Each result has the wall and CPU time, memory (see :class:`bench.measure.PhaseMeter`), the poll
+outcomes, the rows stored and the feed server's counters for the phase. ``--profile PATH``
+writes a cProfile of each phase to ``PATH.<phase>``; it runs ``asyncio.to_thread`` work
+inline on the loop so the profile sees parsing and summarising (slower; not for figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import aiohttp
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench.feedserver import TOPICS, feed_url
+from bench.measure import PhaseMeter, emit_result
+from bot.config import Settings, load_settings
+from bot.services.fetch import FeedFetcher
+from bot.services.ingestion import IngestionService, PollResult
+from storage.db import create_engine, create_session_factory, upgrade_schema
+from storage.models import Article, ArticleSource, ArticleTag, ArticleTopic, Feed, TopicSummary
+
+BENCH_TOKEN = "123456:BENCH-token"  # noqa: S105 - the emulator's kind of fake token
+_T = TypeVar("_T")
+
+
+def bench_settings(database_url: str, ports: list[int], feeds: int, concurrency: int,
+                   per_host: int) -> Settings:
+    """Settings with ``feeds`` configured feeds spread over ``ports`` and the bench topics."""
+    return load_settings(None, overrides={
+        "telegram": {"token": BENCH_TOKEN},
+        "database": {"url": database_url},
+        "ingestion": {"total_concurrency": concurrency, "per_host_concurrency": per_host,
+                      "jitter": 0},
+        "topics": [dict(topic) for topic in TOPICS],
+        "feeds": [{"url": feed_url(ports[index % len(ports)], index),
+                   "name": f"Bench section {index}", "interval": 900}
+                  for index in range(feeds)],
+    })
+
+
+async def _server_counts(stats_url: str) -> dict[str, int]:
+    async with aiohttp.ClientSession() as session, session.get(stats_url) as response:
+        data: dict[str, int] = json.loads(await response.read())
+        return data
+
+
+async def _table_counts(engine: AsyncEngine) -> dict[str, int]:
+    tables = {"articles": Article, "article_sources": ArticleSource,
+              "article_topics": ArticleTopic, "article_tags": ArticleTag,
+              "topic_summaries": TopicSummary}
+    counts: dict[str, int] = {}
+    async with engine.connect() as connection:
+        for name, model in tables.items():
+            counts[name] = int(await connection.scalar(select(func.count()).select_from(model))
+                               or 0)
+    return counts
+
+
+async def _make_all_due(engine: AsyncEngine) -> None:
+    past = datetime.now(UTC) - timedelta(hours=1)
+    async with engine.begin() as connection:
+        await connection.execute(update(Feed).values(next_poll_at=past))
+
+
+def _outcomes(results: list[PollResult]) -> dict[str, Any]:
+    errors = Counter(result.error_kind for result in results if result.error is not None)
+    sample = next((result.error for result in results if result.error is not None), None)
+    return {
+        "polled": len(results),
+        "ok": sum(result.ok for result in results),
+        "errors": sum(errors.values()),
+        "error_kinds": dict(errors),
+        "error_sample": sample,
+        "not_modified": sum(result.not_modified for result in results),
+        "new": sum(result.new for result in results),
+        "updated": sum(result.updated for result in results),
+        "unchanged": sum(result.unchanged for result in results),
+        "linked": sum(result.linked for result in results),
+    }
+
+
+async def _inline_to_thread(function: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
+    return function(*args, **kwargs)
+
+
+async def run(args: argparse.Namespace) -> None:
+    """Set up, then run and report each phase."""
+    ports = [int(port) for port in args.ports.split(",")]
+    started = time.perf_counter()
+    settings = bench_settings(args.database, ports, args.feeds, args.concurrency, args.per_host)
+    settings_seconds = time.perf_counter() - started
+    engine = create_engine(settings.database.url, pool_size=settings.database.pool_size)
+    try:
+        if args.setup:
+            await upgrade_schema(engine)
+        session_factory = create_session_factory(engine)
+        async with FeedFetcher(settings.ingestion) as fetcher:
+            service = IngestionService(session_factory, fetcher, settings)
+            started = time.perf_counter()
+            feed_ids = await service.sync_config()
+            sync_seconds = time.perf_counter() - started
+            for phase in args.phases.split(","):
+                if phase == "repoll":
+                    await _make_all_due(engine)
+                tables_before = await _table_counts(engine)
+                server_before = await _server_counts(args.stats_url)
+                poll: Callable[[], Awaitable[list[PollResult]]] = service.poll_due_feeds
+                profiler = cProfile.Profile() if args.profile else None
+                with PhaseMeter() as meter:
+                    if profiler is not None:
+                        profiler.enable()
+                    results = await poll()
+                    if profiler is not None:
+                        profiler.disable()
+                if profiler is not None:
+                    profiler.dump_stats(f"{args.profile}.{phase}")
+                server_after = await _server_counts(args.stats_url)
+                tables_after = await _table_counts(engine)
+                emit_result({
+                    "phase": phase,
+                    "feeds": len(feed_ids),
+                    "settings_s": round(settings_seconds, 3),
+                    "sync_config_s": round(sync_seconds, 3),
+                    **meter.as_dict(),
+                    "outcomes": _outcomes(results),
+                    "server": {key: server_after.get(key, 0) - server_before.get(key, 0)
+                               for key in server_after},
+                    "rows_added": {key: tables_after[key] - tables_before[key]
+                                   for key in tables_after},
+                    "rows_total": tables_after,
+                })
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``python -m bench.ingest_worker``."""
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest_worker")
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--ports", required=True, help="comma-separated feed server ports")
+    parser.add_argument("--stats-url", required=True)
+    parser.add_argument("--feeds", type=int, required=True)
+    parser.add_argument("--phases", default="first,repoll")
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--per-host", type=int, default=4)
+    parser.add_argument("--setup", action="store_true", help="migrate the schema first")
+    parser.add_argument("--profile", metavar="PATH", help="write a cProfile of the phases")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.profile:
+        asyncio.to_thread = _inline_to_thread  # type: ignore[assignment]
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
