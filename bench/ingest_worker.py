@@ -21,10 +21,14 @@ import asyncio
 import cProfile
 import json
 import logging
+import multiprocessing
+import os
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
@@ -76,6 +80,36 @@ async def _table_counts(engine: AsyncEngine) -> dict[str, int]:
     return counts
 
 
+def _worker_pids(workers: ProcessPoolExecutor | None) -> list[int]:
+    processes = getattr(workers, "_processes", None) or {}
+    return [int(pid) for pid in processes]
+
+
+def _workers_cpu(workers: ProcessPoolExecutor | None) -> float:
+    """CPU seconds (user + system) used so far by the worker processes."""
+    total = 0.0
+    for pid in _worker_pids(workers):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _workers_hwm(workers: ProcessPoolExecutor | None) -> float:
+    """Sum of the worker processes' peak RSS (VmHWM), MiB."""
+    total = 0.0
+    for pid in _worker_pids(workers):
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total
+
+
 async def _make_all_due(engine: AsyncEngine) -> None:
     past = datetime.now(UTC) - timedelta(hours=1)
     async with engine.begin() as connection:
@@ -114,14 +148,19 @@ async def run(args: argparse.Namespace) -> None:
         if args.setup:
             await upgrade_schema(engine)
         session_factory = create_session_factory(engine)
+        # The worker process(es) the bot uses for parsing and summarising (ingestion.workers).
+        workers = (ProcessPoolExecutor(settings.ingestion.workers,
+                                       mp_context=multiprocessing.get_context("spawn"))
+                   if settings.ingestion.workers > 0 else None)
         async with FeedFetcher(settings.ingestion) as fetcher:
-            service = IngestionService(session_factory, fetcher, settings)
+            service = IngestionService(session_factory, fetcher, settings, executor=workers)
             started = time.perf_counter()
             feed_ids = await service.sync_config()
             sync_seconds = time.perf_counter() - started
             for phase in args.phases.split(","):
                 if phase == "repoll":
                     await _make_all_due(engine)
+                workers_cpu_before = _workers_cpu(workers)
                 tables_before = await _table_counts(engine)
                 server_before = await _server_counts(args.stats_url)
                 poll: Callable[[], Awaitable[list[PollResult]]] = service.poll_due_feeds
@@ -142,6 +181,8 @@ async def run(args: argparse.Namespace) -> None:
                     "settings_s": round(settings_seconds, 3),
                     "sync_config_s": round(sync_seconds, 3),
                     **meter.as_dict(),
+                    "workers_cpu_s": round(_workers_cpu(workers) - workers_cpu_before, 3),
+                    "workers_hwm_mib": round(_workers_hwm(workers), 1),
                     "outcomes": _outcomes(results),
                     "server": {key: server_after.get(key, 0) - server_before.get(key, 0)
                                for key in server_after},
@@ -150,6 +191,8 @@ async def run(args: argparse.Namespace) -> None:
                     "rows_total": tables_after,
                 })
     finally:
+        if workers is not None:
+            workers.shutdown(wait=True, cancel_futures=True)
         await engine.dispose()
 
 
