@@ -15,8 +15,8 @@ from bot.config import IngestionSettings, Settings
 from bot.render import ArticleCard, OutgoingMessage, TopicTag, render_article
 from bot.services.feeds import FeedParseError, parse_feed
 from bot.services.fetch import FeedFetcher, FetchError
-from bot.services.ingestion import ProcessedEntry, process_entries
 from bot.services.opml import OpmlError, OpmlFeed, parse_opml, render_opml
+from bot.services.processing import ProcessedEntry, process_entries
 from bot.services.topics import TopicMatcher
 from storage import feeds as feeds_dao
 from storage import topics as topics_dao

@@ -12,12 +12,13 @@ import asyncio
 import json
 import logging
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import trafilatura
 from trafilatura.utils import decode_file
+
+from bot.services.processing import ExtractedArticle
 
 logger = logging.getLogger(__name__)
 
@@ -31,16 +32,6 @@ _DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""",
                            re.IGNORECASE)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class ExtractedArticle:
-    """What a page says about its article."""
-
-    title: str | None
-    body_text: str
-    image_url: str | None
-    published_at: datetime | None
 
 
 def decode_page(body: bytes, content_type: str | None = None) -> str:

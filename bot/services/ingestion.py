@@ -33,7 +33,6 @@ import hashlib
 import logging
 import random
 import re
-import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
@@ -46,19 +45,26 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.log import mask_secrets
-from bot.render import html_to_text
 from bot.services.feeds import (
     MAX_URL_LENGTH,
     FeedParseError,
-    ParsedEntry,
     ParsedFeed,
     parse_feed,
 )
 from bot.services.fetch import FeedFetcher, FetchError, FetchResult, describe_url
-from bot.services.fulltext import ExtractedArticle, decode_page, extract_article
-from bot.services.summaries import SourceArticle, summarize, summarize_topic
+from bot.services.fulltext import decode_page, extract_article
+from bot.services.processing import (
+    ExtractedArticle,
+    ProcessedEntry,
+    _finish_batch,
+    _prepare_entries,
+    _PreparedEntry,
+    _summary_input,
+    content_hash,
+    process_entries,
+)
+from bot.services.summaries import SourceArticle, summarize_topic
 from bot.services.topics import TopicMatcher
-from bot.services.urls import canonical_url
 from storage.articles import (
     add_article_source,
     articles_by_canonical_urls,
@@ -91,9 +97,6 @@ NewArticlesHook = Callable[[AsyncSession, Sequence[int]], Awaitable[object]]
 
 #: Full-text pages fetched per poll at most; further new articles keep the feed's content.
 MAX_PAGES_PER_POLL = 100
-#: The summariser (TextRank) is quadratic in sentences: 20k characters take about a second,
-#: 70k about ten. Longer bodies are summarised from their beginning.
-MAX_SUMMARY_INPUT_CHARS = 20_000
 MAX_ERROR_LENGTH = 500
 MAX_NOTE_LENGTH = 1000
 PARSE_ERROR_KIND = "parse"
@@ -144,188 +147,6 @@ class FeedSchedule:
     name: str
     interval: int  # seconds
     jitter: float  # seconds added at random to each run
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessedEntry:
-    """One feed entry exactly as ingestion stores it (before any full-text extraction)."""
-
-    guid: str
-    url: str
-    canonical_url: str
-    title: str
-    summary: str
-    body_text: str
-    image_url: str | None
-    author: str | None
-    comments_url: str | None
-    published_at: datetime | None
-    categories: tuple[str, ...]
-    topics: tuple[str, ...]
-    tags: tuple[str, ...]
-    content_hash: str
-
-
-# --- the pure core -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _PreparedEntry:
-    """An entry with the cheap derived values: enough to decide whether it must be stored."""
-
-    entry: ParsedEntry
-    guid: str
-    canonical_url: str
-    summary_text: str
-    body_text: str
-    content_hash: str
-
-
-def content_hash(title: str, summary_text: str, body_text: str) -> str:
-    """Return the SHA-256 of the normalised title, summary and body (whitespace, NFC)."""
-    parts = (_normalise_text(title), _normalise_text(summary_text), _normalise_text(body_text))
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
-def _normalise_text(text: str) -> str:
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
-
-
-def _prepare_entries(parsed: ParsedFeed) -> list[_PreparedEntry]:
-    """Derive texts and hashes; drop repeats of a GUID or canonical URL (first one wins).
-
-    A GUID shared by entries with different URLs is not an identifier (some feeds give every
-    item the same one): those entries are identified by their canonical URL instead.
-    """
-    canonical = [canonical_url(entry.url) for entry in parsed.entries]
-    urls_per_guid: dict[str, set[str]] = {}
-    for entry, url in zip(parsed.entries, canonical, strict=True):
-        urls_per_guid.setdefault(entry.guid, set()).add(url)
-    prepared: list[_PreparedEntry] = []
-    seen_guids: set[str] = set()
-    seen_urls: set[str] = set()
-    for entry, url in zip(parsed.entries, canonical, strict=True):
-        guid = entry.guid if len(urls_per_guid[entry.guid]) == 1 else url
-        if guid in seen_guids or url in seen_urls or len(url) > MAX_URL_LENGTH:
-            continue  # a repeat, or a URL that percent-encoding made too long to store
-        seen_guids.add(guid)
-        seen_urls.add(url)
-        summary_text = html_to_text(entry.summary_html) if entry.summary_html else ""
-        body_html = entry.content_html or entry.summary_html
-        body_text = html_to_text(body_html) if body_html else ""
-        prepared.append(_PreparedEntry(
-            entry=entry,
-            guid=guid,
-            canonical_url=url,
-            summary_text=summary_text,
-            body_text=body_text,
-            content_hash=content_hash(entry.title, summary_text, body_text),
-        ))
-    return prepared
-
-
-def _first_sentences(text: str, count: int) -> str:
-    sentences = [part for part in _SENTENCE_END.split(_normalise_text(text)) if part]
-    return " ".join(sentences[:count])
-
-
-def _summary_input(text: str) -> str:
-    """Return the beginning of ``text`` the summariser can afford, cut at a paragraph end."""
-    if len(text) <= MAX_SUMMARY_INPUT_CHARS:
-        return text
-    head = text[:MAX_SUMMARY_INPUT_CHARS]
-    cut = head.rfind("\n")
-    return head[:cut] if cut > MAX_SUMMARY_INPUT_CHARS // 2 else head
-
-
-def _summary_of(body_text: str, fallback_text: str, sentences: int) -> str:
-    try:
-        picked = summarize(_summary_input(body_text), sentences) if body_text.strip() else []
-    except Exception as exc:  # the summariser must never cost us the article
-        logger.warning("summarising failed (%s); using the feed's summary",
-                       exc.__class__.__name__)
-        picked = []
-    if picked:
-        return " ".join(picked)
-    return _first_sentences(fallback_text or body_text, sentences)
-
-
-def _merge_topics(found: Sequence[str], defaults: Sequence[str],
-                  order: Sequence[str]) -> tuple[str, ...]:
-    position = {slug: index for index, slug in enumerate(order)}
-    merged = set(found) | set(defaults)
-    return tuple(sorted(merged, key=lambda slug: (position.get(slug, len(position)), slug)))
-
-
-def _finish_entry(
-    prepared: _PreparedEntry,
-    matcher: TopicMatcher,
-    summary_sentences: int,
-    default_topics: Sequence[str],
-    extracted: ExtractedArticle | None = None,
-    now: datetime | None = None,
-) -> ProcessedEntry:
-    entry = prepared.entry
-    body_text = prepared.body_text
-    image_url = entry.image_url
-    published_at = entry.published_at
-    if extracted is not None:
-        body_text = extracted.body_text
-        image_url = image_url or extracted.image_url
-        if published_at is None and extracted.published_at is not None:
-            published_at = min(extracted.published_at, now or _utcnow())
-    summary = _summary_of(body_text, prepared.summary_text, summary_sentences)
-    match = matcher.match(entry.categories, f"{entry.title}\n{body_text}")
-    return ProcessedEntry(
-        guid=prepared.guid,
-        url=entry.url,
-        canonical_url=prepared.canonical_url,
-        title=entry.title,
-        summary=summary,
-        body_text=body_text,
-        image_url=image_url,
-        author=entry.author,
-        comments_url=entry.comments_url,
-        published_at=published_at,
-        categories=entry.categories,
-        topics=_merge_topics(match.topic_slugs, default_topics, matcher.slugs),
-        tags=match.tags,
-        content_hash=prepared.content_hash,
-    )
-
-
-def _finish_batch(
-    prepared: Sequence[_PreparedEntry],
-    matcher: TopicMatcher,
-    summary_sentences: int,
-    default_topics: Sequence[str],
-    extracted: Sequence[ExtractedArticle | None],
-    now: datetime,
-) -> list[ProcessedEntry]:
-    """Process several entries (picklable: runs in a worker process)."""
-    return [
-        _finish_entry(item, matcher, summary_sentences, default_topics, article, now)
-        for item, article in zip(prepared, extracted, strict=True)
-    ]
-
-
-def process_entries(
-    parsed_feed: ParsedFeed,
-    matcher: TopicMatcher,
-    summary_sentences: int,
-    *,
-    default_topics: Sequence[str] = (),
-) -> list[ProcessedEntry]:
-    """Return what ingestion would store for each entry of ``parsed_feed`` (without full
-    text): canonical URL, summary, body text, topics (matched plus ``default_topics``), tags.
-    Pure and CPU-bound."""
-    return [
-        _finish_entry(prepared, matcher, summary_sentences, default_topics)
-        for prepared in _prepare_entries(parsed_feed)
-    ]
-
-
-# --- the service -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

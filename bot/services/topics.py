@@ -13,8 +13,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.config import TopicSettings
+if TYPE_CHECKING:  # only for annotations: keeps the ingestion worker process lean
+    from bot.config import TopicSettings
 
 MAX_TAG_LENGTH = 200
 _PUNCTUATION_OR_SPACE = re.compile(r"[\W_]+")
