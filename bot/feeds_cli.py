@@ -20,7 +20,7 @@ from bot.services.processing import ProcessedEntry, process_entries
 from bot.services.topics import TopicMatcher
 from storage import feeds as feeds_dao
 from storage import topics as topics_dao
-from storage.db import create_engine, create_session_factory, upgrade_schema
+from storage.db import create_engine, create_session_factory, upgrade_schema, write_session
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -145,7 +145,7 @@ async def import_opml(settings: Settings, path: Path, interval: int, out: TextIO
         await upgrade_schema(engine)
         sessions = create_session_factory(engine)
         added = 0
-        async with sessions() as session, session.begin():
+        async with write_session(sessions) as session:
             for feed in feeds:
                 if await feeds_dao.add_feed(session, url=feed.url, name=feed.title,
                                             interval=interval, source="opml",
@@ -163,7 +163,7 @@ async def export_opml(settings: Settings, output: Path | None, out: TextIO) -> i
     try:
         await upgrade_schema(engine)
         sessions = create_session_factory(engine)
-        async with sessions() as session, session.begin():
+        async with write_session(sessions) as session:
             await topics_dao.sync_topics(session, settings.topics)
             await feeds_dao.sync_config_feeds(session, settings.feeds)
             rows = await feeds_dao.list_enabled_feeds(session)

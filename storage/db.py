@@ -8,6 +8,8 @@ CLI's ``migrate`` and the bot's start-up share one code path.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +39,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+IMMEDIATE_OPTION = "newsbot_sqlite_immediate"
+
+
 def _sqlite_begin(connection: Any) -> None:
-    """Start every SQLite transaction with the write lock.
+    """Start SQLite transactions: write transactions take the write lock up front.
 
     A deferred transaction that reads and then writes fails at once with "database is
     locked" when another connection committed in between (WAL snapshot), and busy_timeout
-    does not help; BEGIN IMMEDIATE waits for the lock (up to busy_timeout) instead. Our
-    transactions are short, so serialising them costs little."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    does not help; BEGIN IMMEDIATE waits for the lock (up to busy_timeout) instead. Read-only
+    sessions stay deferred, so in WAL mode they never wait for writers."""
+    immediate = connection.get_execution_options().get(IMMEDIATE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_engine(
@@ -75,6 +81,16 @@ def create_engine(
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+@asynccontextmanager
+async def write_session(
+    factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session in a write transaction (BEGIN IMMEDIATE on SQLite), committed on success."""
+    async with factory() as session, session.begin():
+        await session.connection(execution_options={IMMEDIATE_OPTION: True})
+        yield session
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

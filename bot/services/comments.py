@@ -11,6 +11,7 @@ from bot.domain import UserInfo
 from storage import articles as articles_dao
 from storage import comments as comments_dao
 from storage import deliveries as deliveries_dao
+from storage.db import write_session
 
 MAX_COMMENT_CHARS = 2000
 SHOWN_COMMENTS = 10
@@ -61,7 +62,7 @@ class CommentService:
             return CommentPosted(False, reason="empty")
         if len(body) > MAX_COMMENT_CHARS:
             return CommentPosted(False, reason="too long")
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             delivery = await deliveries_dao.find_by_message(session, chat_id, reply_to_message_id)
             if delivery is None or delivery.article_id is None:
                 return CommentPosted(False, reason="not an explainer")

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.render import ArticleCard, OutgoingMessage, render_pushed_article
 from storage import chats as chats_dao
 from storage import deliveries as deliveries_dao
+from storage.db import write_session
 from storage.models import Chat, Delivery, utcnow
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,7 @@ class DeliveryService:
 
     async def recover(self) -> int:
         """At start: put rows a crash left in 'sending' back to 'pending'."""
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             return await deliveries_dao.release_stale_claims(session)
 
     async def send_due(self) -> DeliveryStats:
@@ -105,7 +106,7 @@ class DeliveryService:
     async def _drain(self) -> DeliveryStats:
         stats = DeliveryStats()
         while time.monotonic() >= self._resume_at:
-            async with self._sessions() as session, session.begin():
+            async with write_session(self._sessions) as session:
                 batch = list(await deliveries_dao.claim_due(session, utcnow(), self._batch_size))
             if not batch:
                 break
@@ -131,7 +132,7 @@ class DeliveryService:
         self._next_send = max(now, self._next_send) + self._interval
 
     async def _release(self, delivery_ids: Sequence[int]) -> None:
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             for delivery_id in delivery_ids:
                 row = await session.get(Delivery, delivery_id)
                 if row is not None and row.status == "sending":
@@ -159,7 +160,7 @@ class DeliveryService:
             await self._finish(delivery.id, status="sent", message_id=outcome.message_id)
         elif outcome.kind == "blocked":
             stats.blocked += 1
-            async with self._sessions() as session, session.begin():
+            async with write_session(self._sessions) as session:
                 await chats_dao.set_chat_status(session, delivery.chat_id, "blocked")
                 await deliveries_dao.skip_pending_for_chat(
                     session, delivery.chat_id, outcome.error or "blocked"
@@ -195,7 +196,7 @@ class DeliveryService:
         retry_in: float | None = None,
         count_attempt: bool = True,
     ) -> None:
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             delivery = await session.get(Delivery, delivery_id)
             if delivery is None:
                 return
@@ -210,7 +211,7 @@ class DeliveryService:
                 delivery.next_attempt_at = utcnow() + timedelta(seconds=retry_in)
 
     async def _migrate_chat(self, old_id: int, new_id: int) -> None:
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             old = await session.get(Chat, old_id)
             if old is None or await session.get(Chat, new_id) is not None:
                 return

@@ -75,6 +75,7 @@ from storage.articles import (
     set_article_topics,
     update_article_content,
 )
+from storage.db import write_session
 from storage.feeds import (
     CONFIG_SOURCE,
     get_feed,
@@ -240,7 +241,7 @@ class IngestionService:
     @contextlib.asynccontextmanager
     async def _writing(self) -> AsyncIterator[AsyncSession]:
         """One write transaction (through the SQLite write gate)."""
-        async with self._write_gate, self._session_factory() as session, session.begin():
+        async with self._write_gate, write_session(self._session_factory) as session:
             yield session
 
     # --- configuration and scheduling --------------------------------------------------------
@@ -248,7 +249,7 @@ class IngestionService:
     async def sync_config(self) -> list[int]:
         """Mirror the configured topics and feeds into the database (one transaction);
         return the ids of the configured feeds, in config order."""
-        async with self._session_factory() as session, session.begin():
+        async with self._writing() as session:
             await sync_topics(session, self._settings.topics)
             feeds = await sync_config_feeds(session, self._settings.feeds)
             return [feed.id for feed in feeds]

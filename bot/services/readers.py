@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.domain import ChatInfo, UserInfo
 from storage import chats as chats_dao
 from storage import topics as topics_dao
+from storage.db import write_session
 from storage.models import Topic
 
 
@@ -37,7 +38,7 @@ class ReaderService:
 
     async def register(self, chat: ChatInfo, user: UserInfo | None) -> tuple[TopicChoice, ...]:
         """Record (or reactivate) the chat and return the topic picker state."""
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             await chats_dao.upsert_chat(
                 session,
                 chat_id=chat.id,
@@ -51,7 +52,7 @@ class ReaderService:
 
     async def set_membership(self, chat: ChatInfo, status: str) -> None:
         """Record that the bot was added to (active) or removed from (left) a chat."""
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             await chats_dao.upsert_chat(
                 session, chat_id=chat.id, type=chat.type, title=chat.title,
                 username=chat.username, status=status,
@@ -64,7 +65,7 @@ class ReaderService:
 
     async def toggle(self, chat: ChatInfo, slug: str) -> ToggleResult:
         """Subscribe to ``slug`` if not subscribed, else unsubscribe."""
-        async with self._sessions() as session, session.begin():
+        async with write_session(self._sessions) as session:
             if await chats_dao.get_chat(session, chat.id) is None:
                 await chats_dao.upsert_chat(
                     session, chat_id=chat.id, type=chat.type, title=chat.title,
