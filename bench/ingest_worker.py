@@ -21,7 +21,6 @@ import asyncio
 import cProfile
 import json
 import logging
-import multiprocessing
 import os
 import time
 from collections import Counter
@@ -39,7 +38,7 @@ from bench.feedserver import TOPICS, feed_url
 from bench.measure import PhaseMeter, emit_result
 from bot.config import Settings, load_settings
 from bot.services.fetch import FeedFetcher
-from bot.services.ingestion import IngestionService, PollResult
+from bot.services.ingestion import IngestionService, PollResult, create_worker_pool
 from storage.db import create_engine, create_session_factory, upgrade_schema
 from storage.models import Article, ArticleSource, ArticleTag, ArticleTopic, Feed, TopicSummary
 
@@ -85,20 +84,8 @@ def _worker_pids(workers: ProcessPoolExecutor | None) -> list[int]:
     return [int(pid) for pid in processes]
 
 
-def _workers_cpu(workers: ProcessPoolExecutor | None) -> float:
-    """CPU seconds (user + system) used so far by the worker processes."""
-    total = 0.0
-    for pid in _worker_pids(workers):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
 def _workers_hwm(workers: ProcessPoolExecutor | None) -> float:
-    """Sum of the worker processes' peak RSS (VmHWM), MiB."""
+    """Sum of the live worker processes' peak RSS (VmHWM), MiB."""
     total = 0.0
     for pid in _worker_pids(workers):
         try:
@@ -108,6 +95,52 @@ def _workers_hwm(workers: ProcessPoolExecutor | None) -> float:
         except OSError:
             continue
     return total
+
+
+class WorkerWatch:
+    """Samples the worker processes while a phase runs: workers are recycled
+    (max_tasks_per_child), so their peak and CPU must be caught before they exit."""
+
+    def __init__(self, workers: ProcessPoolExecutor | None) -> None:
+        self._workers = workers
+        self.peak_mib = 0.0
+        self._cpu: dict[int, float] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def _sample(self) -> None:
+        self.peak_mib = max(self.peak_mib, _workers_hwm(self._workers))
+        for pid in _worker_pids(self._workers):
+            self._cpu[pid] = _workers_cpu_of(pid)
+
+    async def _run(self) -> None:
+        while True:
+            self._sample()
+            await asyncio.sleep(0.2)
+
+    def start(self) -> None:
+        """Begin sampling."""
+        self._sample()
+        self._base = dict(self._cpu)
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def stop(self) -> None:
+        """Take a last sample and stop."""
+        if self._task is not None:
+            self._task.cancel()
+        self._sample()
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds the workers used during the phase (as last sampled)."""
+        return sum(cpu - self._base.get(pid, 0.0) for pid, cpu in self._cpu.items())
+
+
+def _workers_cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _make_all_due(engine: AsyncEngine) -> None:
@@ -149,9 +182,7 @@ async def run(args: argparse.Namespace) -> None:
             await upgrade_schema(engine)
         session_factory = create_session_factory(engine)
         # The worker process(es) the bot uses for parsing and summarising (ingestion.workers).
-        workers = (ProcessPoolExecutor(settings.ingestion.workers,
-                                       mp_context=multiprocessing.get_context("spawn"))
-                   if settings.ingestion.workers > 0 else None)
+        workers = create_worker_pool(settings.ingestion.workers)
         async with FeedFetcher(settings.ingestion) as fetcher:
             service = IngestionService(session_factory, fetcher, settings, executor=workers)
             started = time.perf_counter()
@@ -160,7 +191,8 @@ async def run(args: argparse.Namespace) -> None:
             for phase in args.phases.split(","):
                 if phase == "repoll":
                     await _make_all_due(engine)
-                workers_cpu_before = _workers_cpu(workers)
+                watch = WorkerWatch(workers)
+                watch.start()
                 tables_before = await _table_counts(engine)
                 server_before = await _server_counts(args.stats_url)
                 poll: Callable[[], Awaitable[list[PollResult]]] = service.poll_due_feeds
@@ -171,6 +203,7 @@ async def run(args: argparse.Namespace) -> None:
                     results = await poll()
                     if profiler is not None:
                         profiler.disable()
+                watch.stop()
                 if profiler is not None:
                     profiler.dump_stats(f"{args.profile}.{phase}")
                 server_after = await _server_counts(args.stats_url)
@@ -181,8 +214,8 @@ async def run(args: argparse.Namespace) -> None:
                     "settings_s": round(settings_seconds, 3),
                     "sync_config_s": round(sync_seconds, 3),
                     **meter.as_dict(),
-                    "workers_cpu_s": round(_workers_cpu(workers) - workers_cpu_before, 3),
-                    "workers_hwm_mib": round(_workers_hwm(workers), 1),
+                    "workers_cpu_s": round(watch.cpu_s, 3),
+                    "workers_hwm_mib": round(watch.peak_mib, 1),
                     "outcomes": _outcomes(results),
                     "server": {key: server_after.get(key, 0) - server_before.get(key, 0)
                                for key in server_after},

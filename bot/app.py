@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing
 import signal
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -34,7 +33,7 @@ from bot.services.comments import CommentService
 from bot.services.container import SERVICES_KEY, Services
 from bot.services.delivery import DeliveryService
 from bot.services.fetch import FeedFetcher
-from bot.services.ingestion import IngestionService, PollResult
+from bot.services.ingestion import IngestionService, PollResult, create_worker_pool
 from bot.services.news import NewsService, load_card
 from bot.services.readers import ReaderService
 from bot.telegram_io import PtbSender, send_rendered
@@ -188,11 +187,7 @@ class NewsBot:
         self.sessions = sessions = create_session_factory(self.engine)
         self.fetcher = FeedFetcher(settings.ingestion)
         await self.fetcher.start()
-        if settings.ingestion.workers > 0:
-            # spawn, not fork: the bot's process already runs threads (aiosqlite, asyncio).
-            self.workers = ProcessPoolExecutor(
-                settings.ingestion.workers, mp_context=multiprocessing.get_context("spawn")
-            )
+        self.workers = create_worker_pool(settings.ingestion.workers)
         application = build_application(settings)
         self.application = application
         self.services = Services(

@@ -177,7 +177,7 @@ class IngestionSettings(_Section):
     summary_sentences: Annotated[int, Field(ge=1, le=10)] = 3
     topic_summary_points: Annotated[int, Field(ge=1, le=20)] = 5
     topic_summary_articles: Annotated[int, Field(ge=1, le=100)] = 10
-    workers: Annotated[int, Field(ge=0, le=64)] = 1
+    workers: Annotated[int, Field(ge=0, le=64)] = 0
 
 
 class FeedSettings(_Section):

@@ -31,10 +31,11 @@ import contextlib
 import functools
 import hashlib
 import logging
+import multiprocessing
 import random
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -730,6 +731,23 @@ class IngestionService:
 
 
 # --- small helpers -----------------------------------------------------------------------------
+
+
+#: A worker process is replaced after this many jobs, so memory it accumulated (allocator
+#: fragmentation after thousands of summaries) is returned; a respawn costs about a second.
+WORKER_TASKS_PER_CHILD = 1000
+
+
+def create_worker_pool(workers: int) -> ProcessPoolExecutor | None:
+    """The process pool for CPU-bound ingestion work, or None for threads (workers = 0).
+
+    spawn, not fork: the bot's process already runs threads (aiosqlite, asyncio)."""
+    if workers <= 0:
+        return None
+    return ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"),
+        max_tasks_per_child=WORKER_TASKS_PER_CHILD,
+    )
 
 
 def _is_sqlite(session_factory: async_sessionmaker[AsyncSession]) -> bool:
