@@ -31,7 +31,7 @@ def dialect_insert(
         return postgresql.insert(target)
     if name == "sqlite":
         return sqlite.insert(target)
-    raise NotImplementedError(f"no upsert support for the {name!r} dialect")
+    raise RuntimeError(f"newsbot supports SQLite and PostgreSQL, not {name!r}")
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:

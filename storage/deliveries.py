@@ -6,10 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, literal, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.articles import dialect_insert
 from storage.models import ArticleTopic, Chat, Delivery, Subscription, UTCDateTime, utcnow
 
 
@@ -17,8 +16,6 @@ async def enqueue_articles(session: AsyncSession, article_ids: Sequence[int]) ->
     """Create a pending delivery per active chat subscribed to one of each article's topics;
     existing (chat, article) rows are left alone. One INSERT … SELECT per article, so the
     number of subscribers is not limited by bind parameters. Returns rows created."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     now = utcnow()
     created = 0
     for article_id in article_ids:
@@ -37,7 +34,7 @@ async def enqueue_articles(session: AsyncSession, article_ids: Sequence[int]) ->
             .where(ArticleTopic.article_id == article_id, Chat.status == "active")
             .group_by(Subscription.chat_id)
         )
-        statement = insert(Delivery).from_select(
+        statement = dialect_insert(session, Delivery).from_select(
             ["chat_id", "article_id", "thread_id", "status", "attempts", "next_attempt_at",
              "created_at"],
             chosen,
