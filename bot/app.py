@@ -7,9 +7,9 @@ the CLI, the demo and the end-to-end tests all run the same bot.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
+import sys
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from types import TracebackType
@@ -381,8 +381,8 @@ class NewsBot:
         """Start, then serve until SIGINT/SIGTERM, then stop."""
         stop_event = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
+        if sys.platform != "win32":  # Windows loops have no signal handlers; Ctrl-C still works
+            for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop_event.set)
         await self.start()
         try:

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import contextlib
 import signal
+import sys
 
 from bot.emulator.server import BotAPIEmulator
 
@@ -57,8 +58,8 @@ async def _serve(args: argparse.Namespace) -> None:
         emulator.faults.set_rate_limits()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
+    if sys.platform != "win32":  # Windows loops have no signal handlers; Ctrl-C still works
+        for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
     async with emulator:
         print(f"Bot API emulator serving at {emulator.base_url}", flush=True)
