@@ -30,7 +30,7 @@ from bot.log import mask_secrets
 
 OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
 TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
-# "topic:<slug>" must fit Telegram's 64-byte callback_data.
+# bot.callback_data.ToggleTopic packs "topic:<slug>" into Telegram's 64-byte callback_data.
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,57}$")
 SUPPORTED_DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 

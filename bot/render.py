@@ -34,6 +34,8 @@ from html import unescape as _unescape_html5
 from typing import Any, Literal, Protocol
 from urllib.parse import urljoin, urlsplit
 
+from bot.callback_data import ShowComments, ToggleTopic
+
 __all__ = [
     "CAPTION_LIMIT",
     "LINK_SCHEMES",
@@ -1511,15 +1513,12 @@ class UserLike(Protocol):
     def display_name(self) -> str: ...
 
 
-TOPIC_CALLBACK_PREFIX = "topic:"
-
-
 def topic_picker(choices: Sequence[TopicChoiceLike]) -> tuple[tuple[Button, ...], ...]:
     """One toggle button per topic (✅ when subscribed), two per row."""
     buttons = [
         Button(
             text=f"{'✅' if c.subscribed else '☐'} {c.name}",
-            callback_data=f"{TOPIC_CALLBACK_PREFIX}{c.slug}",
+            callback_data=ToggleTopic(c.slug).pack(),
         )
         for c in choices
     ]
@@ -1617,13 +1616,10 @@ def render_topic_digest(
     return render_topic_summary(topic, points)
 
 
-COMMENTS_CALLBACK_PREFIX = "comments:"
-
-
 def render_pushed_article(card: ArticleCard, article_id: int) -> list[OutgoingMessage]:
     """A pushed explainer: the article plus a Comments button on its first message."""
     messages = render_article(card)
-    comments = Button(text="💬 Comments", callback_data=f"{COMMENTS_CALLBACK_PREFIX}{article_id}")
+    comments = Button(text="💬 Comments", callback_data=ShowComments(article_id).pack())
 
     def with_button(message: OutgoingMessage) -> OutgoingMessage:
         rows = message.buttons

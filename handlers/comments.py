@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot import render
+from bot.callback_data import ShowComments
 from bot.mapping import incoming_message
 from bot.services.container import services_of
 from bot.telegram_io import send_rendered
-
-COMMENTS_PATTERN = re.compile(rf"^{re.escape(render.COMMENTS_CALLBACK_PREFIX)}([0-9]{{1,12}})$")
 
 
 async def reply_to_explainer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -37,9 +34,9 @@ async def show_comments(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     query = update.callback_query
     if query is None or update.effective_chat is None:
         return
-    match = COMMENTS_PATTERN.match(query.data or "")
-    found = (await services_of(context.application).comments.for_article(int(match.group(1)))
-             if match else None)
+    pressed = ShowComments.parse(query.data)
+    found = (await services_of(context.application).comments.for_article(pressed.article_id)
+             if pressed else None)
     await query.answer()
     await send_rendered(context.bot, update.effective_chat.id, render.render_comments(found))
 
@@ -53,5 +50,5 @@ def register(application: Application) -> None:
         )
     )
     application.add_handler(
-        CallbackQueryHandler(show_comments, pattern=f"^{render.COMMENTS_CALLBACK_PREFIX}")
+        CallbackQueryHandler(show_comments, pattern=ShowComments.matches)
     )

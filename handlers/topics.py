@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import render
+from bot.callback_data import ToggleTopic
 from bot.mapping import chat_info, incoming_message
 from bot.services.container import services_of
 from bot.telegram_io import keyboard, send_rendered
@@ -27,9 +28,12 @@ async def toggle_topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.callback_query
     if query is None or query.message is None or update.effective_chat is None:
         return
-    slug = (query.data or "").removeprefix(render.TOPIC_CALLBACK_PREFIX)
+    pressed = ToggleTopic.parse(query.data)
+    if pressed is None:
+        await query.answer(render.toggle_notice(None))
+        return
     result = await services_of(context.application).readers.toggle(
-        chat_info(update.effective_chat), slug
+        chat_info(update.effective_chat), pressed.slug
     )
     await query.answer(render.toggle_notice(result.topic))
     await query.edit_message_reply_markup(keyboard(render.topic_picker(result.choices)))
@@ -39,5 +43,5 @@ def register(application: Application) -> None:
     """Add /topics and the picker's button handler."""
     application.add_handler(CommandHandler("topics", topics_command))
     application.add_handler(
-        CallbackQueryHandler(toggle_topic, pattern=f"^{render.TOPIC_CALLBACK_PREFIX}")
+        CallbackQueryHandler(toggle_topic, pattern=ToggleTopic.matches)
     )

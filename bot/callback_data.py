@@ -1,0 +1,105 @@
+"""Inline-button callback data as small typed values: built with ``pack()``, read with ``parse()``.
+
+Telegram hands callback data back verbatim, so anything a client sends may arrive here: a
+forged, stale or foreign string parses to ``None`` and the handler treats it as gone. Each kind
+has a short prefix; fields follow, separated by ``:`` (the last text field may contain ``:``).
+``matches`` is the ``CallbackQueryHandler`` pattern, so one definition builds the button,
+routes the press and reads it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit
+INT_MIN, INT_MAX = 1, 2**31 - 1  # ids are positive and fit PostgreSQL's integer
+_SEPARATOR = ":"
+
+
+class CallbackData:
+    """Base of every callback-data type: a frozen dataclass with ``prefix`` and typed fields."""
+
+    prefix: ClassVar[str]
+
+    def pack(self) -> str:
+        """Encode for a button; raises ValueError past 64 bytes or on an unencodable field."""
+        parts = [self.prefix]
+        names = [f.name for f in dataclasses.fields(self)]  # type: ignore[arg-type]
+        for index, name in enumerate(names):
+            value = getattr(self, name)
+            if isinstance(value, bool):
+                parts.append("1" if value else "0")
+            elif isinstance(value, int):
+                if not INT_MIN <= value <= INT_MAX:
+                    raise ValueError(f"{type(self).__name__}.{name} out of range: {value}")
+                parts.append(str(value))
+            else:
+                text = str(value)
+                last = index == len(names) - 1
+                if not text or (not last and _SEPARATOR in text):
+                    raise ValueError(f"{type(self).__name__}.{name} cannot be packed: {text!r}")
+                parts.append(text)
+        data = _SEPARATOR.join(parts)
+        if len(data.encode()) > CALLBACK_DATA_LIMIT:
+            raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {data!r}")
+        return data
+
+    @classmethod
+    def parse(cls, data: object) -> Self | None:
+        """Decode what a button sent back; ``None`` for anything this type did not pack."""
+        if not isinstance(data, str) or len(data.encode()) > CALLBACK_DATA_LIMIT:
+            return None
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        head, sep, rest = data.partition(_SEPARATOR)
+        if head != cls.prefix or (fields and not sep):
+            return None
+        raw = rest.split(_SEPARATOR, len(fields) - 1) if fields else ([] if not sep else [""])
+        if len(raw) != len(fields):
+            return None
+        values: dict[str, Any] = {}
+        for field, text in zip(fields, raw, strict=True):
+            value = _decode(field.type, text)
+            if value is None:
+                return None
+            values[field.name] = value
+        return cls(**values)
+
+    @classmethod
+    def matches(cls, data: object) -> bool:
+        """``CallbackQueryHandler`` pattern: whether ``data`` carries this type's prefix.
+
+        Routing on the prefix alone lets the handler answer a forged or stale press of its own
+        button ("no longer available") instead of leaving the client's spinner running.
+        """
+        return isinstance(data, str) and data.partition(_SEPARATOR)[0] == cls.prefix
+
+
+def _decode(kind: object, text: str) -> object | None:
+    """One field from its text, by the field's annotation (``from __future__`` makes it a str)."""
+    name = kind if isinstance(kind, str) else getattr(kind, "__name__", "")
+    if name == "bool":
+        return {"1": True, "0": False}.get(text)
+    if name == "int":
+        if not text.isascii() or not text.isdigit() or len(text) > 10:
+            return None
+        number = int(text)
+        return number if INT_MIN <= number <= INT_MAX else None
+    return text or None
+
+
+@dataclass(frozen=True)
+class ToggleTopic(CallbackData):
+    """The topic picker: follow or unfollow the topic with this slug."""
+
+    prefix: ClassVar[str] = "topic"
+    slug: str
+
+
+@dataclass(frozen=True)
+class ShowComments(CallbackData):
+    """The "Comments" button under a pushed explainer."""
+
+    prefix: ClassVar[str] = "comments"
+    article_id: int
