@@ -13,12 +13,15 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from telegram.error import InvalidToken, TelegramError
-
-from bot.config import ConfigError, Settings, load_settings
 from bot.log import configure_logging, mask_secrets
-from storage.db import DatabaseError, check_connection, create_engine, upgrade_schema
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+# The heavy parts (pydantic settings, SQLAlchemy, python-telegram-bot, the bot itself) are
+# imported by the command that needs them, so `newsbot --help` answers at once.
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -66,10 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load(path: Path) -> Settings:
+    from bot.config import load_settings
+
     return load_settings(path)
 
 
 async def _check_database(settings: Settings) -> None:
+    from storage.db import DatabaseError, check_connection, create_engine
+
     url = settings.database.url
     if url.startswith("sqlite"):
         # Don't create a database file just to check the config.
@@ -89,6 +96,8 @@ async def _check_database(settings: Settings) -> None:
 
 
 async def _migrate(settings: Settings) -> str:
+    from storage.db import check_connection, create_engine, upgrade_schema
+
     engine = create_engine(url := settings.database.url,
                            connect_timeout=settings.database.connect_timeout)
     try:
@@ -172,6 +181,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsbot`` console script."""
     sys.excepthook = _masked_excepthook
     args = build_parser().parse_args(argv)
+    from telegram.error import InvalidToken, TelegramError
+
+    from bot.config import ConfigError
+    from storage.db import DatabaseError
+
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot import render
 from bot.callback_data import ShowComments
+from bot.context import NewsApplication, NewsContext
 from bot.mapping import incoming_message
-from bot.services.container import services_of
 from bot.telegram_io import send_rendered
 
 
-async def reply_to_explainer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def reply_to_explainer(update: Update, context: NewsContext) -> None:
     """Store a reply to one of the bot's explainers as a comment and confirm it."""
     incoming = incoming_message(update)
     if incoming is None or incoming.user is None or incoming.reply_to_message_id is None:
         return
     if not incoming.reply_to_bot:
         return  # people replying to each other in a group: not for us
-    posted = await services_of(context.application).comments.post_reply(
+    posted = await context.services.comments.post_reply(
         incoming.chat.id, incoming.reply_to_message_id, incoming.user, incoming.text
     )
     quiet = incoming.chat.type != "private" and posted.reason == "not an explainer"
@@ -29,19 +29,19 @@ async def reply_to_explainer(update: Update, context: ContextTypes.DEFAULT_TYPE)
                         thread_id=incoming.thread_id, reply_to=incoming.message_id)
 
 
-async def show_comments(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_comments(update: Update, context: NewsContext) -> None:
     """Relay an explainer's comments, each behind a spoiler."""
     query = update.callback_query
     if query is None or update.effective_chat is None:
         return
     pressed = ShowComments.parse(query.data)
-    found = (await services_of(context.application).comments.for_article(pressed.article_id)
+    found = (await context.services.comments.for_article(pressed.article_id)
              if pressed else None)
     await query.answer()
     await send_rendered(context.bot, update.effective_chat.id, render.render_comments(found))
 
 
-def register(application: Application) -> None:
+def register(application: NewsApplication) -> None:
     """Add the reply-as-comment handler and the comments button."""
     application.add_handler(
         MessageHandler(

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from telegram import ChatMember, Update
-from telegram.ext import Application, ChatMemberHandler, ContextTypes
+from telegram.ext import ChatMemberHandler
 
+from bot.context import NewsApplication, NewsContext
 from bot.mapping import chat_info
-from bot.services.container import services_of
 
 PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED}
 
 
-async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def membership_changed(update: Update, context: NewsContext) -> None:
     """Record whether the bot can still post in the chat."""
     change = update.my_chat_member
     if change is None:
@@ -21,10 +21,10 @@ async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE)
         status = "active"
     else:
         status = "blocked" if chat.type == "private" else "left"
-    await services_of(context.application).readers.set_membership(chat, status)
+    await context.services.readers.set_membership(chat, status)
 
 
-def register(application: Application) -> None:
+def register(application: NewsApplication) -> None:
     """Add the my_chat_member handler."""
     application.add_handler(
         ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)

@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import render
 from bot.callback_data import ToggleTopic
+from bot.context import NewsApplication, NewsContext
 from bot.mapping import chat_info, incoming_message
-from bot.services.container import services_of
 from bot.telegram_io import keyboard, send_rendered
 
 
-async def topics_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def topics_command(update: Update, context: NewsContext) -> None:
     """Show the topic picker."""
     incoming = incoming_message(update)
     if incoming is None:
         return
-    services = services_of(context.application)
+    services = context.services
     choices = await services.readers.register(incoming.chat, incoming.user)
     await send_rendered(context.bot, incoming.chat.id, render.render_topic_picker(choices),
                         thread_id=incoming.thread_id)
 
 
-async def toggle_topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def toggle_topic(update: Update, context: NewsContext) -> None:
     """Follow or unfollow the pressed topic and refresh the picker in place."""
     query = update.callback_query
     if query is None or query.message is None or update.effective_chat is None:
@@ -32,14 +32,14 @@ async def toggle_topic(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if pressed is None:
         await query.answer(render.toggle_notice(None))
         return
-    result = await services_of(context.application).readers.toggle(
+    result = await context.services.readers.toggle(
         chat_info(update.effective_chat), pressed.slug
     )
     await query.answer(render.toggle_notice(result.topic))
     await query.edit_message_reply_markup(keyboard(render.topic_picker(result.choices)))
 
 
-def register(application: Application) -> None:
+def register(application: NewsApplication) -> None:
     """Add /topics and the picker's button handler."""
     application.add_handler(CommandHandler("topics", topics_command))
     application.add_handler(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from bot.config import Settings
 from bot.services.comments import CommentService
@@ -25,11 +24,3 @@ class Services:
     ingestion: IngestionService
     delivery: DeliveryService
 
-
-SERVICES_KEY = "newsbot.services"
-
-
-def services_of(application: Any) -> Services:
-    """Return the services stored on a PTB application by the wiring."""
-    services: Services = application.bot_data[SERVICES_KEY]
-    return services

@@ -24,7 +24,7 @@ async def _until(condition: Any, seconds: float) -> bool:
 
 def _articles(bot: Any) -> bool:
     """True once the first poll's articles are counted."""
-    return bool(bot.articles_counter.labels("new")._value.get())
+    return bool(bot.metrics.articles.labels("new")._value.get())
 
 
 async def test_jobs_poll_feeds_and_push_without_help(
@@ -36,8 +36,8 @@ async def test_jobs_poll_feeds_and_push_without_help(
         await subscribe(emulator, 51, "Russia")
         assert await _until(lambda: feed_server.requests("/feed.xml") == 1, 10)
         assert await _until(lambda: _articles(bot), 10)
-        runs = bot.outbox_runs._value.get()
-        assert await _until(lambda: bot.outbox_runs._value.get() >= runs + 1, 10)
+        runs = bot.metrics.outbox_runs._value.get()
+        assert await _until(lambda: bot.metrics.outbox_runs._value.get() >= runs + 1, 10)
         assert not any("EXPLAINED" in (m.get("text") or "") for m in emulator.sent(51))
         publish_pow_explainer(feed_server)
         await bot.poll_feed(1)  # stands in for the next interval (60 s at the least)

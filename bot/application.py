@@ -1,0 +1,120 @@
+"""The PTB Application: our aiohttp transport, typed context, every handler module registered.
+
+Also the two lifecycle helpers :class:`bot.app.NewsBot` stacks its resources with.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationBuilder, Defaults
+
+import handlers.comments
+import handlers.membership
+import handlers.reader
+import handlers.start
+import handlers.topics
+from bot.config import Settings
+from bot.context import CONTEXT_TYPES, NewsApplication, NewsContext
+from bot.transport import AiohttpRequest
+from bot.updates import PerChatUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+HANDLER_MODULES = (
+    handlers.start, handlers.topics, handlers.reader, handlers.comments, handlers.membership,
+)
+BOT_COMMANDS = (
+    ("start", "Welcome and pick your topics"),
+    ("topics", "Follow or unfollow topics"),
+    ("latest", "The newest explainers, summarised"),
+    ("topic", "Key points of a topic, e.g. /topic russia"),
+    ("help", "What this bot can do"),
+)
+
+
+def file_base_url(api_base_url: str) -> str:
+    """Derive the file download base from the API base (…/bot → …/file/bot)."""
+    if api_base_url.endswith("/bot"):
+        return api_base_url[: -len("/bot")] + "/file/bot"
+    return api_base_url.rstrip("/") + "/file/bot"
+
+
+def build_application(settings: Settings) -> NewsApplication:
+    """Build the PTB Application on our aiohttp transport and register every handler module.
+
+    The services are attached afterwards with :func:`attach_services` (the outbox needs the
+    application's bot)."""
+    tg = settings.telegram
+    api_request = AiohttpRequest(
+        pool_size=tg.pool_size,
+        connect_timeout=tg.connect_timeout,
+        read_timeout=tg.read_timeout,
+        write_timeout=tg.write_timeout,
+        pool_timeout=tg.pool_timeout,
+    )
+    updates_request = AiohttpRequest(
+        pool_size=2,
+        connect_timeout=tg.connect_timeout,
+        read_timeout=tg.read_timeout + tg.poll_timeout,
+        write_timeout=tg.write_timeout,
+        pool_timeout=tg.pool_timeout,
+    )
+    builder = (
+        ApplicationBuilder()
+        .token(tg.token.get_secret_value())
+        .base_url(tg.api_base_url)
+        .base_file_url(file_base_url(tg.api_base_url))
+        .request(api_request)
+        .get_updates_request(updates_request)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .context_types(CONTEXT_TYPES)
+        .concurrent_updates(PerChatUpdateProcessor())
+    )
+    if tg.mode == "webhook":
+        builder = builder.updater(None)
+    application: NewsApplication = builder.build()
+    for module in HANDLER_MODULES:
+        module.register(application)
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def _on_error(update: object, context: NewsContext) -> None:
+    """Log a handler failure (token masked by the log set-up); never crash the bot."""
+    log.error("error while handling an update", exc_info=context.error)
+
+
+def close_on_stop(
+    stack: AsyncExitStack, name: str, close: Callable[[], Awaitable[object]]
+) -> None:
+    """Register ``close`` on the stack; a failure is logged and the other closes still run."""
+
+    async def guarded() -> None:
+        try:
+            await close()
+        except Exception:
+            log.exception("error while stopping the %s", name)
+
+    stack.push_async_callback(guarded)
+
+
+@asynccontextmanager
+async def initialized(application: NewsApplication) -> AsyncIterator[NewsApplication]:
+    """Initialize the application; shut it down on exit (its bot alone if initialize failed)."""
+    try:
+        await application.initialize()
+    except BaseException:
+        await application.bot.shutdown()  # the HTTP sessions may be open half-way
+        raise
+    try:
+        yield application
+    finally:
+        try:
+            await application.shutdown()
+        except Exception:
+            log.exception("error while stopping the application shutdown")

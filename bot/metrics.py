@@ -1,0 +1,49 @@
+"""The bot's Prometheus metrics, one registry per running bot (served on ``/metrics``)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter
+
+from bot.services.delivery import DeliveryStats
+from bot.services.ingestion import PollResult
+
+
+class BotMetrics:
+    """Counters for updates, feed polls, stored articles and outbox sends."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.updates = Counter(
+            "newsbot_updates", "Telegram updates received", ["type"], registry=self.registry
+        )
+        self.polls = Counter(
+            "newsbot_feed_polls", "Feed polls by outcome", ["outcome"], registry=self.registry
+        )
+        self.articles = Counter(
+            "newsbot_articles", "Articles stored, new or updated", ["kind"],
+            registry=self.registry,
+        )
+        self.outbox_runs = Counter(
+            "newsbot_outbox_runs", "Outbox drains completed", registry=self.registry
+        )
+        self.deliveries = Counter(
+            "newsbot_deliveries", "Outbox sends by outcome", ["outcome"], registry=self.registry
+        )
+
+    def count_poll(self, result: PollResult) -> None:
+        """Count one feed poll and the articles it stored."""
+        outcome = ("skipped" if result.skipped else "error" if result.error
+                   else "not_modified" if result.not_modified else "ok")
+        self.polls.labels(outcome).inc()
+        if result.new_article_ids:
+            self.articles.labels("new").inc(len(result.new_article_ids))
+        if result.updated_article_ids:
+            self.articles.labels("updated").inc(len(result.updated_article_ids))
+
+    def count_drain(self, stats: DeliveryStats) -> None:
+        """Count one outbox drain and its sends by outcome."""
+        self.outbox_runs.inc()
+        for outcome, count in (("sent", stats.sent), ("retry", stats.retried),
+                               ("blocked", stats.blocked), ("failed", stats.failed)):
+            if count:
+                self.deliveries.labels(outcome).inc(count)
