@@ -29,10 +29,10 @@ import handlers.topics
 from bot import log as botlog
 from bot import render
 from bot.config import Settings
+from bot.ingest.fetch import FeedFetcher
 from bot.services.comments import CommentService
 from bot.services.container import SERVICES_KEY, Services
 from bot.services.delivery import DeliveryService
-from bot.services.fetch import FeedFetcher
 from bot.services.ingestion import IngestionService, PollResult, create_worker_pool
 from bot.services.news import NewsService, load_card
 from bot.services.readers import ReaderService

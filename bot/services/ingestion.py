@@ -45,16 +45,15 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.log import mask_secrets
-from bot.services.feeds import (
+from bot.ingest.feed_parsing import (
     MAX_URL_LENGTH,
     FeedParseError,
     ParsedFeed,
     parse_feed,
 )
-from bot.services.fetch import FeedFetcher, FetchError, FetchResult, describe_url
-from bot.services.fulltext import decode_page, extract_article
-from bot.services.processing import (
+from bot.ingest.fetch import FeedFetcher, FetchError, FetchResult, describe_url
+from bot.ingest.fulltext import decode_page, extract_article
+from bot.ingest.processing import (
     ExtractedArticle,
     ProcessedEntry,
     _finish_batch,
@@ -64,8 +63,9 @@ from bot.services.processing import (
     content_hash,
     process_entries,
 )
-from bot.services.summaries import SourceArticle, summarize_topic
-from bot.services.topics import TopicMatcher
+from bot.ingest.summaries import SourceArticle, summarize_topic
+from bot.ingest.topic_matching import TopicMatcher
+from bot.log import mask_secrets
 from storage.articles import (
     add_article_source,
     articles_by_canonical_urls,

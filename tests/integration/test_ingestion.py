@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import FeedSettings, IngestionSettings, Settings, TelegramSettings, TopicSettings
-from bot.services.feeds import parse_feed
-from bot.services.fetch import FeedFetcher
+from bot.ingest.feed_parsing import parse_feed
+from bot.ingest.fetch import FeedFetcher
 from bot.services.ingestion import IngestionService, PollResult, process_entries
 from storage.articles import (
     article_tags,

@@ -15,16 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.ingest.feed_parsing import MAX_URL_LENGTH, ParsedEntry, ParsedFeed
+from bot.ingest.summaries import summarize
+from bot.ingest.topic_matching import TopicMatcher
+from bot.ingest.urls import canonical_url
 from bot.render import html_to_text
-from bot.services.feeds import MAX_URL_LENGTH, ParsedEntry, ParsedFeed
-from bot.services.summaries import summarize
-from bot.services.topics import TopicMatcher
-from bot.services.urls import canonical_url
 
 #: The summariser (TextRank) is quadratic in sentences: 20k characters take about a second,
 #: 70k about ten. Longer bodies are summarised from their beginning.
 MAX_SUMMARY_INPUT_CHARS = 20_000
-logger = logging.getLogger("bot.services.ingestion")
+logger = logging.getLogger(__name__)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _SPACES = re.compile(r"\s+")
 
