@@ -33,9 +33,10 @@ from bot.ingest.fetch import FeedFetcher
 from bot.services.comments import CommentService
 from bot.services.container import SERVICES_KEY, Services
 from bot.services.delivery import DeliveryService
-from bot.services.ingestion import IngestionService, PollResult, create_worker_pool
 from bot.services.news import NewsService, load_card
+from bot.services.polling import IngestionService, PollResult
 from bot.services.readers import ReaderService
+from bot.services.workers import create_worker_pool
 from bot.telegram_io import PtbSender, send_rendered
 from bot.transport import AiohttpRequest
 from bot.updates import PerChatUpdateProcessor

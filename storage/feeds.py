@@ -41,9 +41,9 @@ async def sync_config_feeds(session: AsyncSession, feeds: Sequence[FeedSettings]
             )
             session.add(feed)
         else:
-            _assign(feed, name=settings.name, interval=settings.interval,
-                    full_text=settings.full_text, default_topics=list(settings.topics),
-                    enabled=True, source=CONFIG_SOURCE)
+            assign_changed(feed, name=settings.name, interval=settings.interval,
+                           full_text=settings.full_text, default_topics=list(settings.topics),
+                           enabled=True, source=CONFIG_SOURCE)
         configured.append(feed)
     for url, feed in existing.items():
         if feed.source == CONFIG_SOURCE and url not in wanted_urls and feed.enabled:
@@ -52,7 +52,7 @@ async def sync_config_feeds(session: AsyncSession, feeds: Sequence[FeedSettings]
     return configured
 
 
-def _assign(feed: Feed, **values: object) -> None:
+def assign_changed(feed: Feed, **values: object) -> None:
     """Set only the attributes whose value differs, so an unchanged feed writes nothing."""
     for name, value in values.items():
         if getattr(feed, name) != value:
