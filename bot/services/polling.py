@@ -50,13 +50,14 @@ from bot.services.topic_summaries import TopicSummaries
 from bot.services.workers import CpuRunner
 from bot.services.write_gate import WriteGate
 from storage.feeds import (
+    FeedSpec,
     get_feed,
     list_due_feed_ids,
     list_enabled_feeds,
     sync_config_feeds,
 )
 from storage.models import Feed, utcnow
-from storage.topics import sync_topics
+from storage.topics import TopicSpec, sync_topics
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +132,18 @@ class _FeedState:
         )
 
 
+async def sync_catalogue(session: AsyncSession, settings: Settings) -> list[Feed]:
+    """Mirror the configured topics and feeds into the database, in the caller's transaction;
+    return the configured feeds in config order."""
+    await sync_topics(session, [TopicSpec(slug=topic.slug, name=topic.name)
+                                for topic in settings.topics])
+    return await sync_config_feeds(session, [
+        FeedSpec(url=str(feed.url), name=feed.name, interval=feed.interval,
+                 full_text=feed.full_text, topics=tuple(feed.topics))
+        for feed in settings.feeds
+    ])
+
+
 class IngestionService:
     """Polls feeds and stores their articles; see the module docstring for the flow.
 
@@ -175,8 +188,7 @@ class IngestionService:
         """Mirror the configured topics and feeds into the database (one transaction);
         return the ids of the configured feeds, in config order."""
         async with self._gate.transaction() as session:
-            await sync_topics(session, self._settings.topics)
-            feeds = await sync_config_feeds(session, self._settings.feeds)
+            feeds = await sync_catalogue(session, self._settings)
             return [feed.id for feed in feeds]
 
     async def feed_schedule(self) -> list[FeedSchedule]:
