@@ -37,8 +37,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.feedserver import TOPICS, feed_url
 from bench.measure import PhaseMeter, emit_result
 from bot.config import Settings, load_settings
-from bot.services.fetch import FeedFetcher
-from bot.services.ingestion import IngestionService, PollResult, create_worker_pool
+from bot.ingest.fetch import FeedFetcher
+from bot.services.polling import IngestionService, PollResult
+from bot.services.workers import create_worker_pool
 from storage.db import create_engine, create_session_factory, upgrade_schema
 from storage.models import Article, ArticleSource, ArticleTag, ArticleTopic, Feed, TopicSummary
 

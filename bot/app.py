@@ -31,14 +31,15 @@ from bot.application import (
 )
 from bot.config import Settings
 from bot.context import NewsApplication, NewsContext, attach_services
+from bot.ingest.fetch import FeedFetcher
 from bot.metrics import BotMetrics
 from bot.services.comments import CommentService
 from bot.services.container import Services
 from bot.services.delivery import DeliveryService
-from bot.services.fetch import FeedFetcher
-from bot.services.ingestion import IngestionService, PollResult, create_worker_pool
 from bot.services.news import NewsService, load_card
+from bot.services.polling import IngestionService, PollResult
 from bot.services.readers import ReaderService
+from bot.services.workers import create_worker_pool
 from bot.telegram_io import PtbSender, send_rendered
 from bot.webserver import BotWebServer
 from storage import deliveries as deliveries_dao

@@ -12,14 +12,14 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from bot.config import IngestionSettings, Settings
+from bot.ingest.feed_parsing import FeedParseError, parse_feed
+from bot.ingest.fetch import FeedFetcher, FetchError
+from bot.ingest.opml import OpmlError, OpmlFeed, parse_opml, render_opml
+from bot.ingest.processing import ProcessedEntry, process_entries
+from bot.ingest.topic_matching import TopicMatcher
 from bot.render import ArticleCard, OutgoingMessage, TopicTag, render_article
-from bot.services.feeds import FeedParseError, parse_feed
-from bot.services.fetch import FeedFetcher, FetchError
-from bot.services.opml import OpmlError, OpmlFeed, parse_opml, render_opml
-from bot.services.processing import ProcessedEntry, process_entries
-from bot.services.topics import TopicMatcher
+from bot.services.polling import sync_catalogue
 from storage import feeds as feeds_dao
-from storage import topics as topics_dao
 from storage.db import create_engine, create_session_factory, upgrade_schema, write_session
 
 EXIT_OK = 0
@@ -164,8 +164,7 @@ async def export_opml(settings: Settings, output: Path | None, out: TextIO) -> i
         await upgrade_schema(engine)
         sessions = create_session_factory(engine)
         async with write_session(sessions) as session:
-            await topics_dao.sync_topics(session, settings.topics)
-            await feeds_dao.sync_config_feeds(session, settings.feeds)
+            await sync_catalogue(session, settings)
             rows = await feeds_dao.list_enabled_feeds(session)
             feeds = [OpmlFeed(url=f.url, title=f.name, site_url=f.site_url) for f in rows]
     finally:

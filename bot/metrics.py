@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter
 
 from bot.services.delivery import DeliveryStats
-from bot.services.ingestion import PollResult
+from bot.services.polling import PollResult
 
 
 class BotMetrics:

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import FeedSettings
 from storage.models import Feed
 
 CONFIG_SOURCE = "config"
 
 
-async def sync_config_feeds(session: AsyncSession, feeds: Sequence[FeedSettings]) -> list[Feed]:
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One configured feed, as :func:`sync_config_feeds` stores it."""
+
+    url: str
+    name: str
+    interval: int  # seconds
+    full_text: bool
+    topics: tuple[str, ...]
+
+
+async def sync_config_feeds(session: AsyncSession, feeds: Sequence[FeedSpec]) -> list[Feed]:
     """Make the config's feeds the enabled config feeds: add new ones, update changed ones,
     disable config feeds no longer listed. Returns the configured feeds in config order."""
     existing = {
@@ -23,27 +34,27 @@ async def sync_config_feeds(session: AsyncSession, feeds: Sequence[FeedSettings]
     }
     configured: list[Feed] = []
     wanted_urls: set[str] = set()
-    for settings in feeds:
-        url = str(settings.url)
+    for spec in feeds:
+        url = spec.url
         wanted_urls.add(url)
         feed = existing.get(url)
         if feed is None:
             feed = Feed(
                 url=url,
-                name=settings.name,
-                interval=settings.interval,
-                full_text=settings.full_text,
+                name=spec.name,
+                interval=spec.interval,
+                full_text=spec.full_text,
                 enabled=True,
                 source=CONFIG_SOURCE,
-                default_topics=list(settings.topics),
+                default_topics=list(spec.topics),
                 consecutive_failures=0,
                 failure_alerted=False,
             )
             session.add(feed)
         else:
-            _assign(feed, name=settings.name, interval=settings.interval,
-                    full_text=settings.full_text, default_topics=list(settings.topics),
-                    enabled=True, source=CONFIG_SOURCE)
+            assign_changed(feed, name=spec.name, interval=spec.interval,
+                           full_text=spec.full_text, default_topics=list(spec.topics),
+                           enabled=True, source=CONFIG_SOURCE)
         configured.append(feed)
     for url, feed in existing.items():
         if feed.source == CONFIG_SOURCE and url not in wanted_urls and feed.enabled:
@@ -52,7 +63,7 @@ async def sync_config_feeds(session: AsyncSession, feeds: Sequence[FeedSettings]
     return configured
 
 
-def _assign(feed: Feed, **values: object) -> None:
+def assign_changed(feed: Feed, **values: object) -> None:
     """Set only the attributes whose value differs, so an unchanged feed writes nothing."""
     for name, value in values.items():
         if getattr(feed, name) != value:

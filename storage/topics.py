@@ -3,34 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import TopicSettings
 from storage.articles import dialect_insert
 from storage.models import Topic, TopicSummary
 
 
-async def sync_topics(session: AsyncSession, topics: Sequence[TopicSettings]) -> list[Topic]:
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    """One topic of the configured catalogue, as :func:`sync_topics` stores it."""
+
+    slug: str
+    name: str
+
+
+async def sync_topics(session: AsyncSession, topics: Sequence[TopicSpec]) -> list[Topic]:
     """Mirror the config's topic catalogue: add new topics, rename changed ones, deactivate
     topics no longer listed (their articles and subscriptions stay). Returns them in order."""
     existing = {topic.slug: topic for topic in (await session.scalars(select(Topic))).all()}
     configured: list[Topic] = []
-    for settings in topics:
-        topic = existing.get(settings.slug)
+    for spec in topics:
+        topic = existing.get(spec.slug)
         if topic is None:
-            topic = Topic(slug=settings.slug, name=settings.name, active=True)
+            topic = Topic(slug=spec.slug, name=spec.name, active=True)
             session.add(topic)
         else:
-            if topic.name != settings.name:
-                topic.name = settings.name
+            if topic.name != spec.name:
+                topic.name = spec.name
             if not topic.active:
                 topic.active = True
         configured.append(topic)
-    wanted = {settings.slug for settings in topics}
+    wanted = {spec.slug for spec in topics}
     for slug, topic in existing.items():
         if slug not in wanted and topic.active:
             topic.active = False

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.services.comments import CommentService
 from bot.services.delivery import DeliveryService
-from bot.services.ingestion import IngestionService
 from bot.services.news import NewsService
+from bot.services.polling import IngestionService
 from bot.services.readers import ReaderService
 
 

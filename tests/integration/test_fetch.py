@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.config import IngestionSettings
-from bot.services.fetch import FeedFetcher, FetchError, FetchErrorKind
+from bot.ingest.fetch import FeedFetcher, FetchError, FetchErrorKind
 from tests.integration.feedserver import FeedServer
 
 LIMIT = 64 * 1024

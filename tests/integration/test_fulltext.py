@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import IngestionSettings
-from bot.services.fetch import FeedFetcher
-from bot.services.fulltext import (
+from bot.ingest.fetch import FeedFetcher
+from bot.ingest.fulltext import (
     ExtractedArticle,
     decode_page,
     extract_article,

@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import FeedSettings, IngestionSettings, Settings, TelegramSettings, TopicSettings
-from bot.services.feeds import parse_feed
-from bot.services.fetch import FeedFetcher
-from bot.services.ingestion import IngestionService, PollResult, process_entries
+from bot.ingest.feed_parsing import parse_feed
+from bot.ingest.fetch import FeedFetcher
+from bot.ingest.processing import process_entries
+from bot.services.polling import IngestionService, PollResult
 from storage.articles import (
     article_tags,
     article_topic_slugs,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services.feeds import (
+from bot.ingest.feed_parsing import (
     MAX_ENTRIES,
     MAX_ENTRY_HTML_CHARS,
     UNTITLED,

@@ -1,4 +1,4 @@
-"""Tests for bot.services.summaries: offline tokenizer, single-text and topic summaries."""
+"""Tests for bot.ingest.summaries: offline tokenizer, single-text and topic summaries."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ import pytest
 from sumy.nlp.tokenizers import Tokenizer as SumyTokenizer
 from sumy.parsers.plaintext import PlaintextParser
 
-from bot.services import summaries
-from bot.services.summaries import (
+from bot.ingest import summaries
+from bot.ingest.summaries import (
     KeyPoint,
     OfflineTokenizer,
     SourceArticle,
@@ -288,7 +288,7 @@ def test_module_imports_from_source_with_warnings_as_errors(tmp_path: Path) -> N
     env = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp_path), "PYTHONWARNINGS": "error"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     result = subprocess.run(
-        [sys.executable, "-W", "error", "-c", "import bot.services.summaries"],
+        [sys.executable, "-W", "error", "-c", "import bot.ingest.summaries"],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,

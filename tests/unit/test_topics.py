@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import TopicSettings
-from bot.services.topics import MatchResult, TopicMatcher, display_tag, normalise_label
+from bot.ingest.topic_matching import MatchResult, TopicMatcher, display_tag, normalise_label
 
 
 def make_topics() -> list[TopicSettings]:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.services.urls import canonical_url, is_tracking_param
+from bot.ingest.urls import canonical_url, is_tracking_param
 
 
 @pytest.mark.parametrize(

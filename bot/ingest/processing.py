@@ -15,16 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.ingest.feed_parsing import MAX_URL_LENGTH, ParsedEntry, ParsedFeed
+from bot.ingest.summaries import summarize
+from bot.ingest.topic_matching import TopicMatcher
+from bot.ingest.urls import canonical_url
 from bot.render import html_to_text
-from bot.services.feeds import MAX_URL_LENGTH, ParsedEntry, ParsedFeed
-from bot.services.summaries import summarize
-from bot.services.topics import TopicMatcher
-from bot.services.urls import canonical_url
 
 #: The summariser (TextRank) is quadratic in sentences: 20k characters take about a second,
 #: 70k about ten. Longer bodies are summarised from their beginning.
 MAX_SUMMARY_INPUT_CHARS = 20_000
-logger = logging.getLogger("bot.services.ingestion")
+logger = logging.getLogger(__name__)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _SPACES = re.compile(r"\s+")
 
@@ -64,7 +64,7 @@ class ProcessedEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class _PreparedEntry:
+class PreparedEntry:
     """An entry with the cheap derived values: enough to decide whether it must be stored."""
 
     entry: ParsedEntry
@@ -85,7 +85,7 @@ def _normalise_text(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
-def _prepare_entries(parsed: ParsedFeed) -> list[_PreparedEntry]:
+def prepare_entries(parsed: ParsedFeed) -> list[PreparedEntry]:
     """Derive texts and hashes; drop repeats of a GUID or canonical URL (first one wins).
 
     A GUID shared by entries with different URLs is not an identifier (some feeds give every
@@ -95,7 +95,7 @@ def _prepare_entries(parsed: ParsedFeed) -> list[_PreparedEntry]:
     urls_per_guid: dict[str, set[str]] = {}
     for entry, url in zip(parsed.entries, canonical, strict=True):
         urls_per_guid.setdefault(entry.guid, set()).add(url)
-    prepared: list[_PreparedEntry] = []
+    prepared: list[PreparedEntry] = []
     seen_guids: set[str] = set()
     seen_urls: set[str] = set()
     for entry, url in zip(parsed.entries, canonical, strict=True):
@@ -107,7 +107,7 @@ def _prepare_entries(parsed: ParsedFeed) -> list[_PreparedEntry]:
         summary_text = html_to_text(entry.summary_html) if entry.summary_html else ""
         body_html = entry.content_html or entry.summary_html
         body_text = html_to_text(body_html) if body_html else ""
-        prepared.append(_PreparedEntry(
+        prepared.append(PreparedEntry(
             entry=entry,
             guid=guid,
             canonical_url=url,
@@ -123,7 +123,7 @@ def _first_sentences(text: str, count: int) -> str:
     return " ".join(sentences[:count])
 
 
-def _summary_input(text: str) -> str:
+def summary_input(text: str) -> str:
     """Return the beginning of ``text`` the summariser can afford, cut at a paragraph end."""
     if len(text) <= MAX_SUMMARY_INPUT_CHARS:
         return text
@@ -134,7 +134,7 @@ def _summary_input(text: str) -> str:
 
 def _summary_of(body_text: str, fallback_text: str, sentences: int) -> str:
     try:
-        picked = summarize(_summary_input(body_text), sentences) if body_text.strip() else []
+        picked = summarize(summary_input(body_text), sentences) if body_text.strip() else []
     except Exception as exc:  # the summariser must never cost us the article
         logger.warning("summarising failed (%s); using the feed's summary",
                        exc.__class__.__name__)
@@ -152,7 +152,7 @@ def _merge_topics(found: Sequence[str], defaults: Sequence[str],
 
 
 def _finish_entry(
-    prepared: _PreparedEntry,
+    prepared: PreparedEntry,
     matcher: TopicMatcher,
     summary_sentences: int,
     default_topics: Sequence[str],
@@ -188,8 +188,8 @@ def _finish_entry(
     )
 
 
-def _finish_batch(
-    prepared: Sequence[_PreparedEntry],
+def finish_batch(
+    prepared: Sequence[PreparedEntry],
     matcher: TopicMatcher,
     summary_sentences: int,
     default_topics: Sequence[str],
@@ -215,5 +215,5 @@ def process_entries(
     Pure and CPU-bound."""
     return [
         _finish_entry(prepared, matcher, summary_sentences, default_topics)
-        for prepared in _prepare_entries(parsed_feed)
+        for prepared in prepare_entries(parsed_feed)
     ]

@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 import trafilatura
 from trafilatura.utils import decode_file
 
-from bot.services.processing import ExtractedArticle
+from bot.ingest.processing import ExtractedArticle
 
 logger = logging.getLogger(__name__)
 
