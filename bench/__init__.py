@@ -1,7 +1,7 @@
 """Benchmarks for newsbot: ``python -m bench`` (see ``docs/performance.md``).
 
-* ``bench.feeds`` — polling N synthetic feeds served by ``bench.feedserver`` (a separate
-  process), first poll and unchanged re-poll, against a plain-aiohttp fetch baseline.
+* ``bench.feeds`` — polling N synthetic feeds served by ``tests.support.feedserver``
+  (a separate process), first poll and unchanged re-poll, against a plain-aiohttp fetch baseline.
 * ``bench.transport`` — sendMessage throughput against the Bot API emulator (a separate
   process): plain aiohttp, PTB over our ``AiohttpRequest``, PTB over its ``HTTPXRequest``.
 

@@ -2,7 +2,8 @@
 
 Processes, so that no two of them share an event loop or a resident set:
 
-1. ``bench.feedserver`` serves the N feeds (separate process, ``--ports`` ports of 127.0.0.1);
+1. ``tests.support.feedserver`` serves the N feeds (separate process, ``--ports`` ports of
+   127.0.0.1);
 2. ``bench.fetch_baseline`` fetches them with a plain aiohttp loop under the same caps
    (unconditional, then conditional) — the baseline;
 3. ``bench.ingest_worker --phases first,repoll`` runs the bot's ``IngestionService``: the first
@@ -94,7 +95,7 @@ async def run_feeds(options: FeedsOptions) -> dict[str, Any]:
     """Run benchmark 1 and return its raw results (see :func:`summarise_feeds`)."""
     server_args = ["--feeds", str(options.feeds), "--entries", str(options.entries),
                    "--ports", str(options.ports)]
-    async with Server("bench.feedserver", server_args, ready_timeout=300) as server, \
+    async with Server("tests.support.feedserver", server_args, ready_timeout=300) as server, \
             _database(options.database) as (database_url, database_name):
         info = json.loads(server.ready_line)
         ports = ",".join(str(port) for port in info["ports"])

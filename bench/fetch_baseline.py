@@ -17,8 +17,8 @@ from collections import Counter
 
 import aiohttp
 
-from bench.feedserver import feed_url
 from bench.measure import PhaseMeter, emit_result
+from tests.support.feedserver.synthetic import feed_url
 
 
 async def _server_counts(session: aiohttp.ClientSession, stats_url: str) -> dict[str, int]:

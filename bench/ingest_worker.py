@@ -1,7 +1,7 @@
 """The bot side of the feed benchmark, run as its own process by ``bench.feeds``.
 
 ``python -m bench.ingest_worker --database URL --ports P1,P2,… --feeds N --phases first,repoll``
-builds settings with N ``[[feeds]]`` (URLs as ``bench.feedserver`` announces them) and the
+builds settings with N ``[[feeds]]`` (URLs as the feed server announces them) and the
 benchmark topics, syncs them into the database (``--setup`` also migrates the schema), then for
 each phase times ``IngestionService.poll_due_feeds()`` and prints one result line:
 
@@ -34,7 +34,6 @@ import aiohttp
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.feedserver import TOPICS, feed_url
 from bench.measure import PhaseMeter, emit_result
 from bot.config import Settings, load_settings
 from bot.ingest.fetch import FeedFetcher
@@ -42,6 +41,7 @@ from bot.services.polling import IngestionService, PollResult
 from bot.services.workers import create_worker_pool
 from storage.db import create_engine, create_session_factory, upgrade_schema
 from storage.models import Article, ArticleSource, ArticleTag, ArticleTopic, Feed, TopicSummary
+from tests.support.feedserver.synthetic import TOPICS, feed_url
 
 BENCH_TOKEN = "123456:BENCH-token"  # noqa: S105 - the emulator's kind of fake token
 _T = TypeVar("_T")

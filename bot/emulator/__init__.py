@@ -8,8 +8,8 @@ from bot.emulator.api import ApiError, UploadedFile
 from bot.emulator.client import ChatHandle, UserHandle
 from bot.emulator.faults import Faults, FaultStats
 from bot.emulator.html import EntityParseError, ParsedText, parse_html, parsed_length, utf16_len
+from bot.emulator.records import CallbackAnswer
 from bot.emulator.server import SECRET_TOKEN_HEADER, BotAPIEmulator, RecordedRequest
-from bot.emulator.state import CallbackAnswer
 
 __all__ = [
     "SECRET_TOKEN_HEADER",

@@ -12,8 +12,9 @@ import pytest
 from bot.app import NewsBot
 from bot.config import Settings
 from bot.emulator import BotAPIEmulator
-from tests.factories import TEST_TOKEN, make_settings
-from tests.integration.feedserver import FeedServer
+from tests.support.demo_feed import serve_demo_feed
+from tests.support.factories import TEST_TOKEN, make_settings
+from tests.support.feedserver import FeedServer
 
 
 @pytest.fixture
@@ -24,25 +25,14 @@ async def emulator() -> AsyncIterator[BotAPIEmulator]:
 
 
 BotFactory = Callable[..., Any]
-DEMO_DATA = Path(__file__).resolve().parents[2] / "bot" / "demo_data"
 
 
 @pytest.fixture
 async def feed_server() -> AsyncIterator[FeedServer]:
     """The publisher's website: serves the demo feed (before the POW explainer) at /feed.xml."""
     async with FeedServer() as server:
-        server.route("/feed.xml", (DEMO_DATA / "explainers-before.xml").read_bytes())
+        serve_demo_feed(server)
         yield server
-
-
-def publish_pow_explainer(server: FeedServer) -> None:
-    """The publisher adds the sample POW explainer to the feed."""
-    server.route("/feed.xml", (DEMO_DATA / "explainers-after.xml").read_bytes())
-
-
-def feed_config(server: FeedServer) -> dict[str, Any]:
-    """Config sections for one feed on the local server."""
-    return {"feeds": [{"url": server.url("/feed.xml"), "name": "Explainers", "interval": 60}]}
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from bot.emulator import BotAPIEmulator
 from storage.models import Chat, Delivery
-from tests.e2e.conftest import feed_config, publish_pow_explainer
-from tests.e2e.test_reader_flow import button, subscribe
-from tests.integration.feedserver import FeedServer
+from tests.support.demo_feed import deliver_pow_explainer, feed_config
+from tests.support.feedserver import FeedServer
+from tests.support.users import button, follow_after_first_poll
 
 
 async def _deliveries(bot: Any) -> list[Delivery]:
@@ -24,13 +24,9 @@ async def test_blocked_chat_is_marked_and_skipped(
 ) -> None:
     """A 403 marks the chat blocked and skips its delivery; other readers still get theirs."""
     async with running_bot(extra=feed_config(feed_server)) as bot:
-        await bot.poll_all_feeds()
-        await subscribe(emulator, 41, "Russia")
-        await subscribe(emulator, 42, "Russia")
+        await follow_after_first_poll(bot, emulator, "Russia", 41, 42)
         emulator.faults.block(41)
-        publish_pow_explainer(feed_server)
-        await bot.poll_all_feeds()
-        await bot.drain_outbox()
+        await deliver_pow_explainer(bot, feed_server)
         by_chat = {d.chat_id: d for d in await _deliveries(bot)}
         assert by_chat[41].status == "skipped"
         assert "blocked" in (by_chat[41].last_error or "")
@@ -46,14 +42,10 @@ async def test_flood_wait_pauses_the_outbox_without_loss(
 ) -> None:
     """A 429 pauses every send for retry_after, uses up no attempt, and nothing is lost."""
     async with running_bot(extra=feed_config(feed_server)) as bot:
-        await bot.poll_all_feeds()
-        await subscribe(emulator, 43, "Russia")
-        await subscribe(emulator, 45, "Russia")
+        await follow_after_first_poll(bot, emulator, "Russia", 43, 45)
         emulator.faults.fail_next("sendMessage", 429, "Too Many Requests: retry after 1",
                                   parameters={"retry_after": 1})
-        publish_pow_explainer(feed_server)
-        await bot.poll_all_feeds()
-        await bot.drain_outbox()
+        await deliver_pow_explainer(bot, feed_server)
         rows = await _deliveries(bot)
         assert [(d.status, d.attempts) for d in rows] == [("pending", 0), ("pending", 0)]
         assert rows[0].next_attempt_at > rows[0].created_at  # the flooded one waits
@@ -86,9 +78,7 @@ async def test_migrated_group_gets_the_message_under_its_new_id(
         new_group = emulator.group(-1001234, "Readers' club", type="supergroup",
                                    bot_status="member")
         emulator.faults.migrate(-100, new_group.id)
-        publish_pow_explainer(feed_server)
-        await bot.poll_all_feeds()
-        await bot.drain_outbox()
+        await deliver_pow_explainer(bot, feed_server)
         [delivery] = await _deliveries(bot)
         assert (delivery.chat_id, delivery.status) == (-1001234, "sent")
         assert any("POWs" in (m.get("text") or "") for m in emulator.sent(-1001234))

@@ -8,41 +8,9 @@ from sqlalchemy import func, select
 
 from bot.emulator import BotAPIEmulator
 from storage.models import Comment, Delivery, Subscription
-from tests.e2e.conftest import feed_config, publish_pow_explainer
-from tests.integration.feedserver import FeedServer
-
-
-def button(message: dict[str, Any], label: str) -> str:
-    """The callback_data of the button whose text contains ``label``."""
-    for row in message["reply_markup"]["inline_keyboard"]:
-        for b in row:
-            if label in b["text"]:
-                return str(b["callback_data"])
-    raise AssertionError(f"no button {label!r} in {message['reply_markup']}")
-
-
-def entity_texts(message: dict[str, Any], kind: str) -> list[str]:
-    """The substrings covered by entities of ``kind`` (UTF-16 offsets)."""
-    text = message.get("text") or message.get("caption") or ""
-    raw = text.encode("utf-16-le")
-    return [raw[e["offset"] * 2:(e["offset"] + e["length"]) * 2].decode("utf-16-le")
-            for e in message.get("entities") or message.get("caption_entities") or []
-            if e["type"] == kind]
-
-
-async def subscribe(emulator: BotAPIEmulator, user_id: int, *labels: str) -> None:
-    """/start, then tap each topic; wait until the picker is edited each time."""
-    reader = emulator.user(user_id)
-    await reader.send("/start")
-    sent = await emulator.wait_for_sent(user_id, count=1, timeout=10)
-    welcome = sent[-1]
-    edits = len(emulator.calls("editMessageReplyMarkup"))
-    for number, label in enumerate(labels, 1):
-        current = next(m for m in emulator.sent(user_id) if m["message_id"] ==
-                       welcome["message_id"])
-        await reader.press(current, button(current, label))
-        await emulator.wait_for_calls("editMessageReplyMarkup", count=edits + number,
-                                      timeout=10)
+from tests.support.demo_feed import deliver_pow_explainer, feed_config
+from tests.support.feedserver import FeedServer
+from tests.support.users import button, entity_texts, follow_after_first_poll, subscribe
 
 
 async def test_topic_picker_follows_and_unfollows(
@@ -110,11 +78,8 @@ async def test_new_explainer_pushed_once_even_after_restart(
     """A new explainer reaches each subscriber exactly once, across re-polls and a restart."""
     config = feed_config(feed_server)
     async with running_bot(extra=config) as bot:
-        await bot.poll_all_feeds()  # the first three explainers: nobody follows anything yet
-        await subscribe(emulator, 21, "Russia")
-        publish_pow_explainer(feed_server)
-        await bot.poll_all_feeds()
-        await bot.drain_outbox()
+        await follow_after_first_poll(bot, emulator, "Russia", 21)  # the first three explainers
+        await deliver_pow_explainer(bot, feed_server)
         pushed = [m for m in emulator.sent(21) if "POWs" in (m.get("text") or "")]
         assert len(pushed) == 1
         assert "#russia" in pushed[0]["text"]
@@ -134,12 +99,8 @@ async def test_comment_relayed_behind_spoiler(
 ) -> None:
     """A reply to a pushed explainer is stored; others see it escaped, inside a spoiler."""
     async with running_bot(extra=feed_config(feed_server)) as bot:
-        await bot.poll_all_feeds()
-        await subscribe(emulator, 31, "Russia")
-        await subscribe(emulator, 32, "Russia")
-        publish_pow_explainer(feed_server)
-        await bot.poll_all_feeds()
-        await bot.drain_outbox()
+        await follow_after_first_poll(bot, emulator, "Russia", 31, 32)
+        await deliver_pow_explainer(bot, feed_server)
         pushed = emulator.sent(31)[-1]
         assert "POWs" in pushed["text"]
         await emulator.user(31).send("They <b>should</b> be exchanged & soon",

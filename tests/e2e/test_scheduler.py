@@ -6,9 +6,9 @@ import asyncio
 from typing import Any
 
 from bot.emulator import BotAPIEmulator
-from tests.e2e.conftest import feed_config, publish_pow_explainer
-from tests.e2e.test_reader_flow import subscribe
-from tests.integration.feedserver import FeedServer
+from tests.support.demo_feed import feed_config, publish_pow_explainer
+from tests.support.feedserver import FeedServer
+from tests.support.users import subscribe
 
 
 async def _until(condition: Any, seconds: float) -> bool:

@@ -10,7 +10,7 @@ import pytest
 
 from bot.emulator import BotAPIEmulator
 from bot.log import install_masking
-from tests.factories import TEST_TOKEN
+from tests.support.factories import TEST_TOKEN
 
 
 async def test_debug_logging_never_contains_token(

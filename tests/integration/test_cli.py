@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.factories import TEST_TOKEN, make_config, write_config
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m bot`` with a clean NEWSBOT_* environment."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=60,
-        env={**base, **(env or {})}, check=False,
-    )
+from tests.support.cli import run_cli
+from tests.support.factories import TEST_TOKEN, make_config, write_config
 
 
 @pytest.mark.parametrize(

@@ -303,25 +303,18 @@ async def test_edits_apply_and_unchanged_edit_is_refused(api: Api, emu: BotAPIEm
     """editMessageText changes the stored message; repeating it gets "message is not modified"."""
     _, sent = await api("sendMessage", chat_id=USER_ID, text="v1", reply_markup=_keyboard("a"))
     message_id = sent["result"]["message_id"]
-    _, edited = await api(
-        "editMessageText",
-        chat_id=USER_ID,
-        message_id=message_id,
-        text="<b>v2</b>",
-        parse_mode="HTML",
-        reply_markup=_keyboard("a"),
-    )
+    edit: dict[str, Any] = {
+        "chat_id": USER_ID,
+        "message_id": message_id,
+        "text": "<b>v2</b>",
+        "parse_mode": "HTML",
+        "reply_markup": _keyboard("a"),
+    }
+    _, edited = await api("editMessageText", **edit)
     assert edited["result"]["text"] == "v2"
     assert "edit_date" in edited["result"]
     assert emu.sent(USER_ID)[0]["entities"] == [{"type": "bold", "offset": 0, "length": 2}]
-    status, again = await api(
-        "editMessageText",
-        chat_id=USER_ID,
-        message_id=message_id,
-        text="<b>v2</b>",
-        parse_mode="HTML",
-        reply_markup=_keyboard("a"),
-    )
+    status, again = await api("editMessageText", **edit)  # the very same edit again
     assert status == 400
     assert again["description"] == (
         "Bad Request: message is not modified: specified new message content and reply markup "

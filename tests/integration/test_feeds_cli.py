@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.emulator.html import parse_html, parsed_length
-from tests.factories import make_config
-from tests.integration.feedserver import FeedServer
-from tests.integration.test_cli import run_cli
+from tests.support.cli import run_cli
+from tests.support.factories import make_config
+from tests.support.feedserver import FeedServer
 
 DEMO_FEED = Path(__file__).resolve().parents[2] / "bot" / "demo_data" / "explainers-after.xml"
 SAMPLE_TEXT = Path(__file__).resolve().parents[1] / "fixtures" / "summaries" / "pow_explainer.txt"

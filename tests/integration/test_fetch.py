@@ -11,7 +11,7 @@ import pytest
 
 from bot.config import IngestionSettings
 from bot.ingest.fetch import FeedFetcher, FetchError, FetchErrorKind
-from tests.integration.feedserver import FeedServer
+from tests.support.feedserver import FeedServer
 
 LIMIT = 64 * 1024
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>"

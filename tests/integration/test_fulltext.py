@@ -16,7 +16,7 @@ from bot.ingest.fulltext import (
     extract_article,
     extract_article_in_thread,
 )
-from tests.integration.feedserver import FeedServer
+from tests.support.feedserver import FeedServer
 
 PAGES = Path(__file__).resolve().parent.parent / "fixtures" / "pages"
 PAGE_URL = "https://news.example.com/explainers/why-russia-doesnt-want-its-pows-back"

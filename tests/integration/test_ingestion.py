@@ -29,24 +29,13 @@ from storage.articles import (
 from storage.feeds import list_due_feeds
 from storage.models import Article, ArticleSource, Feed, TopicSummary
 from storage.topics import get_topic_by_slug, get_topic_summary, get_topic_summary_by_slug
-from tests.integration.feedserver import FeedServer
+from tests.support.feedserver import FeedServer
+from tests.support.samples import POW_EXPLAINER_PARAGRAPHS, POW_EXPLAINER_TITLE
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 EXPLAINER_PATH = "/explainers/why-russia-doesnt-want-its-pows-back"
-EXPLAINER_TITLE = "EXPLAINED: Why Russia Doesn't Want Its POWs Back"
-EXPLAINER_PARAGRAPHS = (
-    "The Kremlin appears to be employing a deliberate tactic of abandoning its own troops to "
-    "avoid domestic embarrassment as well as sow discord in Ukrainian society.",
-    "For nearly four months now, there have been no prisoner swaps between Ukraine and Russia, "
-    "the last one taking place on August 7 during which 22 Ukrainian soldiers were returned "
-    "home.",
-    "But since then, thousands of Ukrainian POWs have been languishing in Russian captivity, "
-    "while rising rates of desertions mean the number of Russian POWs in Ukrainian captivity "
-    "continues to increase.",
-    "Ukraine says the stalling of prisoner swaps is due to obstruction on the part of Russia "
-    "and Russian POWs interviewed by Kyiv Post said they have been abandoned by the Kremlin.",
-    "So why is Russia not doing anything to get its own men back?",
-)
+EXPLAINER_TITLE = POW_EXPLAINER_TITLE
+EXPLAINER_PARAGRAPHS = POW_EXPLAINER_PARAGRAPHS[:5]
 TOPICS = (
     TopicSettings(slug="war-in-ukraine", name="War in Ukraine", keywords=("front line",)),
     TopicSettings(slug="russia", name="Russia", aliases=("Kremlin",),
@@ -132,6 +121,14 @@ class Harness:
         service = IngestionService(self.session_factory, fetcher, settings, self.notify)
         feed_ids = await service.sync_config()
         return service, feed_ids
+
+    async def polled_feed(self, *items: str) -> tuple[IngestionService, int]:
+        """Serve ``items`` as the one feed at /feed.xml, build a service over it and poll it
+        once, successfully; return the service and the feed id."""
+        self.server.route("/feed.xml", make_rss(*items))
+        service, (feed_id,) = await self.service([make_feed(self.server.url("/feed.xml"))])
+        assert_ok(await service.poll_feed(feed_id))
+        return service, feed_id
 
     async def feed(self, feed_id: int) -> Feed:
         """The feed row, freshly read."""
@@ -282,13 +279,10 @@ async def test_second_poll_gets_304_and_stores_nothing(harness: Harness) -> None
 
 async def test_unchanged_entries_write_nothing(harness: Harness) -> None:
     """Without validators the feed is re-read, but unchanged entries write nothing."""
-    server = harness.server
-    server.route("/feed.xml", make_rss(
+    service, feed_id = await harness.polled_feed(
         make_item("g1", "https://news.example.com/a"),
         make_item("g2", "https://news.example.com/b", title="Second explainer"),
-    ))
-    service, (feed_id,) = await harness.service([make_feed(server.url("/feed.xml"))])
-    assert_ok(await service.poll_feed(feed_id))
+    )
     before = await harness.snapshot()
 
     result = await service.poll_feed(feed_id)
@@ -358,9 +352,7 @@ async def test_guid_change_on_the_same_url_is_not_a_new_article(harness: Harness
     """A republished entry with a new GUID but the same URL links to the stored article."""
     server = harness.server
     link = "https://news.example.com" + EXPLAINER_PATH
-    server.route("/feed.xml", make_rss(make_item("old-guid", link)))
-    service, (feed_id,) = await harness.service([make_feed(server.url("/feed.xml"))])
-    assert_ok(await service.poll_feed(feed_id))
+    service, feed_id = await harness.polled_feed(make_item("old-guid", link))
 
     server.route("/feed.xml", make_rss(make_item("new-guid", link + "?utm_medium=rss")))
     result = await service.poll_feed(feed_id)
@@ -385,9 +377,7 @@ async def test_changed_title_makes_a_new_version_of_the_same_article(harness: Ha
     """An entry whose title changes stays one article: updated, version 2, updated_at bumped."""
     server = harness.server
     link = "https://news.example.com" + EXPLAINER_PATH
-    server.route("/feed.xml", make_rss(make_item("g1", link)))
-    service, (feed_id,) = await harness.service([make_feed(server.url("/feed.xml"))])
-    assert_ok(await service.poll_feed(feed_id))
+    service, feed_id = await harness.polled_feed(make_item("g1", link))
     (before,) = await harness.articles()
 
     server.route("/feed.xml", make_rss(make_item("g1", link, title=EXPLAINER_TITLE + " (updated)")))
@@ -509,9 +499,7 @@ async def test_topic_summary_is_stored_and_not_recomputed_needlessly(harness: Ha
     a changed article recomputes them."""
     server = harness.server
     link = "https://news.example.com" + EXPLAINER_PATH
-    server.route("/feed.xml", make_rss(make_item("g1", link)))
-    service, (feed_id,) = await harness.service([make_feed(server.url("/feed.xml"))])
-    assert_ok(await service.poll_feed(feed_id))
+    service, feed_id = await harness.polled_feed(make_item("g1", link))
 
     async with harness.session_factory() as session:
         topic = await get_topic_by_slug(session, "russia")
@@ -547,15 +535,12 @@ async def test_topic_summary_is_stored_and_not_recomputed_needlessly(harness: Ha
 
 async def test_latest_articles_by_topic(harness: Harness) -> None:
     """latest_articles returns the newest first, optionally of one topic."""
-    server = harness.server
-    server.route("/feed.xml", make_rss(
+    await harness.polled_feed(
         make_item("old", "https://news.example.com/old", title="Old",
                   pub_date="Mon, 27 Nov 2023 10:00:00 GMT", categories=("Kremlin",)),
         make_item("new", "https://news.example.com/new", title="New",
                   pub_date="Wed, 29 Nov 2023 10:00:00 GMT", categories=("Economy",)),
-    ))
-    service, (feed_id,) = await harness.service([make_feed(server.url("/feed.xml"))])
-    assert_ok(await service.poll_feed(feed_id))
+    )
     async with harness.session_factory() as session:
         assert [a.title for a in await latest_articles(session, 10)] == ["New", "Old"]
         assert [a.title for a in await latest_articles(session, 10, "russia")] == ["Old"]

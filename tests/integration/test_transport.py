@@ -8,7 +8,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 
 from bot.emulator import BotAPIEmulator
 from bot.transport import AiohttpRequest
-from tests.factories import TEST_TOKEN
+from tests.support.factories import TEST_TOKEN
 
 
 def make_bot(base_url: str, **transport: float) -> Bot:

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from bot.config import ConfigError, load_settings
-from tests.factories import TEST_TOKEN, make_config, write_config
+from tests.support.factories import TEST_TOKEN, make_config, write_config
 
 
 def test_valid_config_loads_with_defaults(tmp_path: Path) -> None:

@@ -14,7 +14,11 @@ Each path has one :class:`Route` (``route()`` replaces it; counts persist). Beha
 status and headers; ETag / Last-Modified with 304 answers to matching conditional requests;
 gzip; redirects (absolute or relative ``redirect_to``); a delay before answering; an endless
 body or a body of any size; a connection reset before answering or after N body bytes.
-Unknown paths answer 404. Reused by ``bench/``, so it depends on aiohttp only.
+Unknown paths answer 404. Depends on aiohttp only.
+
+The benchmarks' publisher, N synthetic feeds served from a process of its own on a leaner
+HTTP stack, is ``python -m tests.support.feedserver`` (`__main__`); it answers conditional
+requests by the same `not_modified` rule.
 """
 
 from __future__ import annotations
@@ -167,7 +171,8 @@ class FeedServer:
         if route.redirect_to is not None:
             headers["Location"] = route.redirect_to
             return web.Response(status=route.status, headers=headers)
-        if _not_modified(request, route):
+        if not_modified(route.etag, route.last_modified, request.headers.get("If-None-Match"),
+                        request.headers.get("If-Modified-Since")):
             return web.Response(status=304, headers=headers)
         if route.content_type:
             headers["Content-Type"] = route.content_type
@@ -219,17 +224,23 @@ def _reset(request: web.Request) -> None:
     transport.abort()
 
 
-def _not_modified(request: web.Request, route: Route) -> bool:
-    if route.etag is not None:
-        candidates = [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]
-        if route.etag in candidates or "*" in candidates:
-            return True
-        if "If-None-Match" in request.headers:
-            return False
-    since = request.headers.get("If-Modified-Since")
-    if route.last_modified is not None and since:
-        try:
-            return parsedate_to_datetime(route.last_modified) <= parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
-    return False
+def not_modified(
+    etag: str | None,
+    last_modified: str | None,
+    if_none_match: str | None,
+    if_modified_since: str | None,
+) -> bool:
+    """Whether a conditional GET gets ``304 Not Modified``: a sent ``If-None-Match`` decides
+    (the ETag or ``*`` among its tags); otherwise ``If-Modified-Since`` not older than the
+    Last-Modified date does."""
+    if etag is not None and if_none_match is not None:
+        tags = [tag.strip() for tag in if_none_match.split(",")]
+        return etag in tags or "*" in tags
+    if last_modified is None or not if_modified_since:
+        return False
+    if if_modified_since == last_modified:
+        return True
+    try:
+        return parsedate_to_datetime(last_modified) <= parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False
