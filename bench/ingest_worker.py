@@ -54,7 +54,7 @@ def bench_settings(database_url: str, ports: list[int], feeds: int, concurrency:
         "telegram": {"token": BENCH_TOKEN},
         "database": {"url": database_url},
         "ingestion": {"total_concurrency": concurrency, "per_host_concurrency": per_host,
-                      "jitter": 0},
+                      "jitter": 0, "allow_private_networks": True},
         "topics": [dict(topic) for topic in TOPICS],
         "feeds": [{"url": feed_url(ports[index % len(ports)], index),
                    "name": f"Bench section {index}", "interval": 900}

@@ -63,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     preview.add_argument("source", help="a feed URL or a local file")
     preview.add_argument("--json", action="store_true", help="print one JSON array")
+    preview.add_argument("--allow-private-networks", action="store_true",
+                         help="fetch from loopback or private addresses too "
+                              "(like ingestion.allow_private_networks)")
     preview.add_argument("-c", "--config", type=Path, default=None,
                          help="take topics and fetch settings from this config")
     return parser
@@ -153,6 +156,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     if args.feeds_command == "preview":
         settings = _load(args.config) if args.config is not None else None
         return asyncio.run(feeds_cli.preview(args.source, settings, as_json=args.json,
+                                             allow_private=args.allow_private_networks,
                                              out=sys.stdout))
     settings = _load(args.config)
     if args.feeds_command == "import":

@@ -7,6 +7,7 @@ code 2. Nothing here runs at import time.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from collections.abc import Mapping
@@ -171,6 +172,20 @@ class IngestionSettings(_Section):
     per_host_concurrency: Annotated[int, Field(ge=1, le=100)] = 4
     total_concurrency: Annotated[int, Field(ge=1, le=1000)] = 64
     max_redirects: Annotated[int, Field(ge=0, le=20)] = 5
+    allow_private_networks: bool = False
+    allowed_networks: tuple[str, ...] = ()
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{network!r} is not a network in CIDR form, e.g. '10.20.0.0/16'"
+                ) from None
+        return value
     jitter: Annotated[float, Field(ge=0, le=3600)] = 30.0
     failure_alert_threshold: Annotated[int, Field(ge=1, le=1000)] = 5
     max_backoff: Annotated[int, Field(ge=60, le=7 * 86400)] = 86400

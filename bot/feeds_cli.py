@@ -65,9 +65,14 @@ def _card(entry: ProcessedEntry, names: dict[str, str]) -> ArticleCard:
     )
 
 
-async def preview(source: str, settings: Settings | None, *, as_json: bool, out: TextIO) -> int:
+async def preview(
+    source: str, settings: Settings | None, *, as_json: bool, out: TextIO,
+    allow_private: bool = False,
+) -> int:
     """Print each entry of ``source`` with its topics, summary and Telegram message(s)."""
     ingestion = settings.ingestion if settings else IngestionSettings()
+    if allow_private:
+        ingestion = ingestion.model_copy(update={"allow_private_networks": True})
     topics = settings.topics if settings else ()
     try:
         body, base_url, content_type = await _read_source(source, ingestion)

@@ -29,8 +29,10 @@ from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractResolver
 
 from bot.config import IngestionSettings
+from bot.ingest.network_policy import AddressPolicy, BlockedAddressError, PublicOnlyResolver
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECT_STATUSES = frozenset({301, 308})
@@ -53,6 +55,7 @@ class FetchErrorKind(StrEnum):
     REDIRECT_LOOP = "redirect_loop"
     TOO_MANY_REDIRECTS = "too_many_redirects"
     INVALID_URL = "invalid_url"
+    BLOCKED_ADDRESS = "blocked_address"  # loopback, private, link-local… (network policy)
 
 
 class FetchError(Exception):
@@ -95,7 +98,7 @@ def _host_key(url: str) -> str:
     return (parts.hostname or "").lower() + (f":{parts.port}" if parts.port else "")
 
 
-def _check_url(url: str) -> None:
+def _check_url(url: str, policy: AddressPolicy | None) -> None:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 -- raises ValueError on a malformed port
@@ -104,6 +107,11 @@ def _check_url(url: str) -> None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise FetchError(FetchErrorKind.INVALID_URL,
                          f"not an http(s) URL: {describe_url(url)[:200]}")
+    if policy is not None:
+        try:
+            policy.check_host(parts.hostname)
+        except BlockedAddressError as exc:
+            raise FetchError(FetchErrorKind.BLOCKED_ADDRESS, str(exc)) from None
 
 
 def _one_line(text: str) -> str:
@@ -113,8 +121,12 @@ def _one_line(text: str) -> str:
 class FeedFetcher:
     """Fetches feeds and pages over one connection pool, within the configured limits."""
 
-    def __init__(self, settings: IngestionSettings) -> None:
+    def __init__(self, settings: IngestionSettings, *, dns: AbstractResolver | None = None) -> None:
+        """``dns`` replaces aiohttp's resolver (the network policy still filters its answers)."""
         self._settings = settings
+        self._dns = dns
+        self._policy = (None if settings.allow_private_networks
+                        else AddressPolicy.from_settings(settings.allowed_networks))
         self._session: aiohttp.ClientSession | None = None
         self._total_slots: asyncio.Semaphore | None = None
         self._host_slots: dict[str, asyncio.Semaphore] = {}
@@ -130,6 +142,8 @@ class FeedFetcher:
             limit=settings.total_concurrency,
             limit_per_host=settings.per_host_concurrency,
             ttl_dns_cache=300,
+            resolver=self._dns if self._policy is None
+            else PublicOnlyResolver(self._dns, self._policy),
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -189,7 +203,7 @@ class FeedFetcher:
     async def _fetch(self, url: str, headers: dict[str, str]) -> FetchResult:
         if self._session is None or self._total_slots is None or self._session.closed:
             raise RuntimeError("FeedFetcher is not started; call start() first")
-        _check_url(url)
+        _check_url(url, self._policy)
         async with self._total_slots:
             return await self._follow(url, headers)
 
@@ -222,14 +236,13 @@ class FeedFetcher:
             visited.add(target)
             current = target
 
-    @staticmethod
-    def _redirect_target(current: str, location: str) -> str:
+    def _redirect_target(self, current: str, location: str) -> str:
         try:
             target = urljoin(current, location.strip())
         except ValueError:
             raise FetchError(FetchErrorKind.INVALID_URL, "redirect to a malformed URL") from None
         target = target.split("#", 1)[0]
-        _check_url(target)
+        _check_url(target, self._policy)
         return target
 
     @contextlib.asynccontextmanager
@@ -252,6 +265,10 @@ class FeedFetcher:
             raise
         except TimeoutError:
             raise FetchError(FetchErrorKind.TIMEOUT, self._timeout_message()) from None
+        except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, BlockedAddressError):
+                raise FetchError(FetchErrorKind.BLOCKED_ADDRESS, str(exc.os_error)) from None
+            raise FetchError(FetchErrorKind.CONNECTION, self._reason(exc)) from None
         except aiohttp.InvalidURL:
             raise FetchError(FetchErrorKind.INVALID_URL, "malformed URL") from None
         except aiohttp.ClientPayloadError as exc:

@@ -84,7 +84,7 @@ def test_preview_plain_text_sample_is_not_a_feed() -> None:
 def test_preview_missing_file_and_unreachable_url() -> None:
     """A missing file or a refused connection is one line and exit 1."""
     for source in ("/nonexistent/feed.xml", "http://127.0.0.1:9/feed.xml"):
-        result = run_cli("feeds", "preview", source)
+        result = run_cli("feeds", "preview", source, "--allow-private-networks")
         assert result.returncode == 1
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert "Traceback" not in result.stderr
@@ -97,9 +97,24 @@ async def test_preview_from_url(tmp_path: Path) -> None:
         import asyncio
 
         result = await asyncio.to_thread(
-            run_cli, "feeds", "preview", server.url("/feed.xml"), "--json")
+            run_cli, "feeds", "preview", server.url("/feed.xml"), "--json",
+            "--allow-private-networks")
     assert result.returncode == 0, result.stderr
     assert len(json.loads(result.stdout)) == 4
+
+
+async def test_preview_refuses_a_loopback_url_by_default() -> None:
+    """Without the setting, a feed on a loopback address is refused with one clear line."""
+    async with FeedServer() as server:
+        server.route("/feed.xml", DEMO_FEED.read_bytes(), content_type="application/rss+xml")
+        import asyncio
+
+        result = await asyncio.to_thread(
+            run_cli, "feeds", "preview", server.url("/feed.xml"), "--json")
+    assert result.returncode == 1
+    assert "127.0.0.1 is a non-public address" in result.stderr
+    assert "allow_private_networks" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
 
 OPML = """<?xml version="1.0"?>

@@ -28,6 +28,7 @@ def make_settings(**overrides: object) -> IngestionSettings:
         "max_redirects": 3,
         "per_host_concurrency": 2,
         "total_concurrency": 8,
+        "allow_private_networks": True,  # the test server is on loopback
     }
     values.update(overrides)
     return IngestionSettings(**values)  # type: ignore[arg-type]

@@ -115,7 +115,7 @@ async def server() -> AsyncIterator[FeedServer]:
 async def test_fetched_page_is_extracted_off_the_loop(server: FeedServer, page_html: str) -> None:
     """The page fetched over HTTP (gzip) and extracted in a thread gives the same article."""
     server.route("/explainer", page_html, content_type="text/html; charset=utf-8", gzip=True)
-    async with FeedFetcher(IngestionSettings()) as fetcher:
+    async with FeedFetcher(IngestionSettings(allow_private_networks=True)) as fetcher:
         page = await fetcher.fetch_page(server.url("/explainer"))
     html = decode_page(page.body, page.content_type)
     article = await extract_article_in_thread(html, page.final_url)

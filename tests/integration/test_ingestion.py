@@ -84,6 +84,7 @@ def make_settings(feeds: Sequence[FeedSettings], **ingestion: Any) -> Settings:
     values: dict[str, Any] = {
         "jitter": 0, "read_timeout": 0.5, "connect_timeout": 2, "max_redirects": 3,
         "max_response_bytes": 256 * 1024, "failure_alert_threshold": 3, "max_backoff": 1800,
+        "allow_private_networks": True,  # the test feed server is on loopback
     }
     values.update(ingestion)
     return Settings(
@@ -644,6 +645,32 @@ BAD_ANSWERS: dict[str, tuple[dict[str, Any], str]] = {
     "oversized body": ({"body": b"<rss>" + b" " * (300 * 1024)}, "too_large"),
     "redirect loop": ({"redirect_to": "/feed.xml", "status": 302}, "redirect_loop"),
 }
+
+
+async def test_a_feed_inside_the_network_gets_a_health_record(harness: Harness) -> None:
+    """Without allow_private_networks, a loopback feed and one that redirects inside are
+    refused before any request: a blocked_address health record, nothing stored."""
+    harness.server.route("/feed.xml", make_rss(make_item("g1", "https://news.example.com/a")))
+    harness.server.route("/moved.xml", redirect_to="http://169.254.169.254/latest/", status=302)
+    service, feed_ids = await harness.service(
+        [make_feed(harness.server.url("/feed.xml")),
+         make_feed(harness.server.url("/moved.xml"), name="Moved")],
+        allow_private_networks=False, allowed_networks=())
+    for feed_id in feed_ids:
+        result = await service.poll_feed(feed_id)
+        assert result.error_kind == "blocked_address"
+        feed = await harness.feed(feed_id)
+        assert feed.last_error is not None
+        assert "is a non-public address; refused" in feed.last_error
+    assert harness.server.requests("/feed.xml") == 0
+    assert await harness.count(Article) == 0
+
+    lan, (lan_feed,) = await harness.service(
+        [make_feed(harness.server.url("/moved.xml"), name="Moved")],
+        allow_private_networks=False, allowed_networks=("127.0.0.0/8",))
+    result = await lan.poll_feed(lan_feed)  # the feed's own host is let through; the redirect
+    assert result.error_kind == "blocked_address"  # target still is not
+    assert "169.254.169.254" in ((await harness.feed(lan_feed)).last_error or "")
 
 
 @pytest.mark.parametrize("case", list(BAD_ANSWERS))

@@ -60,8 +60,9 @@ def make_config(
     sections: dict[str, Any] = {
         "telegram": telegram,
         "server": {"port": 0},
-        # Threads, not a worker process, unless a test asks (spawning costs a second or two).
-        "ingestion": {"workers": 0},
+        # Threads, not a worker process, unless a test asks (spawning costs a second or two);
+        # the test feed servers listen on loopback, which production refuses.
+        "ingestion": {"workers": 0, "allow_private_networks": True},
         "topics": [
             {"slug": "war-in-ukraine", "name": "War in Ukraine", "keywords": ["Ukraine"]},
             {"slug": "russia", "name": "Russia", "aliases": ["Kremlin"]},
