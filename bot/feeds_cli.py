@@ -12,7 +12,8 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from bot.config import IngestionSettings, Settings
-from bot.render import ArticleCard, OutgoingMessage, TopicTag, render_article
+from bot.domain import ArticleCard, TopicTag
+from bot.render import OutgoingMessage, render_article
 from bot.services.feeds import FeedParseError, parse_feed
 from bot.services.fetch import FeedFetcher, FetchError
 from bot.services.opml import OpmlError, OpmlFeed, parse_opml, render_opml
