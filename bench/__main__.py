@@ -1,7 +1,9 @@
-"""``python -m bench [feeds|transport] [options]`` — run the benchmarks and print a table.
+"""``python -m bench [feeds|transport|html] [options]`` — run the benchmarks and print a table.
 
-Without a command both run with their defaults (6,000 feeds × 5 entries; 3,000 messages, 64
-in flight). Exit status: 0 when everything ran (targets missed or not), 1 when something
+Without a command all three run with their defaults (6,000 feeds × 5 entries; 3,000 messages,
+64 in flight; web HTML → text on the fixtures and synthetic pages, 5 rounds).
+
+Exit status: 0 when everything ran (targets missed or not), 1 when something
 failed outright (a child process crashed or timed out, polls or requests failed), 2 on bad
 arguments. ``--json PATH`` also writes the raw results.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.feeds import FEEDS_HEADER, FeedsOptions, run_feeds, summarise_feeds
+from bench.html_text import HTML_HEADER, HtmlOptions, run_html, summarise_html
 from bench.measure import ChildFailed
 from bench.transport import (
     TRANSPORT_HEADER,
@@ -63,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     transport.add_argument("--messages", type=int, default=3000, help="per client per round")
     transport.add_argument("--concurrency", type=int, default=64, help="in flight (64)")
     transport.add_argument("--rounds", type=int, default=3, help="interleaved rounds (3)")
+    html = commands.add_parser("html", help="web HTML → text, time per page: new vs old")
+    html.add_argument("--html-rounds", type=int, default=5, help="interleaved rounds (5)")
+    html.add_argument("--big-kib", type=int, default=512,
+                      help="size of the largest synthetic page in KiB (512)")
     return parser
 
 
@@ -78,6 +85,11 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             parser.error("--concurrency must be 1–1000")
         if not 1 <= getattr(args, "rounds", 3) <= 10:
             parser.error("--rounds must be 1–10")
+    if args.command in (None, "html"):
+        if not 1 <= getattr(args, "html_rounds", 5) <= 50:
+            parser.error("--html-rounds must be 1–50")
+        if not 1 <= getattr(args, "big_kib", 512) <= 16_384:
+            parser.error("--big-kib must be 1–16384")
 
 
 async def _run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
@@ -120,6 +132,17 @@ async def _run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
         print()
         print(_table(TRANSPORT_HEADER, rows))
         print("\n" + "\n".join(ratios), flush=True)
+        problems.extend(failed)
+    if args.command in (None, "html"):
+        hopts = HtmlOptions(rounds=getattr(args, "html_rounds", 5),
+                            big_kib=getattr(args, "big_kib", 512))
+        print(f"\n## Web HTML → text: html_to_text per page, html.parser vs the hand-written "
+              f"tokeniser it replaced, best of {hopts.rounds} interleaved rounds", flush=True)
+        raw["html"] = hresult = await asyncio.to_thread(run_html, hopts)
+        rows, lines, failed = summarise_html(hresult)
+        print()
+        print(_table(HTML_HEADER, rows))
+        print("\n" + "\n".join(lines), flush=True)
         problems.extend(failed)
     return raw, problems
 

@@ -1,12 +1,14 @@
-"""Plain values the services work with: chats, users and incoming messages.
+"""Plain values the services work with: chats, users, incoming messages and explainers.
 
 No ``telegram`` import here, so services stay independent of PTB; :mod:`bot.mapping` builds
-these from PTB objects.
+the chat, user and message values from PTB objects. The services build the explainer values
+(:class:`ArticleCard`, :class:`TopicTag`) and :mod:`bot.render` shows them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
@@ -50,3 +52,26 @@ class IncomingMessage:
     thread_id: int | None
     reply_to_message_id: int | None
     reply_to_bot: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TopicTag:
+    """A topic an explainer belongs to (``slug`` like ``war-in-ukraine``)."""
+
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleCard:
+    """What a reader sees of an explainer; `summary` is plain text."""
+
+    title: str
+    url: str
+    summary: str
+    topics: tuple[TopicTag, ...] = ()
+    tags: tuple[str, ...] = ()
+    image_url: str | None = None
+    published_at: datetime | None = None
+    source: str | None = None
+    updated: bool = False

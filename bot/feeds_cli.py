@@ -12,12 +12,13 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from bot.config import IngestionSettings, Settings
+from bot.domain import ArticleCard, TopicTag
 from bot.ingest.feed_parsing import FeedParseError, parse_feed
 from bot.ingest.fetch import FeedFetcher, FetchError
 from bot.ingest.opml import OpmlError, OpmlFeed, parse_opml, render_opml
 from bot.ingest.processing import ProcessedEntry, process_entries
 from bot.ingest.topic_matching import TopicMatcher
-from bot.render import ArticleCard, OutgoingMessage, TopicTag, render_article
+from bot.render import OutgoingMessage, render_article
 from bot.services.polling import sync_catalogue
 from storage import feeds as feeds_dao
 from storage.db import create_engine, create_session_factory, upgrade_schema, write_session

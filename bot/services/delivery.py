@@ -21,7 +21,8 @@ from typing import Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.render import ArticleCard, OutgoingMessage, render_pushed_article
+from bot.domain import ArticleCard
+from bot.render import OutgoingMessage, render_pushed_article
 from storage import chats as chats_dao
 from storage import deliveries as deliveries_dao
 from storage.db import write_session

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.render import ArticleCard, TopicTag
+from bot.domain import ArticleCard, TopicTag
 from storage import articles as articles_dao
 from storage import feeds as feeds_dao
 from storage import topics as topics_dao

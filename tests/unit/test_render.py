@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 
+from bot.domain import ArticleCard, TopicTag
 from bot.emulator.html import EntityParseError, ParsedText, parse_html, parsed_length
 from bot.render import (
-    ArticleCard,
     Button,
     OutgoingMessage,
-    TopicTag,
     blockquote,
     bold,
     code,

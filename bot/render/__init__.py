@@ -1,0 +1,109 @@
+"""Telegram HTML rendering: the one package that builds message markup.
+
+Everything the bot sends in HTML parse mode is produced here, so escaping, nesting rules and
+Telegram's limits (4096 characters for a text, 1024 for a caption, both counted in UTF-16 code
+units after entity parsing) are handled in one place. One module per concern:
+
+* :mod:`~bot.render.markup` — escaping, the formatting helpers, limits and URL safety;
+* :mod:`~bot.render.document` — the document model (runs of text with formatting marks) that
+  every reader builds and every cut works on, so output is always balanced Telegram HTML;
+* :mod:`~bot.render.telegram_html` — reads Telegram HTML (our own output) back into a document;
+* :mod:`~bot.render.cutting` — `split_html` / `truncate_html` at block and sentence boundaries;
+* :mod:`~bot.render.web_html` — `sanitize_html` / `html_to_text` for feed and page HTML;
+* :mod:`~bot.render.messages` — `Button` and `OutgoingMessage`, what the sender sends;
+* reply renderers by feature: :mod:`~bot.render.articles`, :mod:`~bot.render.topics`,
+  :mod:`~bot.render.comments`, :mod:`~bot.render.welcome` (with their shared
+  :mod:`~bot.render.display` helpers).
+
+The package imports only the standard library and the plain modules :mod:`bot.domain`,
+:mod:`bot.sentences`, :mod:`bot.text` and :mod:`bot.callback_data`; never services, storage,
+handlers or ``telegram``.
+"""
+
+from __future__ import annotations
+
+from bot.render.articles import (
+    hashtag,
+    render_article,
+    render_article_list,
+    render_latest,
+    render_pushed_article,
+)
+from bot.render.comments import (
+    ArticleCommentsLike,
+    CommentLike,
+    PostedLike,
+    render_comment,
+    render_comment_posted,
+    render_comments,
+)
+from bot.render.cutting import split_html, truncate_html
+from bot.render.markup import (
+    CAPTION_LIMIT,
+    LINK_SCHEMES,
+    TEXT_LIMIT,
+    blockquote,
+    bold,
+    code,
+    escape,
+    italic,
+    join_lines,
+    link,
+    pre,
+    spoiler,
+)
+from bot.render.messages import Button, OutgoingMessage
+from bot.render.topics import (
+    TopicChoiceLike,
+    render_topic_choices,
+    render_topic_digest,
+    render_topic_picker,
+    render_topic_summary,
+    toggle_notice,
+    topic_picker,
+)
+from bot.render.web_html import html_to_text, sanitize_html
+from bot.render.welcome import UserLike, render_admin_notice, render_help, render_welcome
+
+__all__ = [
+    "CAPTION_LIMIT",
+    "LINK_SCHEMES",
+    "TEXT_LIMIT",
+    "ArticleCommentsLike",
+    "Button",
+    "CommentLike",
+    "OutgoingMessage",
+    "PostedLike",
+    "TopicChoiceLike",
+    "UserLike",
+    "blockquote",
+    "bold",
+    "code",
+    "escape",
+    "hashtag",
+    "html_to_text",
+    "italic",
+    "join_lines",
+    "link",
+    "pre",
+    "render_admin_notice",
+    "render_article",
+    "render_article_list",
+    "render_comment",
+    "render_comment_posted",
+    "render_comments",
+    "render_help",
+    "render_latest",
+    "render_pushed_article",
+    "render_topic_choices",
+    "render_topic_digest",
+    "render_topic_picker",
+    "render_topic_summary",
+    "render_welcome",
+    "sanitize_html",
+    "split_html",
+    "spoiler",
+    "toggle_notice",
+    "topic_picker",
+    "truncate_html",
+]

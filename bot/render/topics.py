@@ -1,0 +1,122 @@
+"""Topics: the picker, /topic's key points and the help when a topic is not found."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.callback_data import ToggleTopic
+from bot.domain import TopicTag
+from bot.render.display import text_messages, url_title
+from bot.render.markup import bold, code, escape, italic, join_lines, link, safe_url
+from bot.render.messages import Button, OutgoingMessage
+from bot.render.web_html import BULLET
+from bot.text import one_line
+
+__all__ = [
+    "TopicChoiceLike",
+    "render_topic_choices",
+    "render_topic_digest",
+    "render_topic_picker",
+    "render_topic_summary",
+    "toggle_notice",
+    "topic_picker",
+]
+
+KeyPoint = tuple[str, str, str]  # (point text, source title, source url)
+
+
+class TopicChoiceLike(Protocol):
+    """What the topic picker needs of a topic (bot.services.readers.TopicChoice)."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def subscribed(self) -> bool: ...
+
+
+def topic_picker(choices: Sequence[TopicChoiceLike]) -> tuple[tuple[Button, ...], ...]:
+    """One toggle button per topic (✅ when subscribed), two per row."""
+    buttons = [
+        Button(
+            text=f"{'✅' if c.subscribed else '☐'} {c.name}",
+            callback_data=ToggleTopic(c.slug).pack(),
+        )
+        for c in choices
+    ]
+    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+
+
+def render_topic_picker(choices: Sequence[TopicChoiceLike]) -> OutgoingMessage:
+    """The /topics prompt with the picker."""
+    text = (
+        "Tap a topic to follow it; tap again to stop. New explainers on the topics you follow "
+        "arrive here."
+        if choices
+        else "No topics are set up yet."
+    )
+    return OutgoingMessage(method="sendMessage", text=escape(text),
+                           buttons=topic_picker(choices), disable_preview=True)
+
+
+def toggle_notice(topic: TopicChoiceLike | None) -> str:
+    """The short plain-text toast after a picker press (not HTML: answerCallbackQuery)."""
+    if topic is None:
+        return "That topic is no longer available."
+    return f"Following {topic.name}" if topic.subscribed else f"Stopped following {topic.name}"
+
+
+def render_topic_summary(
+    topic: TopicTag,
+    points: Sequence[KeyPoint],
+    *,
+    more_url: str | None = None,
+) -> list[OutgoingMessage]:
+    """Key points about a topic as bullet lines, each citing the explainer it comes from."""
+    name = one_line(topic.name) or one_line(topic.slug) or "this topic"
+    lines = [bold(f"Key points: {name}"), ""]
+    for point_text, source_title, source_url in points:
+        point = one_line(point_text)
+        if not point:
+            continue
+        url = safe_url(source_url)
+        source = one_line(source_title) or (url_title(url) if url else "")
+        cite = ""
+        if source:
+            cite = f" — {link(source, url)}" if url else f" — {italic(source)}"
+        lines.append(f"{BULLET}{escape(point)}{cite}")
+    if len(lines) == 2:
+        lines.append(italic("No key points yet."))
+    more = link(f"More on {name}", more_url) if safe_url(more_url) else ""
+    if more:
+        lines.extend(["", more])
+    return text_messages(join_lines(*lines))
+
+
+def render_topic_digest(topic: TopicTag, points: Sequence[KeyPoint]) -> list[OutgoingMessage]:
+    """The /topic answer: key points, or a note that there is nothing yet."""
+    if not points:
+        return [OutgoingMessage(
+            method="sendMessage",
+            text=f"No explainers on {bold(topic.name)} yet — follow it with /topics to get the "
+                 "first one.",
+        )]
+    return render_topic_summary(topic, points)
+
+
+def render_topic_choices(query: str, candidates: Sequence[TopicTag]) -> OutgoingMessage:
+    """Help for /topic when the name is missing, unknown or ambiguous."""
+    names = ", ".join(f"{code(t.slug)} ({escape(t.name)})" for t in candidates)
+    if not query.strip():
+        head = "Which topic? Send /topic followed by its name, for example /topic " + (
+            escape(candidates[0].slug) if candidates else "name") + "."
+    elif candidates:
+        head = f"I don't know the topic {bold(query.strip()[:100])}. Did you mean one of these?"
+    else:
+        head = f"I don't know the topic {bold(query.strip()[:100])}."
+    lines = [head]
+    if names:
+        lines += ["", "Topics: " + names]
+    return OutgoingMessage(method="sendMessage", text=join_lines(*lines), disable_preview=True)
