@@ -20,12 +20,13 @@ demo: $(STAMP) ## run a reader's session offline against the bundled Bot API emu
 test: $(STAMP) ## run the whole suite (PostgreSQL tests skip when no server answers)
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP) ## ruff + mypy (strict for bot/ and storage/)
+lint: $(STAMP) ## ruff, mypy (strict for bot/, handlers/, storage/) and the layer contract
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP) ## benchmarks; results go to docs/performance.md by hand
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis *.egg-info
