@@ -182,9 +182,9 @@ async def set_article_topics(
     """Make the article's topics exactly the known ones among ``topic_slugs``; return those."""
     wanted = sorted(set(topic_slugs))
     ids: dict[str, int] = {}
-    if wanted:
-        rows = await session.execute(select(Topic.slug, Topic.id).where(Topic.slug.in_(wanted)))
-        ids = dict(rows.all())
+    for chunk in _chunks(wanted):
+        rows = await session.execute(select(Topic.slug, Topic.id).where(Topic.slug.in_(chunk)))
+        ids.update((slug, topic_id) for slug, topic_id in rows)
     current = set(
         (await session.scalars(
             select(ArticleTopic.topic_id).where(ArticleTopic.article_id == article_id)
@@ -209,23 +209,21 @@ async def set_article_topics(
 
 
 async def set_article_tags(session: AsyncSession, article_id: int, tags: Iterable[str]) -> None:
-    """Make the article's tags exactly ``tags`` (compared as given)."""
+    """Make the article's tags exactly ``tags`` (compared as given), in bounded batches."""
     target = {tag for tag in tags if tag}
     current = set(
         (await session.scalars(
             select(ArticleTag.tag).where(ArticleTag.article_id == article_id)
         )).all()
     )
-    if current - target:
+    for chunk in _chunks(sorted(current - target)):
         await session.execute(
-            delete(ArticleTag).where(
-                ArticleTag.article_id == article_id, ArticleTag.tag.in_(sorted(current - target))
-            )
+            delete(ArticleTag).where(ArticleTag.article_id == article_id, ArticleTag.tag.in_(chunk))
         )
-    if target - current:
+    for chunk in _chunks(sorted(target - current)):
         await session.execute(
             dialect_insert(session, ArticleTag)
-            .values([{"article_id": article_id, "tag": tag} for tag in sorted(target - current)])
+            .values([{"article_id": article_id, "tag": tag} for tag in chunk])
             .on_conflict_do_nothing()
         )
 

@@ -856,3 +856,31 @@ async def test_unknown_feed_is_an_error_result(harness: Harness) -> None:
     service, _ = await harness.service([])
     result = await service.poll_feed(9999)
     assert result.error == "no such feed"
+
+
+# --- hostile entries ---------------------------------------------------------------------------
+
+
+async def test_an_entry_with_20000_categories_is_stored_with_its_neighbours(
+    harness: Harness,
+) -> None:
+    """20,000 <category> tags on one entry (past PostgreSQL's 32,767 bind parameters) neither
+    fail the poll nor lose the entry beside it: the entry keeps its topics and a bounded set
+    of tags."""
+    flood = [f"tag {number}" for number in range(20_000)] + ["Kremlin"]
+    harness.server.route("/feed.xml", make_rss(
+        make_item("flood", "https://news.example.com/flood", categories=flood),
+        make_item("calm", "https://news.example.com/calm", title="A calm explainer"),
+    ))
+    service, (feed_id,) = await harness.service(
+        [make_feed(harness.server.url("/feed.xml"))], max_response_bytes=4 * 1024 * 1024)
+    assert_ok(await service.poll_feed(feed_id))
+    articles = await harness.articles()
+    assert sorted(a.canonical_url for a in articles) == [
+        "https://news.example.com/calm", "https://news.example.com/flood"]
+    flooded = next(a for a in articles if a.canonical_url.endswith("/flood"))
+    async with harness.session_factory() as session:
+        assert "russia" in await article_topic_slugs(session, flooded.id)
+        tags = await article_tags(session, flooded.id)
+    assert "tag 19999" in tags or len(tags) < 20_000
+    assert (await harness.feed(feed_id)).consecutive_failures == 0
