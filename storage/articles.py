@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -98,31 +98,35 @@ async def articles_by_canonical_urls(
 # --- writes ------------------------------------------------------------------------------------
 
 
+class ArticleContent(TypedDict):
+    """What one version of an article says: the fields a new version replaces."""
+
+    title: str
+    summary: str
+    body: str
+    image_url: str | None
+    author: str | None
+    comments_url: str | None
+    published_at: datetime | None
+    content_hash: str
+
+
 async def insert_article(
     session: AsyncSession,
     *,
     canonical_url: str,
     url: str,
     guid: str | None,
-    title: str,
-    summary: str,
-    body: str,
-    image_url: str | None,
-    author: str | None,
-    comments_url: str | None,
-    published_at: datetime | None,
-    content_hash: str,
     feed_id: int | None,
     now: datetime,
+    **content: Unpack[ArticleContent],
 ) -> Article | None:
     """Insert a new article; return it, or None if its canonical URL is already stored
     (another poller won the race)."""
     statement = (
         dialect_insert(session, Article)
         .values(
-            canonical_url=canonical_url, url=url, guid=guid, title=title, summary=summary,
-            body=body, image_url=image_url, author=author, comments_url=comments_url,
-            published_at=published_at, content_hash=content_hash, updated=False, version=1,
+            canonical_url=canonical_url, url=url, guid=guid, **content, updated=False, version=1,
             feed_id=feed_id, created_at=now, updated_at=now,
         )
         .on_conflict_do_nothing(index_elements=[Article.canonical_url])
@@ -136,26 +140,21 @@ async def update_article_content(
     session: AsyncSession,
     article: Article,
     *,
-    title: str,
-    summary: str,
-    body: str,
-    image_url: str | None,
-    author: str | None,
-    comments_url: str | None,
-    published_at: datetime | None,
-    content_hash: str,
     now: datetime,
+    **content: Unpack[ArticleContent],
 ) -> None:
-    """Replace an article's content with a new version: ``updated``, ``version + 1``."""
-    article.title = title
-    article.summary = summary
-    article.body = body
-    article.image_url = image_url
-    article.author = author
-    article.comments_url = comments_url
-    if published_at is not None:
-        article.published_at = published_at
-    article.content_hash = content_hash
+    """Replace an article's content with a new version: ``updated``, ``version + 1``.
+
+    A version without ``published_at`` keeps the date already stored."""
+    article.title = content["title"]
+    article.summary = content["summary"]
+    article.body = content["body"]
+    article.image_url = content["image_url"]
+    article.author = content["author"]
+    article.comments_url = content["comments_url"]
+    if content["published_at"] is not None:
+        article.published_at = content["published_at"]
+    article.content_hash = content["content_hash"]
     article.updated = True
     article.version = article.version + 1
     article.updated_at = now

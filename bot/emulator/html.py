@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "ALLOWED_TAGS",
     "EntityParseError",
     "ParsedText",
     "parse_html",
@@ -37,7 +38,8 @@ __all__ = [
     "visible_length",
 ]
 
-_ALLOWED_TAGS = frozenset(
+# The tags of Telegram's HTML parse mode; any other tag is refused.
+ALLOWED_TAGS = frozenset(
     {
         "a",
         "b",
@@ -255,7 +257,7 @@ class _HtmlParser:
         if i >= self.n:
             raise self.fail(f"Unclosed start tag at byte offset {offset}")
         name = self.src[pos + 1 : i].lower()
-        if name not in _ALLOWED_TAGS:
+        if name not in ALLOWED_TAGS:
             raise self.fail(f'Unsupported start tag "{name}" at byte offset {offset}')
         tag = _OpenTag(name, offset, self.utf16, len(self.out), self.opened)
         self.opened += 1

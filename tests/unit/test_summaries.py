@@ -93,59 +93,69 @@ def tokenizer() -> OfflineTokenizer:
 # --------------------------------------------------------------------------------------------
 
 
-def test_sentences_do_not_break_at_abbreviations(tokenizer: OfflineTokenizer) -> None:
-    """Abbreviations (Mr., U.S., p.m., Jan., e.g., Lt. Col.) do not end a sentence."""
-    text = (
-        "Mr. Putin met U.S. officials on Monday. Dr. Smith arrived at 5 p.m. on Friday. "
-        "Prices rose in Jan. and Feb., according to the E.U. statistics office. "
-        "Others, e.g. Lt. Col. Ivanov, did not speak."
-    )
-    assert tokenizer.to_sentences(text) == (
-        "Mr. Putin met U.S. officials on Monday.",
-        "Dr. Smith arrived at 5 p.m. on Friday.",
-        "Prices rose in Jan. and Feb., according to the E.U. statistics office.",
-        "Others, e.g. Lt. Col. Ivanov, did not speak.",
-    )
-
-
-def test_sentences_keep_closing_quotes_with_their_sentence(tokenizer: OfflineTokenizer) -> None:
-    """A sentence keeps its closing quote, with straight or curly quotes."""
-    text = '“We will not give up,” he said. "Is it over?" she asked. No one answered.'
-    assert tokenizer.to_sentences(text) == (
-        "“We will not give up,” he said.",
-        '"Is it over?" she asked.',
-        "No one answered.",
-    )
-
-
-def test_sentences_split_at_line_breaks_and_normalize_whitespace(
-    tokenizer: OfflineTokenizer,
-) -> None:
-    """Line breaks end sentences; tabs, NBSP, runs of spaces, ZWSP are normalized."""
-    text = "Breaking news\r\n\r\n  Prices\u00a0rose\t\tsharply   today.  Wor\u200bkers protested.\n"
-    assert tokenizer.to_sentences(text) == (
-        "Breaking news",
-        "Prices rose sharply today.",
-        "Workers protested.",
-    )
-
-
-def test_sentences_rejoin_pieces_that_start_in_lower_case() -> None:
-    """Splits after abbreviations pysbd lacks (Russian "проц.", "т. е.") are undone."""
-    text = "Цены на газ выросли на 5 проц. в янв. Правительство молчит. Т. е. ничего не изменилось."
-    assert OfflineTokenizer("russian").to_sentences(text) == (
-        "Цены на газ выросли на 5 проц. в янв.",
-        "Правительство молчит.",
-        "Т. е. ничего не изменилось.",
-    )
-
-
-def test_sentences_survive_text_that_pysbd_silently_drops(tokenizer: OfflineTokenizer) -> None:
-    """A sentence pysbd silently drops (it contains its placeholder "☝") is kept."""
-    assert tokenizer.to_sentences("Prices rose ☝ today. Then they fell.") == (
-        "Prices rose ☝ today.",
-        "Then they fell.",
-    )
+@pytest.mark.parametrize(
+    ("language", "text", "sentences"),
+    [
+        # Abbreviations (Mr., U.S., p.m., Jan., e.g., Lt. Col.) do not end a sentence.
+        pytest.param(
+            "english",
+            "Mr. Putin met U.S. officials on Monday. Dr. Smith arrived at 5 p.m. on Friday. "
+            "Prices rose in Jan. and Feb., according to the E.U. statistics office. "
+            "Others, e.g. Lt. Col. Ivanov, did not speak.",
+            (
+                "Mr. Putin met U.S. officials on Monday.",
+                "Dr. Smith arrived at 5 p.m. on Friday.",
+                "Prices rose in Jan. and Feb., according to the E.U. statistics office.",
+                "Others, e.g. Lt. Col. Ivanov, did not speak.",
+            ),
+            id="abbreviations",
+        ),
+        # A sentence keeps its closing quote, with straight or curly quotes.
+        pytest.param(
+            "english",
+            '“We will not give up,” he said. "Is it over?" she asked. No one answered.',
+            ("“We will not give up,” he said.", '"Is it over?" she asked.', "No one answered."),
+            id="closing-quotes",
+        ),
+        # Line breaks end sentences; tabs, NBSP, runs of spaces, ZWSP are normalized.
+        pytest.param(
+            "english",
+            "Breaking news\r\n\r\n  Prices\u00a0rose\t\tsharply   today.  "
+            "Wor\u200bkers protested.\n",
+            ("Breaking news", "Prices rose sharply today.", "Workers protested."),
+            id="line-breaks-and-whitespace",
+        ),
+        # Splits after abbreviations pysbd lacks (Russian "проц.", "т. е.") are undone.
+        pytest.param(
+            "russian",
+            "Цены на газ выросли на 5 проц. в янв. Правительство молчит. "
+            "Т. е. ничего не изменилось.",
+            (
+                "Цены на газ выросли на 5 проц. в янв.",
+                "Правительство молчит.",
+                "Т. е. ничего не изменилось.",
+            ),
+            id="rejoin-lower-case",
+        ),
+        # A sentence pysbd silently drops (it contains its placeholder "☝") is kept.
+        pytest.param(
+            "english",
+            "Prices rose ☝ today. Then they fell.",
+            ("Prices rose ☝ today.", "Then they fell."),
+            id="pysbd-placeholder",
+        ),
+        # Control characters, which crash pysbd (pySBD issue #121), are neutralized.
+        pytest.param(
+            "english",
+            "1.\x1f\x1fApples are cheap.\x1d2.\x1f\x1fBananas are not.",
+            ("1. Apples are cheap.", "2. Bananas are not."),
+            id="control-characters",
+        ),
+    ],
+)
+def test_sentences(language: str, text: str, sentences: tuple[str, ...]) -> None:
+    """The offline tokenizer splits text into sentences where a reader would (see each case)."""
+    assert OfflineTokenizer(language).to_sentences(text) == sentences
 
 
 def test_sentences_fall_back_when_pysbd_raises(
@@ -163,14 +173,6 @@ def test_sentences_fall_back_when_pysbd_raises(
         "Talks failed.",
         "“Nothing changed,” he said.",
         "2024 was worse.",
-    )
-
-
-def test_sentences_survive_control_characters(tokenizer: OfflineTokenizer) -> None:
-    """Control characters, which crash pysbd (pySBD issue #121), are neutralized."""
-    assert tokenizer.to_sentences("1.\x1f\x1fApples are cheap.\x1d2.\x1f\x1fBananas are not.") == (
-        "1. Apples are cheap.",
-        "2. Bananas are not.",
     )
 
 
