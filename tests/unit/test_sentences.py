@@ -1,10 +1,13 @@
-"""The sentence splitter (bot.sentences): sentence ends, abbreviations, quotes."""
+"""The sentence splitter (bot.sentences): sentence ends, abbreviations, quotes; segment."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
-from bot.sentences import sentence_ends, split_sentences
+from bot import sentences
+from bot.sentences import segment, sentence_ends, split_sentences
 
 
 def test_split_sentences_at_final_punctuation() -> None:
@@ -74,3 +77,30 @@ def test_split_sentences_of_blank_text_is_empty() -> None:
     assert split_sentences("  \n ") == []
     assert split_sentences("First. and then nothing") == ["First. and then nothing"]
     assert split_sentences("First. Second without end") == ["First.", "Second without end"]
+
+
+def test_segment_follows_pysbd_rules_and_line_breaks() -> None:
+    """segment splits by pysbd's rules; every line break ends a sentence."""
+    text = "Mr. Putin met U.S. officials. Talks ended.\nBreaking news\n\n  Prices\u00a0rose."
+    assert segment(text) == [
+        "Mr. Putin met U.S. officials.", "Talks ended.", "Breaking news", "Prices rose.",
+    ]
+
+
+def test_segment_gives_unknown_languages_the_english_rules() -> None:
+    """A language code pysbd lacks is segmented like English, not refused."""
+    text = "Dr. Smith arrived. He spoke."
+    assert segment(text, "xx") == segment(text, "en") == ["Dr. Smith arrived.", "He spoke."]
+
+
+def test_segment_falls_back_to_the_project_splitter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where pysbd raises, a line is split by split_sentences (abbreviations included)."""
+
+    class Exploding:
+        def segment(self, text: str) -> list[str]:
+            raise IndexError("pysbd failed")
+
+    monkeypatch.setattr(sentences, "_segmenter", lambda code: (Exploding(), threading.Lock()))
+    text = "Dr. Smith arrived. “Nothing changed,” he said.\nSecond line."
+    assert segment(text) == [*split_sentences(text.splitlines()[0]), "Second line."]
+    assert segment(text) == ["Dr. Smith arrived.", "“Nothing changed,” he said.", "Second line."]
