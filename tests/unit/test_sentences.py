@@ -79,18 +79,22 @@ def test_split_sentences_of_blank_text_is_empty() -> None:
     assert split_sentences("First. Second without end") == ["First.", "Second without end"]
 
 
-def test_segment_follows_pysbd_rules_and_line_breaks() -> None:
-    """segment splits by pysbd's rules; every line break ends a sentence."""
-    text = "Mr. Putin met U.S. officials. Talks ended.\nBreaking news\n\n  Prices\u00a0rose."
-    assert segment(text) == [
-        "Mr. Putin met U.S. officials.", "Talks ended.", "Breaking news", "Prices rose.",
-    ]
-
-
-def test_segment_gives_unknown_languages_the_english_rules() -> None:
-    """A language code pysbd lacks is segmented like English, not refused."""
-    text = "Dr. Smith arrived. He spoke."
-    assert segment(text, "xx") == segment(text, "en") == ["Dr. Smith arrived.", "He spoke."]
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        (
+            "Mr. Putin met U.S. officials. Talks ended.\nBreaking news\n\n  Prices\u00a0rose.",
+            "en",
+            ["Mr. Putin met U.S. officials.", "Talks ended.", "Breaking news", "Prices rose."],
+        ),
+        ("Dr. Smith arrived. He spoke.", "xx", ["Dr. Smith arrived.", "He spoke."]),
+    ],
+)
+def test_segment_by_pysbd_rules_with_line_breaks_as_ends(
+    text: str, language: str, expected: list[str]
+) -> None:
+    """segment uses pysbd's rules (English for a code pysbd lacks); line breaks end sentences."""
+    assert segment(text, language) == expected
 
 
 def test_segment_falls_back_to_the_project_splitter(monkeypatch: pytest.MonkeyPatch) -> None:
