@@ -1,8 +1,10 @@
-"""Plain values the services work with: chats, users, incoming messages and explainers.
+"""Plain values the services work with: chats, users, incoming messages, explainers, topic
+choices and comments.
 
 No ``telegram`` import here, so services stay independent of PTB; :mod:`bot.mapping` builds
-the chat, user and message values from PTB objects. The services build the explainer values
-(:class:`ArticleCard`, :class:`TopicTag`) and :mod:`bot.render` shows them.
+the chat, user and message values from PTB objects. The services build the other values
+(:class:`ArticleCard`, :class:`TopicTag`, :class:`TopicChoice`, the comment values) and
+:mod:`bot.render` shows them.
 """
 
 from __future__ import annotations
@@ -75,3 +77,42 @@ class ArticleCard:
     published_at: datetime | None = None
     source: str | None = None
     updated: bool = False
+
+
+@dataclass(frozen=True)
+class TopicChoice:
+    """A topic as a reader sees it in the picker."""
+
+    slug: str
+    name: str
+    subscribed: bool
+
+
+@dataclass(frozen=True)
+class CommentView:
+    """One comment as shown to readers."""
+
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ArticleComments:
+    """An article's comments, ready to render."""
+
+    article_id: int
+    title: str
+    url: str
+    total: int
+    comments: tuple[CommentView, ...]
+
+
+@dataclass(frozen=True)
+class CommentPosted:
+    """What happened to a reply: stored (with the article) or not a reply to an explainer."""
+
+    stored: bool
+    article_id: int | None = None
+    title: str | None = None
+    total: int = 0
+    reason: str | None = None

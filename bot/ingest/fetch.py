@@ -33,6 +33,7 @@ from aiohttp.abc import AbstractResolver
 
 from bot.config import IngestionSettings
 from bot.ingest.network_policy import AddressPolicy, BlockedAddressError, PublicOnlyResolver
+from bot.text import one_line
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECT_STATUSES = frozenset({301, 308})
@@ -42,6 +43,7 @@ FEED_ACCEPT = (
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _CHUNK_SIZE = 64 * 1024
+_MESSAGE_LIMIT = 300  # characters of a server's or library's words kept in an error message
 
 
 class FetchErrorKind(StrEnum):
@@ -112,10 +114,6 @@ def _check_url(url: str, policy: AddressPolicy | None) -> None:
             policy.check_host(parts.hostname)
         except BlockedAddressError as exc:
             raise FetchError(FetchErrorKind.BLOCKED_ADDRESS, str(exc)) from None
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())[:300]
 
 
 class FeedFetcher:
@@ -288,10 +286,11 @@ class FeedFetcher:
     @staticmethod
     def _reason(exc: BaseException) -> str:
         if isinstance(exc, aiohttp.ClientConnectorError):
-            return _one_line(f"cannot connect to {exc.host}:{exc.port}: {exc.os_error.strerror}")
+            reason = f"cannot connect to {exc.host}:{exc.port}: {exc.os_error.strerror}"
+            return one_line(reason)[:_MESSAGE_LIMIT]
         if isinstance(exc, aiohttp.ClientResponseError):
-            return _one_line(f"{exc.__class__.__name__}: {exc.message}")
-        text = _one_line(str(exc))
+            return one_line(f"{exc.__class__.__name__}: {exc.message}")[:_MESSAGE_LIMIT]
+        text = one_line(str(exc))[:_MESSAGE_LIMIT]
         return f"{exc.__class__.__name__}: {text}" if text else exc.__class__.__name__
 
     async def _result(
@@ -307,7 +306,7 @@ class FeedFetcher:
         elif 200 <= status < 300:
             body = await self._read_capped(response)
         else:
-            reason = _one_line(response.reason or "")
+            reason = one_line(response.reason or "")[:_MESSAGE_LIMIT]
             raise FetchError(FetchErrorKind.HTTP_STATUS, f"HTTP {status} {reason}".rstrip(),
                              status=status)
         headers = response.headers

@@ -15,17 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.ingest.feed_parsing import MAX_URL_LENGTH, ParsedEntry, ParsedFeed
+from bot.ingest.parsed_feed import MAX_URL_LENGTH, ParsedEntry, ParsedFeed
 from bot.ingest.summaries import summarize
 from bot.ingest.topic_matching import TopicMatcher
 from bot.ingest.urls import canonical_url
 from bot.render import html_to_text
+from bot.sentences import split_sentences
 
 #: The summariser (TextRank) is quadratic in sentences: 20k characters take about a second,
 #: 70k about ten. Longer bodies are summarised from their beginning.
 MAX_SUMMARY_INPUT_CHARS = 20_000
 logger = logging.getLogger(__name__)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _SPACES = re.compile(r"\s+")
 
 
@@ -119,8 +119,7 @@ def prepare_entries(parsed: ParsedFeed) -> list[PreparedEntry]:
 
 
 def _first_sentences(text: str, count: int) -> str:
-    sentences = [part for part in _SENTENCE_END.split(_normalise_text(text)) if part]
-    return " ".join(sentences[:count])
+    return " ".join(split_sentences(_normalise_text(text))[:count])
 
 
 def summary_input(text: str) -> str:

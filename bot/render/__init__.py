@@ -11,8 +11,9 @@ units after entity parsing) are handled in one place. One module per concern:
 * :mod:`~bot.render.cutting` — `split_html` / `truncate_html` at block and sentence boundaries;
 * :mod:`~bot.render.web_html` — `sanitize_html` / `html_to_text` for feed and page HTML;
 * :mod:`~bot.render.messages` — `Button` and `OutgoingMessage`, what the sender sends;
-* reply renderers by feature: :mod:`~bot.render.articles`, :mod:`~bot.render.topics`,
-  :mod:`~bot.render.comments`, :mod:`~bot.render.welcome` (with their shared
+* reply renderers by feature: :mod:`~bot.render.article_messages`,
+  :mod:`~bot.render.topic_replies`, :mod:`~bot.render.comment_replies`,
+  :mod:`~bot.render.welcome` (with their shared
   :mod:`~bot.render.display` helpers).
 
 The package imports only the standard library and the plain modules :mod:`bot.domain`,
@@ -22,17 +23,14 @@ handlers or ``telegram``.
 
 from __future__ import annotations
 
-from bot.render.articles import (
+from bot.render.article_messages import (
     hashtag,
     render_article,
     render_article_list,
     render_latest,
     render_pushed_article,
 )
-from bot.render.comments import (
-    ArticleCommentsLike,
-    CommentLike,
-    PostedLike,
+from bot.render.comment_replies import (
     render_comment,
     render_comment_posted,
     render_comments,
@@ -53,8 +51,7 @@ from bot.render.markup import (
     spoiler,
 )
 from bot.render.messages import Button, OutgoingMessage
-from bot.render.topics import (
-    TopicChoiceLike,
+from bot.render.topic_replies import (
     render_topic_choices,
     render_topic_digest,
     render_topic_picker,
@@ -69,12 +66,8 @@ __all__ = [
     "CAPTION_LIMIT",
     "LINK_SCHEMES",
     "TEXT_LIMIT",
-    "ArticleCommentsLike",
     "Button",
-    "CommentLike",
     "OutgoingMessage",
-    "PostedLike",
-    "TopicChoiceLike",
     "UserLike",
     "blockquote",
     "bold",

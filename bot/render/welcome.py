@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.domain import TopicChoice
 from bot.render.markup import bold, escape, join_lines
 from bot.render.messages import OutgoingMessage
-from bot.render.topics import TopicChoiceLike, topic_picker
+from bot.render.topic_replies import topic_picker
 
 __all__ = ["UserLike", "render_admin_notice", "render_help", "render_welcome"]
 
@@ -20,7 +21,7 @@ class UserLike(Protocol):
 
 
 def render_welcome(
-    publisher: str, user: UserLike | None, choices: Sequence[TopicChoiceLike]
+    publisher: str, user: UserLike | None, choices: Sequence[TopicChoice]
 ) -> OutgoingMessage:
     """The /start greeting with the topic picker."""
     name = user.display_name if user is not None else "there"

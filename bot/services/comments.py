@@ -3,11 +3,9 @@ readers see an article's comments relayed back behind Telegram spoilers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain import UserInfo
+from bot.domain import ArticleComments, CommentPosted, CommentView, UserInfo
 from storage import articles as articles_dao
 from storage import comments as comments_dao
 from storage import deliveries as deliveries_dao
@@ -15,36 +13,6 @@ from storage.db import write_session
 
 MAX_COMMENT_CHARS = 2000
 SHOWN_COMMENTS = 10
-
-
-@dataclass(frozen=True)
-class CommentView:
-    """One comment as shown to readers."""
-
-    author: str
-    text: str
-
-
-@dataclass(frozen=True)
-class ArticleComments:
-    """An article's comments, ready to render."""
-
-    article_id: int
-    title: str
-    url: str
-    total: int
-    comments: tuple[CommentView, ...]
-
-
-@dataclass(frozen=True)
-class CommentPosted:
-    """What happened to a reply: stored (with the article) or not a reply to an explainer."""
-
-    stored: bool
-    article_id: int | None = None
-    title: str | None = None
-    total: int = 0
-    reason: str | None = None
 
 
 class CommentService:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,10 +12,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import IngestionSettings
-from bot.ingest.feed_parsing import MAX_URL_LENGTH, ParsedFeed
 from bot.ingest.fetch import FetchResult, describe_url
+from bot.ingest.parsed_feed import MAX_URL_LENGTH, ParsedFeed
 from bot.log import mask_secrets
 from bot.services.write_gate import WriteGate
+from bot.text import cap, one_line
 from storage.feeds import CONFIG_SOURCE, assign_changed, get_feed, get_feed_by_url
 from storage.models import Feed
 
@@ -26,7 +26,6 @@ AdminNotifier = Callable[[str], Awaitable[None]]
 
 MAX_ERROR_LENGTH = 500
 MAX_NOTE_LENGTH = 1000
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +77,8 @@ class FeedHealth:
         were alerted about it (to announce the recovery), else 0."""
         if parsed is not None:
             assign_changed(feed, title=parsed.title or feed.title, site_url=parsed.site_url or
-                           feed.site_url, etag=_cap(fetched.etag, 500),
-                           last_modified=_cap(fetched.last_modified, 100))
+                           feed.site_url, etag=cap(fetched.etag, 500),
+                           last_modified=cap(fetched.last_modified, 100))
         moved_to = fetched.permanent_redirect_to
         if moved_to and len(moved_to) > MAX_URL_LENGTH:
             moved_to = None  # cannot be stored; the redirect is still followed every poll
@@ -94,7 +93,7 @@ class FeedHealth:
             recovered_after = feed.consecutive_failures
         assign_changed(feed, consecutive_failures=0, failure_alerted=False)
         if notes is not None:
-            assign_changed(feed, health_note=_cap("; ".join(notes), MAX_NOTE_LENGTH) or None)
+            assign_changed(feed, health_note=cap("; ".join(notes), MAX_NOTE_LENGTH) or None)
         feed.last_polled_at = now
         feed.last_success_at = now
         feed.next_poll_at = self._next_poll(now, feed.interval)
@@ -128,7 +127,7 @@ class FeedHealth:
 
     async def record_failure(self, feed_id: int, kind: str, message: str) -> RecordedFailure:
         """Count a failed poll, back off, and alert the admins once at the threshold."""
-        error = _cap(mask_secrets(f"{kind}: {_one_line(message)}"), MAX_ERROR_LENGTH) or kind
+        error = cap(mask_secrets(f"{kind}: {one_line(message)}"), MAX_ERROR_LENGTH) or kind
         now = self.clock()
         async with self.gate.transaction() as session:
             feed = await get_feed(session, feed_id)
@@ -165,10 +164,3 @@ class FeedHealth:
         except Exception:  # CancelledError is no Exception: cancellation still propagates
             logger.exception("could not notify the admins: %s", text)
 
-
-def _cap(text: str | None, limit: int) -> str | None:
-    return text[:limit] if text else text
-
-
-def _one_line(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()

@@ -6,20 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain import ChatInfo, UserInfo
+from bot.domain import ChatInfo, TopicChoice, UserInfo
 from storage import chats as chats_dao
 from storage import topics as topics_dao
 from storage.db import write_session
 from storage.models import Topic
-
-
-@dataclass(frozen=True)
-class TopicChoice:
-    """A topic as a reader sees it in the picker."""
-
-    slug: str
-    name: str
-    subscribed: bool
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import IngestionSettings
 from bot.ingest.processing import summary_input
-from bot.ingest.summaries import SourceArticle, summarize_topic
+from bot.ingest.topic_points import SourceArticle, summarize_topic
 from bot.services.workers import CpuRunner
 from bot.services.write_gate import WriteGate
 from storage.articles import articles_for_topic

@@ -123,8 +123,8 @@ def test_secret_never_echoed_when_telegram_is_not_a_table(tmp_path: Path) -> Non
 
 def test_slug_of_58_characters_fits_callback_data(tmp_path: Path) -> None:
     """The longest allowed slug still makes a valid topic button."""
+    from bot.domain import TopicChoice
     from bot.render import topic_picker
-    from bot.services.readers import TopicChoice
 
     slug = "a" * 58
     path = make_config(tmp_path, extra={"topics": [{"slug": slug, "name": "Long"}]})

@@ -86,6 +86,14 @@ def test_entry_without_title_gets_its_first_sentence() -> None:
     assert entry.title == "Desertions are surging as the war drags on."
 
 
+def test_first_sentence_title_does_not_stop_at_an_abbreviation() -> None:
+    """A title made from the text uses the project's sentence rule: "Dr." ends no sentence."""
+    document = make_rss("<item><link>https://news.example.com/a</link><description>"
+                        "Dr. Smith left Kyiv. He came back.</description></item>")
+    feed = parse_feed(document.encode(), "https://news.example.com/feed", None, now=NOW)
+    assert feed.entries[0].title == "Dr. Smith left Kyiv."
+
+
 def test_entry_without_link_uses_a_url_guid() -> None:
     """An entry without <link> but with a permalink GUID links to the GUID."""
     entry = parse_fixture("rss20.xml").entries[2]

@@ -1,10 +1,13 @@
-"""The sentence splitter (bot.sentences): sentence ends, abbreviations, quotes."""
+"""The sentence splitter (bot.sentences): sentence ends, abbreviations, quotes; segment."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
-from bot.sentences import sentence_ends, split_sentences
+from bot import sentences
+from bot.sentences import segment, sentence_ends, split_sentences
 
 
 def test_split_sentences_at_final_punctuation() -> None:
@@ -74,3 +77,34 @@ def test_split_sentences_of_blank_text_is_empty() -> None:
     assert split_sentences("  \n ") == []
     assert split_sentences("First. and then nothing") == ["First. and then nothing"]
     assert split_sentences("First. Second without end") == ["First.", "Second without end"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        (
+            "Mr. Putin met U.S. officials. Talks ended.\nBreaking news\n\n  Prices\u00a0rose.",
+            "en",
+            ["Mr. Putin met U.S. officials.", "Talks ended.", "Breaking news", "Prices rose."],
+        ),
+        ("Dr. Smith arrived. He spoke.", "xx", ["Dr. Smith arrived.", "He spoke."]),
+    ],
+)
+def test_segment_by_pysbd_rules_with_line_breaks_as_ends(
+    text: str, language: str, expected: list[str]
+) -> None:
+    """segment uses pysbd's rules (English for a code pysbd lacks); line breaks end sentences."""
+    assert segment(text, language) == expected
+
+
+def test_segment_falls_back_to_the_project_splitter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where pysbd raises, a line is split by split_sentences (abbreviations included)."""
+
+    class Exploding:
+        def segment(self, text: str) -> list[str]:
+            raise IndexError("pysbd failed")
+
+    monkeypatch.setattr(sentences, "_segmenter", lambda code: (Exploding(), threading.Lock()))
+    text = "Dr. Smith arrived. “Nothing changed,” he said.\nSecond line."
+    assert segment(text) == [*split_sentences(text.splitlines()[0]), "Second line."]
+    assert segment(text) == ["Dr. Smith arrived.", "“Nothing changed,” he said.", "Second line."]

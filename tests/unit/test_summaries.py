@@ -1,4 +1,5 @@
-"""Tests for bot.ingest.summaries: offline tokenizer, single-text and topic summaries."""
+"""Tests for bot.ingest.summaries and bot.ingest.topic_points: offline tokenizer, single-text
+and topic summaries."""
 
 from __future__ import annotations
 
@@ -19,14 +20,10 @@ import pytest
 from sumy.nlp.tokenizers import Tokenizer as SumyTokenizer
 from sumy.parsers.plaintext import PlaintextParser
 
+from bot import sentences
 from bot.ingest import summaries
-from bot.ingest.summaries import (
-    KeyPoint,
-    OfflineTokenizer,
-    SourceArticle,
-    summarize,
-    summarize_topic,
-)
+from bot.ingest.summaries import OfflineTokenizer, summarize
+from bot.ingest.topic_points import KeyPoint, SourceArticle, summarize_topic
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "summaries"
@@ -168,7 +165,7 @@ def test_sentences_fall_back_when_pysbd_raises(
         def segment(self, text: str) -> list[str]:
             raise ValueError("invalid literal for int() with base 10")
 
-    monkeypatch.setattr(summaries, "_segmenter", lambda code: (Exploding(), threading.Lock()))
+    monkeypatch.setattr(sentences, "_segmenter", lambda code: (Exploding(), threading.Lock()))
     assert tokenizer.to_sentences("Talks failed. “Nothing changed,” he said. 2024 was worse.") == (
         "Talks failed.",
         "“Nothing changed,” he said.",
@@ -251,8 +248,8 @@ def fresh_caches() -> Iterator[None]:
 
     def clear() -> None:
         summaries._summary.cache_clear()
-        summaries._tools.cache_clear()
-        summaries._segmenter.cache_clear()
+        summaries.language_tools.cache_clear()
+        sentences._segmenter.cache_clear()
 
     clear()
     yield
@@ -338,7 +335,7 @@ def test_summarize_is_deterministic() -> None:
     """Repeated calls give the same summary, with cold or warm caches."""
     first = summarize(POW_EXPLAINER, sentences=4)
     summaries._summary.cache_clear()
-    summaries._tools.cache_clear()
+    summaries.language_tools.cache_clear()
     assert summarize(POW_EXPLAINER, sentences=4) == first
     assert summarize(POW_EXPLAINER, sentences=4) == first
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from bot.callback_data import ToggleTopic
-from bot.domain import TopicTag
+from bot.domain import TopicChoice, TopicTag
 from bot.render.display import text_messages, url_title
 from bot.render.markup import bold, code, escape, italic, join_lines, link, safe_url
 from bot.render.messages import Button, OutgoingMessage
@@ -14,7 +13,6 @@ from bot.render.web_html import BULLET
 from bot.text import one_line
 
 __all__ = [
-    "TopicChoiceLike",
     "render_topic_choices",
     "render_topic_digest",
     "render_topic_picker",
@@ -26,18 +24,7 @@ __all__ = [
 KeyPoint = tuple[str, str, str]  # (point text, source title, source url)
 
 
-class TopicChoiceLike(Protocol):
-    """What the topic picker needs of a topic (bot.services.readers.TopicChoice)."""
-
-    @property
-    def slug(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def subscribed(self) -> bool: ...
-
-
-def topic_picker(choices: Sequence[TopicChoiceLike]) -> tuple[tuple[Button, ...], ...]:
+def topic_picker(choices: Sequence[TopicChoice]) -> tuple[tuple[Button, ...], ...]:
     """One toggle button per topic (✅ when subscribed), two per row."""
     buttons = [
         Button(
@@ -49,7 +36,7 @@ def topic_picker(choices: Sequence[TopicChoiceLike]) -> tuple[tuple[Button, ...]
     return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
 
 
-def render_topic_picker(choices: Sequence[TopicChoiceLike]) -> OutgoingMessage:
+def render_topic_picker(choices: Sequence[TopicChoice]) -> OutgoingMessage:
     """The /topics prompt with the picker."""
     text = (
         "Tap a topic to follow it; tap again to stop. New explainers on the topics you follow "
@@ -61,7 +48,7 @@ def render_topic_picker(choices: Sequence[TopicChoiceLike]) -> OutgoingMessage:
                            buttons=topic_picker(choices), disable_preview=True)
 
 
-def toggle_notice(topic: TopicChoiceLike | None) -> str:
+def toggle_notice(topic: TopicChoice | None) -> str:
     """The short plain-text toast after a picker press (not HTML: answerCallbackQuery)."""
     if topic is None:
         return "That topic is no longer available."

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
-
+from bot.domain import ArticleComments, CommentPosted
 from bot.render.cutting import truncate_html
 from bot.render.display import clean_plain, shorten_plain, url_title
 from bot.render.markup import TEXT_LIMIT, bold, escape, italic, join_lines, link, safe_url
@@ -13,9 +11,6 @@ from bot.render.telegram_html import visible_length
 from bot.text import one_line
 
 __all__ = [
-    "ArticleCommentsLike",
-    "CommentLike",
-    "PostedLike",
     "render_comment",
     "render_comment_posted",
     "render_comments",
@@ -23,42 +18,6 @@ __all__ = [
 
 _ROOM_AFTER_COMMENTS = 80  # kept free under the comments for the "…and N more." line
 _MIN_PER_COMMENT = 200
-
-
-class PostedLike(Protocol):
-    """What the confirmation of a comment needs (bot.services.comments.CommentPosted)."""
-
-    @property
-    def stored(self) -> bool: ...
-    @property
-    def title(self) -> str | None: ...
-    @property
-    def total(self) -> int: ...
-    @property
-    def reason(self) -> str | None: ...
-
-
-class CommentLike(Protocol):
-    """One comment (bot.services.comments.CommentView)."""
-
-    @property
-    def author(self) -> str: ...
-    @property
-    def text(self) -> str: ...
-
-
-class ArticleCommentsLike(Protocol):
-    """An article's comments (bot.services.comments.ArticleComments)."""
-
-    @property
-    def title(self) -> str: ...
-    @property
-    def url(self) -> str: ...
-    @property
-    def total(self) -> int: ...
-
-    @property
-    def comments(self) -> Sequence[CommentLike]: ...
 
 
 def render_comment(
@@ -85,7 +44,7 @@ def render_comment(
     return f"{header}\n{truncate_html(body, room)}"
 
 
-def render_comment_posted(posted: PostedLike) -> OutgoingMessage:
+def render_comment_posted(posted: CommentPosted) -> OutgoingMessage:
     """Confirm a comment, or explain why a reply was not taken as one."""
     if posted.stored:
         text = (f"Thanks — your comment on {bold(posted.title or 'this explainer')} is posted "
@@ -100,7 +59,7 @@ def render_comment_posted(posted: PostedLike) -> OutgoingMessage:
     return OutgoingMessage(method="sendMessage", text=text, disable_preview=True)
 
 
-def render_comments(found: ArticleCommentsLike | None) -> OutgoingMessage:
+def render_comments(found: ArticleComments | None) -> OutgoingMessage:
     """Relay an explainer's comments, each hidden behind a spoiler like on the website."""
     if found is None:
         return OutgoingMessage(method="sendMessage",
