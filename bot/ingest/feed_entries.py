@@ -16,13 +16,17 @@ import re
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bot.ingest.parsed_feed import (
     DERIVED_TITLE_LENGTH,
     MAX_AUTHOR_LENGTH,
+    MAX_CATEGORIES,
+    MAX_CATEGORY_LENGTH,
     MAX_ENTRY_HTML_CHARS,
+    MAX_MEDIA_CANDIDATES,
     MAX_TITLE_LENGTH,
     MAX_URL_LENGTH,
     UNTITLED,
@@ -91,13 +95,13 @@ def _best_content(contents: list[Any]) -> str:
 
 def _xml_image(raw: Any, base: str) -> str | None:
     candidates: list[str] = []
-    for media in raw.get("media_thumbnail") or []:
+    for media in islice(raw.get("media_thumbnail") or [], MAX_MEDIA_CANDIDATES):
         candidates.append(field_text(media.get("url")))
-    for media in raw.get("media_content") or []:
+    for media in islice(raw.get("media_content") or [], MAX_MEDIA_CANDIDATES):
         kind = field_text(media.get("type")) or field_text(media.get("medium"))
         if kind.startswith("image"):
             candidates.append(field_text(media.get("url")))
-    for link in raw.get("links") or []:
+    for link in islice(raw.get("links") or [], MAX_MEDIA_CANDIDATES):
         if link.get("rel") == "enclosure" and field_text(link.get("type")).startswith("image/"):
             candidates.append(field_text(link.get("href")))
     image = raw.get("image")
@@ -226,11 +230,14 @@ def _entry_title(title: str, fallback_html: str) -> str:
 
 
 def _categories(values: Any) -> tuple[str, ...]:
+    """Distinct categories (case-insensitive), the first MAX_CATEGORIES, each capped."""
     seen: dict[str, str] = {}
     for value in values:
-        category = one_line(field_text(value))
+        category = one_line(field_text(value))[:MAX_CATEGORY_LENGTH]
         if category and category.casefold() not in seen:
             seen[category.casefold()] = category
+            if len(seen) == MAX_CATEGORIES:
+                break
     return tuple(seen.values())
 
 

@@ -9,9 +9,12 @@ from datetime import datetime
 __all__ = [
     "DERIVED_TITLE_LENGTH",
     "MAX_AUTHOR_LENGTH",
+    "MAX_CATEGORIES",
+    "MAX_CATEGORY_LENGTH",
     "MAX_ENTRIES",
     "MAX_ENTRY_HTML_CHARS",
     "MAX_FEED_TITLE_LENGTH",
+    "MAX_MEDIA_CANDIDATES",
     "MAX_TITLE_LENGTH",
     "MAX_URL_LENGTH",
     "UNTITLED",
@@ -29,6 +32,11 @@ MAX_URL_LENGTH = 2048
 MAX_TITLE_LENGTH = 1000
 MAX_AUTHOR_LENGTH = 500
 MAX_FEED_TITLE_LENGTH = 500
+#: What one entry may carry: distinct categories kept (and each one's length), and media or
+#: link elements looked at for an image. A hostile entry with 20,000 categories keeps 64.
+MAX_CATEGORIES = 64
+MAX_CATEGORY_LENGTH = 200
+MAX_MEDIA_CANDIDATES = 32
 #: A title made from the text is cut to about this many characters.
 DERIVED_TITLE_LENGTH = 120
 UNTITLED = "Untitled"
