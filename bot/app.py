@@ -13,6 +13,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
@@ -39,9 +40,19 @@ from bot.services.delivery import DeliveryService
 from bot.services.news import NewsService, load_card
 from bot.services.polling import IngestionService, PollResult
 from bot.services.readers import ReaderService
+from bot.services.readiness import (
+    DatabaseCheck,
+    DatabaseFileWatch,
+    FlagCheck,
+    OutboxCheck,
+    Readiness,
+    RecentSuccessCheck,
+)
+from bot.services.update_dedupe import UpdateDeduplicator
 from bot.services.workers import create_worker_pool
 from bot.telegram_io import PtbSender, send_rendered
-from bot.webserver import BotWebServer
+from bot.transport import ApiActivity
+from bot.webserver import BotWebServer, UnreadableUpdate
 from storage import deliveries as deliveries_dao
 from storage.db import check_connection, create_engine, create_session_factory, upgrade_schema
 
@@ -49,6 +60,8 @@ log = logging.getLogger(__name__)
 
 OUTBOX_INTERVAL = 2.0  # seconds between outbox runs
 FEED_TICK = 10.0  # seconds between looks for due feeds
+DATABASE_WATCH_INTERVAL = 30.0  # seconds between looks at the SQLite file
+SEEN_UPDATES_PRUNE_INTERVAL = 600.0  # seconds between prunings of old webhook update ids
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,14 @@ class Running:
     application: NewsApplication
     web: BotWebServer
     workers: ProcessPoolExecutor | None
+    readiness: Readiness
+    database_watch: DatabaseFileWatch
+    dedupe: UpdateDeduplicator
+
+
+def _scheduler_running(application: NewsApplication) -> bool:
+    job_queue = application.job_queue
+    return job_queue is not None and bool(job_queue.scheduler.running)
 
 
 class NewsBot:
@@ -74,6 +95,7 @@ class NewsBot:
         self.settings = settings
         self._schedule_feeds = schedule_feeds
         self.metrics = BotMetrics()
+        self.api_activity = ApiActivity()
         self._running: Running | None = None
         self._stack: AsyncExitStack | None = None
 
@@ -157,6 +179,7 @@ class NewsBot:
         close_on_stop(stack, "database", engine.dispose)
         await check_connection(engine, settings.database.connect_timeout)
         await upgrade_schema(engine)
+        database_watch = DatabaseFileWatch(DatabaseCheck.file_of(engine))
         sessions = create_session_factory(engine)
 
         fetcher = FeedFetcher(settings.ingestion)
@@ -172,7 +195,7 @@ class NewsBot:
 
             close_on_stop(stack, "ingestion workers", stop_workers)
 
-        application = build_application(settings)
+        application = build_application(settings, self.api_activity)
         services = Services(
             settings=settings,
             publisher_name=settings.publisher.name,
@@ -195,12 +218,24 @@ class NewsBot:
         await application.start()
         close_on_stop(stack, "application", application.stop)
         self._schedule_jobs(application)
+        readiness = Readiness({
+            "database": DatabaseCheck(engine),
+            "database_file": database_watch,
+            "scheduler": FlagCheck(lambda: _scheduler_running(application),
+                                   "the scheduler (job queue) is not running"),
+            "telegram": RecentSuccessCheck(
+                lambda: self.api_activity.last_success, application.bot.get_me,
+                max_age=settings.server.ready_telegram_minutes * 60),
+            "outbox": OutboxCheck(
+                sessions, timedelta(minutes=settings.server.ready_outbox_stuck_minutes)),
+        })
+        dedupe = UpdateDeduplicator(sessions, timedelta(minutes=tg.update_dedupe_minutes))
 
         web = BotWebServer(
             host=settings.server.host,
             port=settings.server.port,
             registry=self.metrics.registry,
-            health_check=self.health,
+            readiness=self.readiness,
             webhook_path=tg.webhook_path if tg.mode == "webhook" else None,
             webhook_secret=tg.webhook_secret.get_secret_value() if tg.webhook_secret else None,
             update_sink=self._push_update if tg.mode == "webhook" else None,
@@ -209,10 +244,11 @@ class NewsBot:
         # Closed first on stop: no webhook update is acknowledged once the application
         # stopped taking them.
         close_on_stop(stack, "web server", web.stop)
-        running = Running(engine, sessions, services, application, web, workers)
+        running = Running(engine, sessions, services, application, web, workers, readiness,
+                          database_watch, dedupe)
 
         if application.updater is not None:  # polling mode
-            await application.bot.delete_webhook()
+            await application.bot.delete_webhook(drop_pending_updates=tg.drop_pending_updates)
             await application.updater.start_polling(
                 timeout=tg.poll_timeout, allowed_updates=ALLOWED_UPDATES
             )
@@ -222,6 +258,7 @@ class NewsBot:
                 url=tg.webhook_url,
                 secret_token=tg.webhook_secret.get_secret_value() if tg.webhook_secret else None,
                 allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=tg.drop_pending_updates,
             )
         return running
 
@@ -241,6 +278,15 @@ class NewsBot:
             self._outbox_job, interval=OUTBOX_INTERVAL, first=OUTBOX_INTERVAL, name="outbox",
             job_kwargs={"misfire_grace_time": None},
         )
+        job_queue.run_repeating(
+            self._watch_database_job, interval=DATABASE_WATCH_INTERVAL,
+            first=DATABASE_WATCH_INTERVAL, name="database-watch",
+        )
+        if self.settings.telegram.mode == "webhook":
+            job_queue.run_repeating(
+                self._prune_seen_updates_job, interval=SEEN_UPDATES_PRUNE_INTERVAL,
+                first=SEEN_UPDATES_PRUNE_INTERVAL, name="prune-seen-updates",
+            )
 
     async def _poll_feeds_job(self, context: NewsContext) -> None:
         """Scheduler job: poll the feeds that are due."""
@@ -273,6 +319,18 @@ class NewsBot:
         """Send every due delivery now."""
         self.metrics.count_drain(await self.services.delivery.send_due())
 
+    async def _watch_database_job(self, _context: NewsContext) -> None:
+        """Scheduler job: notice a deleted or replaced SQLite file (alert once, and on return)."""
+        await self.watch_database()
+
+    async def watch_database(self) -> None:
+        """Look at the database file now; log and alert admins when it changed state."""
+        await self.running.database_watch.watch(self._notify_admins)
+
+    async def _prune_seen_updates_job(self, _context: NewsContext) -> None:
+        """Scheduler job: forget webhook update ids older than the dedupe window."""
+        await self.running.dedupe.prune()
+
     async def _notify_admins(self, text: str) -> None:
         """Tell every configured admin (feed health notices)."""
         if self._running is None:
@@ -285,19 +343,24 @@ class NewsBot:
             except Exception as exc:  # an admin who never opened the bot must not stop polling
                 log.warning("could not notify admin %s: %s", admin_id, exc)
 
-    async def health(self) -> dict[str, Any]:
-        """Report database reachability for /healthz."""
+    async def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """Run the readiness checks for /readyz: (ready, body naming each failing check)."""
         if self._running is None:
-            return {"status": "starting"}
-        try:
-            await check_connection(self._running.engine, timeout=5)
-        except Exception as exc:
-            return {"status": "error", "database": str(exc)}
-        return {"status": "ok", "database": "ok"}
+            return False, {"status": "not ready", "failing": {"bot": "starting or stopping"}}
+        report = await self._running.readiness.report()
+        return report.ready, report.as_json()
 
-    async def _push_update(self, data: dict[str, Any]) -> None:
+    async def _push_update(self, data: dict[str, Any]) -> bool:
+        """Read a webhook update and queue it, unless its id was taken in recently."""
         application = self.application
-        await application.update_queue.put(Update.de_json(data, application.bot))
+        try:
+            update = Update.de_json(data, application.bot)
+        except Exception as exc:  # PTB raises whatever the malformed field causes
+            raise UnreadableUpdate(f"{exc.__class__.__name__}: {exc}") from None
+        if not await self.running.dedupe.first_sighting(update.update_id):
+            return False
+        await application.update_queue.put(update)
+        return True
 
     async def _count_update(self, update: Update, _context: NewsContext) -> None:
         kind = "other"

@@ -19,7 +19,7 @@ import handlers.start
 import handlers.topics
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, NewsApplication, NewsContext
-from bot.transport import AiohttpRequest
+from bot.transport import AiohttpRequest, ApiActivity
 from bot.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -44,11 +44,13 @@ def file_base_url(api_base_url: str) -> str:
     return api_base_url.rstrip("/") + "/file/bot"
 
 
-def build_application(settings: Settings) -> NewsApplication:
+def build_application(
+    settings: Settings, activity: ApiActivity | None = None
+) -> NewsApplication:
     """Build the PTB Application on our aiohttp transport and register every handler module.
 
     The services are attached afterwards with :func:`attach_services` (the outbox needs the
-    application's bot)."""
+    application's bot). ``activity`` records each successful Bot API call (readiness)."""
     tg = settings.telegram
     api_request = AiohttpRequest(
         pool_size=tg.pool_size,
@@ -56,6 +58,7 @@ def build_application(settings: Settings) -> NewsApplication:
         read_timeout=tg.read_timeout,
         write_timeout=tg.write_timeout,
         pool_timeout=tg.pool_timeout,
+        activity=activity,
     )
     updates_request = AiohttpRequest(
         pool_size=2,
@@ -63,6 +66,7 @@ def build_application(settings: Settings) -> NewsApplication:
         read_timeout=tg.read_timeout + tg.poll_timeout,
         write_timeout=tg.write_timeout,
         pool_timeout=tg.pool_timeout,
+        activity=activity,
     )
     builder = (
         ApplicationBuilder()

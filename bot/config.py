@@ -69,6 +69,8 @@ class TelegramSettings(_Section):
     pool_timeout: Annotated[float, Field(gt=0, le=300)] = 5.0
     pool_size: Annotated[int, Field(ge=1, le=1024)] = 64
     poll_timeout: Annotated[int, Field(ge=0, le=50)] = 30
+    update_dedupe_minutes: Annotated[int, Field(ge=1, le=7 * 1440)] = 10
+    drop_pending_updates: bool = False
 
     @field_validator("token")
     @classmethod
@@ -149,6 +151,8 @@ class ServerSettings(_Section):
 
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    ready_telegram_minutes: Annotated[float, Field(gt=0, le=1440)] = 10.0
+    ready_outbox_stuck_minutes: Annotated[float, Field(gt=0, le=7 * 1440)] = 15.0
 
 
 class LoggingSettings(_Section):

@@ -7,7 +7,7 @@ this :class:`~telegram.request.BaseRequest` for both API calls and ``getUpdates`
 
 from __future__ import annotations
 
-import asyncio
+import time
 from typing import Any
 
 import aiohttp
@@ -16,6 +16,19 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.log import mask_secrets
+
+
+class ApiActivity:
+    """When the Bot API last answered a call successfully (a 2xx), on the monotonic clock.
+
+    One instance is shared by the API and the getUpdates transports, for readiness."""
+
+    def __init__(self) -> None:
+        self.last_success: float | None = None
+
+    def record_success(self) -> None:
+        """Note a successful call now."""
+        self.last_success = time.monotonic()
 
 
 class AiohttpRequest(BaseRequest):
@@ -35,6 +48,7 @@ class AiohttpRequest(BaseRequest):
         write_timeout: float | None = 10.0,
         pool_timeout: float | None = 5.0,
         media_write_timeout: float | None = 20.0,
+        activity: ApiActivity | None = None,
     ) -> None:
         self._pool_size = pool_size
         self._connect_timeout = connect_timeout
@@ -43,6 +57,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._activity = activity
 
     @property
     def read_timeout(self) -> float | None:
@@ -117,15 +132,16 @@ class AiohttpRequest(BaseRequest):
                 body = request_data.json_parameters
         try:
             async with self._session.request(method, url, data=body, timeout=timeout) as response:
-                return response.status, await response.read()
+                payload = await response.read()
         except TimeoutError as exc:
             raise TimedOut(f"Timed out talking to the Bot API ({_describe(exc)})") from None
         except aiohttp.ClientError as exc:
             raise NetworkError(
                 f"aiohttp.{exc.__class__.__name__}: {mask_secrets(str(exc))}"
             ) from None
-        except asyncio.CancelledError:
-            raise
+        if self._activity is not None and 200 <= response.status < 300:
+            self._activity.record_success()
+        return response.status, payload
 
 
 def _describe(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ CLI's ``migrate`` and the bot's start-up share one code path.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -80,7 +81,28 @@ def create_engine(
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _refuse_to_recreate(engine, Path(database).expanduser().resolve())
     return engine
+
+
+def _refuse_to_recreate(engine: AsyncEngine, path: Path) -> None:
+    """Once the SQLite file exists, a new connection fails when it is gone instead of
+    silently creating an empty database at the path (and writing there from then on)."""
+    created = False
+
+    def before_connect(*_args: Any) -> None:
+        nonlocal created
+        if created and not path.exists():
+            raise sqlite3.OperationalError(f"database file {path} is missing")
+
+    def after_connect(*_args: Any) -> None:
+        nonlocal created
+        created = True
+
+    event.listen(engine.sync_engine, "do_connect", before_connect)
+    event.listen(engine.sync_engine, "connect", after_connect)
 
 
 @asynccontextmanager
