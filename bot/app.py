@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import BotCommand, Update
-from telegram.ext import TypeHandler
 
 from bot import log as botlog
 from bot import render
@@ -172,7 +171,7 @@ class NewsBot:
 
             close_on_stop(stack, "ingestion workers", stop_workers)
 
-        application = build_application(settings)
+        application = build_application(settings, self.metrics)
         services = Services(
             settings=settings,
             publisher_name=settings.publisher.name,
@@ -188,7 +187,6 @@ class NewsBot:
         attach_services(application, services)
         await services.ingestion.sync_config()
         await services.delivery.recover()
-        application.add_handler(TypeHandler(Update, self._count_update), group=-1)
 
         await stack.enter_async_context(initialized(application))
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in BOT_COMMANDS])
@@ -298,14 +296,6 @@ class NewsBot:
     async def _push_update(self, data: dict[str, Any]) -> None:
         application = self.application
         await application.update_queue.put(Update.de_json(data, application.bot))
-
-    async def _count_update(self, update: Update, _context: NewsContext) -> None:
-        kind = "other"
-        for name in ALLOWED_UPDATES:
-            if getattr(update, name, None) is not None:
-                kind = name
-                break
-        self.metrics.updates.labels(kind).inc()
 
     async def run_until_signal(self) -> None:
         """Start, then serve until SIGINT/SIGTERM, then stop."""

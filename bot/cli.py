@@ -1,4 +1,4 @@
-"""Command line: ``newsbot run | migrate | check-config | demo``.
+"""Command line: ``newsbot run | migrate | check-config | demo | feeds``.
 
 Operator mistakes (a bad config, an unreachable database) end with one line and exit code 2,
 never a traceback.
@@ -111,6 +111,13 @@ async def _migrate(settings: Settings) -> str:
     return url.split("://", 1)[0]
 
 
+def _configure_logging(settings: Settings) -> None:
+    secrets = [settings.telegram.token.get_secret_value()]
+    if settings.telegram.webhook_secret is not None:
+        secrets.append(settings.telegram.webhook_secret.get_secret_value())
+    configure_logging(settings.logging.level, secrets, settings.logging.format)
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     """Validate config and database; print a one-line summary."""
     settings = _load(args.config)
@@ -126,7 +133,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Upgrade the schema to the newest revision."""
     settings = _load(args.config)
-    configure_logging(settings.logging.level, [settings.telegram.token.get_secret_value()])
+    _configure_logging(settings)
     backend = asyncio.run(_migrate(settings))
     print(f"database schema is up to date ({backend})")
     return EXIT_OK
@@ -137,7 +144,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import NewsBot
 
     settings = _load(args.config)
-    configure_logging(settings.logging.level, [settings.telegram.token.get_secret_value()])
+    _configure_logging(settings)
     asyncio.run(NewsBot(settings).run_until_signal())
     return EXIT_OK
 

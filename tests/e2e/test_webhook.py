@@ -73,4 +73,4 @@ async def test_health_and_metrics(emulator: BotAPIEmulator, running_bot: Any) ->
                 assert (await response.json())["database"] == "ok"
             async with http.get(base + "/metrics") as response:
                 text = await response.text()
-        assert 'newsbot_updates_total{type="message"} 1.0' in text
+        assert 'newsbot_updates_total{outcome="ok",type="message"} 1.0' in text
