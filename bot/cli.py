@@ -1,4 +1,4 @@
-"""Command line: ``newsbot run | migrate | check-config | demo | feeds``.
+"""Command line: ``newsbot run | migrate | check-config | doctor | demo | feeds``.
 
 Operator mistakes (a bad config, an unreachable database) end with one line and exit code 2,
 never a traceback.
@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arg(migrate)
     check = sub.add_parser("check-config", help="validate the config and the database URL")
     _config_arg(check)
+    doctor = sub.add_parser(
+        "doctor", help="check config, database, Telegram, webhook and feeds; print a table"
+    )
+    _config_arg(doctor)
     sub.add_parser("demo", help="run a reader's session offline against the emulator")
     feeds = sub.add_parser("feeds", help="import, export or preview feeds")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
@@ -149,6 +153,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check everything the bot depends on; exit 1 if a check fails."""
+    from bot.doctor import print_report, run_checks
+
+    settings = _load(args.config)
+    _configure_logging(settings)
+    results = asyncio.run(run_checks(settings, args.config))
+    return EXIT_OK if print_report(results, sys.stdout) else EXIT_FAILURE
+
+
 def cmd_demo(_args: argparse.Namespace) -> int:
     """Run the offline demo and print its transcript."""
     from bot.demo import run_demo
@@ -175,6 +189,7 @@ COMMANDS = {
     "run": cmd_run,
     "migrate": cmd_migrate,
     "check-config": cmd_check_config,
+    "doctor": cmd_doctor,
     "demo": cmd_demo,
     "feeds": cmd_feeds,
 }
