@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import BotCommand, Update
-from telegram.ext import TypeHandler
 
 from bot import log as botlog
 from bot import render
@@ -195,7 +194,7 @@ class NewsBot:
 
             close_on_stop(stack, "ingestion workers", stop_workers)
 
-        application = build_application(settings, self.api_activity)
+        application = build_application(settings, self.api_activity, self.metrics)
         services = Services(
             settings=settings,
             publisher_name=settings.publisher.name,
@@ -211,7 +210,6 @@ class NewsBot:
         attach_services(application, services)
         await services.ingestion.sync_config()
         await services.delivery.recover()
-        application.add_handler(TypeHandler(Update, self._count_update), group=-1)
 
         await stack.enter_async_context(initialized(application))
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in BOT_COMMANDS])
@@ -361,14 +359,6 @@ class NewsBot:
             return False
         await application.update_queue.put(update)
         return True
-
-    async def _count_update(self, update: Update, _context: NewsContext) -> None:
-        kind = "other"
-        for name in ALLOWED_UPDATES:
-            if getattr(update, name, None) is not None:
-                kind = name
-                break
-        self.metrics.updates.labels(kind).inc()
 
     async def run_until_signal(self) -> None:
         """Start, then serve until SIGINT/SIGTERM, then stop."""

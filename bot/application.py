@@ -17,10 +17,11 @@ import handlers.membership
 import handlers.reader
 import handlers.start
 import handlers.topics
+from bot.callback_data import ShowComments, ToggleTopic
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, NewsApplication, NewsContext
 from bot.transport import AiohttpRequest, ApiActivity
-from bot.updates import PerChatUpdateProcessor
+from bot.updates import PerChatUpdateProcessor, UpdateObserver, mark_update_failed
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ BOT_COMMANDS = (
     ("topic", "Key points of a topic, e.g. /topic russia"),
     ("help", "What this bot can do"),
 )
+BUTTON_KINDS = (ToggleTopic.prefix, ShowComments.prefix)
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -45,10 +47,13 @@ def file_base_url(api_base_url: str) -> str:
 
 
 def build_application(
-    settings: Settings, activity: ApiActivity | None = None
+    settings: Settings,
+    activity: ApiActivity | None = None,
+    observer: UpdateObserver | None = None,
 ) -> NewsApplication:
     """Build the PTB Application on our aiohttp transport and register every handler module.
 
+    ``observer`` (the bot's metrics) is told each update's type, command, outcome and time.
     The services are attached afterwards with :func:`attach_services` (the outbox needs the
     application's bot). ``activity`` records each successful Bot API call (readiness)."""
     tg = settings.telegram
@@ -77,7 +82,11 @@ def build_application(
         .get_updates_request(updates_request)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .context_types(CONTEXT_TYPES)
-        .concurrent_updates(PerChatUpdateProcessor())
+        .concurrent_updates(PerChatUpdateProcessor(
+            observer=observer,
+            commands=[command for command, _ in BOT_COMMANDS],
+            button_kinds=BUTTON_KINDS,
+        ))
     )
     if tg.mode == "webhook":
         builder = builder.updater(None)
@@ -90,6 +99,7 @@ def build_application(
 
 async def _on_error(update: object, context: NewsContext) -> None:
     """Log a handler failure (token masked by the log set-up); never crash the bot."""
+    mark_update_failed()  # the update's outcome in the metrics
     log.error("error while handling an update", exc_info=context.error)
 
 

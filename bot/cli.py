@@ -1,4 +1,4 @@
-"""Command line: ``newsbot run | migrate | check-config | demo``.
+"""Command line: ``newsbot run | migrate | check-config | doctor | demo | feeds``.
 
 Operator mistakes (a bad config, an unreachable database) end with one line and exit code 2,
 never a traceback.
@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     _config_arg(migrate)
     check = sub.add_parser("check-config", help="validate the config and the database URL")
     _config_arg(check)
+    doctor = sub.add_parser(
+        "doctor", help="check config, database, Telegram, webhook and feeds; print a table"
+    )
+    _config_arg(doctor)
     sub.add_parser("demo", help="run a reader's session offline against the emulator")
     feeds = sub.add_parser("feeds", help="import, export or preview feeds")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
@@ -111,6 +115,13 @@ async def _migrate(settings: Settings) -> str:
     return url.split("://", 1)[0]
 
 
+def _configure_logging(settings: Settings) -> None:
+    secrets = [settings.telegram.token.get_secret_value()]
+    if settings.telegram.webhook_secret is not None:
+        secrets.append(settings.telegram.webhook_secret.get_secret_value())
+    configure_logging(settings.logging.level, secrets, settings.logging.format)
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     """Validate config and database; print a one-line summary."""
     settings = _load(args.config)
@@ -126,7 +137,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Upgrade the schema to the newest revision."""
     settings = _load(args.config)
-    configure_logging(settings.logging.level, [settings.telegram.token.get_secret_value()])
+    _configure_logging(settings)
     backend = asyncio.run(_migrate(settings))
     print(f"database schema is up to date ({backend})")
     return EXIT_OK
@@ -137,9 +148,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import NewsBot
 
     settings = _load(args.config)
-    configure_logging(settings.logging.level, [settings.telegram.token.get_secret_value()])
+    _configure_logging(settings)
     asyncio.run(NewsBot(settings).run_until_signal())
     return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check everything the bot depends on; exit 1 if a check fails."""
+    from bot.doctor import print_report, run_checks
+
+    settings = _load(args.config)
+    _configure_logging(settings)
+    results = asyncio.run(run_checks(settings, args.config))
+    return EXIT_OK if print_report(results, sys.stdout) else EXIT_FAILURE
 
 
 def cmd_demo(_args: argparse.Namespace) -> int:
@@ -168,6 +189,7 @@ COMMANDS = {
     "run": cmd_run,
     "migrate": cmd_migrate,
     "check-config": cmd_check_config,
+    "doctor": cmd_doctor,
     "demo": cmd_demo,
     "feeds": cmd_feeds,
 }

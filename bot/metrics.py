@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from bot.services.delivery import DeliveryStats
 from bot.services.polling import PollResult
 
 
 class BotMetrics:
-    """Counters for updates, feed polls, stored articles and outbox sends."""
+    """Updates by type and outcome, command latency, feed polls, stored articles and outbox
+    sends. It is the update processor's :class:`~bot.updates.UpdateObserver`."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.updates = Counter(
-            "newsbot_updates", "Telegram updates received", ["type"], registry=self.registry
+            "newsbot_updates", "Telegram updates handled, by type and outcome (ok or error)",
+            ["type", "outcome"], registry=self.registry,
+        )
+        self.command_seconds = Histogram(
+            "newsbot_command_seconds",
+            "Time handling a command (start, latest, …) or a button press (button:<kind>)",
+            ["command"], registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
         )
         self.polls = Counter(
             "newsbot_feed_polls", "Feed polls by outcome", ["outcome"], registry=self.registry
@@ -29,6 +37,14 @@ class BotMetrics:
         self.deliveries = Counter(
             "newsbot_deliveries", "Outbox sends by outcome", ["outcome"], registry=self.registry
         )
+
+    def observe_update(
+        self, kind: str, command: str | None, outcome: str, seconds: float
+    ) -> None:
+        """Count one handled update; time it when it was a command or a button press."""
+        self.updates.labels(kind, outcome).inc()
+        if command is not None:
+            self.command_seconds.labels(command).observe(seconds)
 
     def count_poll(self, result: PollResult) -> None:
         """Count one feed poll and the articles it stored."""

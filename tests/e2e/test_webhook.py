@@ -78,7 +78,7 @@ async def test_health_and_metrics(emulator: BotAPIEmulator, running_bot: Any) ->
                 assert (await response.json())["status"] == "alive"
             async with http.get(base + "/metrics") as response:
                 text = await response.text()
-        assert 'newsbot_updates_total{type="message"} 1.0' in text
+        assert 'newsbot_updates_total{outcome="ok",type="message"} 1.0' in text
 
 
 WEBHOOK = {"telegram": {
@@ -132,7 +132,7 @@ async def test_webhook_refuses_unreadable_updates(
         assert [r.levelno for r in refusals] == [logging.WARNING]
         assert all(r.exc_info is None and r.levelno < logging.ERROR for r in caplog.records)
         assert "Traceback" not in caplog.text
-    assert 'newsbot_updates_total{type="message"}' not in _metrics_text(bot)
+    assert 'newsbot_updates_total{outcome="ok",type="message"}' not in _metrics_text(bot)
 
 
 def _metrics_text(bot: Any) -> str:
