@@ -15,6 +15,7 @@ from telegram.ext import ApplicationBuilder, Defaults
 import handlers.comments
 import handlers.membership
 import handlers.reader
+import handlers.stale_buttons
 import handlers.start
 import handlers.topics
 from bot.callback_data import ShowComments, ToggleTopic
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 HANDLER_MODULES = (
     handlers.start, handlers.topics, handlers.reader, handlers.comments, handlers.membership,
+    handlers.stale_buttons,  # last: it answers the presses no other module claimed
 )
 BOT_COMMANDS = (
     ("start", "Welcome and pick your topics"),

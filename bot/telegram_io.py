@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+)
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -35,6 +42,15 @@ def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | Non
             for row in rows
         ]
     )
+
+
+async def edit_keyboard(query: CallbackQuery, rows: tuple[tuple[Button, ...], ...]) -> None:
+    """Replace the pressed message's keyboard; an unchanged keyboard is not an error."""
+    try:
+        await query.edit_message_reply_markup(keyboard(rows))
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
 
 
 async def send_rendered(

@@ -35,8 +35,10 @@ async def show_comments(update: Update, context: NewsContext) -> None:
     if query is None or update.effective_chat is None:
         return
     pressed = ShowComments.parse(query.data)
-    found = (await context.services.comments.for_article(pressed.article_id)
-             if pressed else None)
+    if pressed is None:
+        await query.answer(render.stale_button_notice())
+        return
+    found = await context.services.comments.for_article(pressed.article_id)
     await query.answer()
     await send_rendered(context.bot, update.effective_chat.id, render.render_comments(found))
 

@@ -9,7 +9,7 @@ from bot import render
 from bot.callback_data import ToggleTopic
 from bot.context import NewsApplication, NewsContext
 from bot.mapping import chat_info, incoming_message
-from bot.telegram_io import keyboard, send_rendered
+from bot.telegram_io import edit_keyboard, send_rendered
 
 
 async def topics_command(update: Update, context: NewsContext) -> None:
@@ -36,7 +36,7 @@ async def toggle_topic(update: Update, context: NewsContext) -> None:
         chat_info(update.effective_chat), pressed.slug
     )
     await query.answer(render.toggle_notice(result.topic))
-    await query.edit_message_reply_markup(keyboard(render.topic_picker(result.choices)))
+    await edit_keyboard(query, render.topic_picker(result.choices))
 
 
 def register(application: NewsApplication) -> None:

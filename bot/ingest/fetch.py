@@ -25,7 +25,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from enum import StrEnum
-from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -163,12 +162,7 @@ class FeedFetcher:
         await self.start()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
     # --- public API --------------------------------------------------------------------------

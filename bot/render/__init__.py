@@ -60,7 +60,13 @@ from bot.render.topic_replies import (
     topic_picker,
 )
 from bot.render.web_html import html_to_text, sanitize_html
-from bot.render.welcome import UserLike, render_admin_notice, render_help, render_welcome
+from bot.render.welcome import (
+    UserLike,
+    render_admin_notice,
+    render_help,
+    render_welcome,
+    stale_button_notice,
+)
 
 __all__ = [
     "CAPTION_LIMIT",
@@ -96,6 +102,7 @@ __all__ = [
     "sanitize_html",
     "split_html",
     "spoiler",
+    "stale_button_notice",
     "toggle_notice",
     "topic_picker",
     "truncate_html",

@@ -59,3 +59,8 @@ def render_admin_notice(text: str) -> OutgoingMessage:
     """A plain-text notice for admins (feed health), escaped."""
     return OutgoingMessage(method="sendMessage", text="⚠️ " + escape(text),
                            disable_preview=True)
+
+
+def stale_button_notice() -> str:
+    """The toast for a press of a button the bot no longer knows (plain text, not HTML)."""
+    return "This button is no longer active. Send /start for a fresh menu."

@@ -30,7 +30,6 @@ import struct
 from collections import Counter
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from types import TracebackType
 
 from aiohttp import web
 
@@ -99,12 +98,7 @@ class FeedServer:
     async def __aenter__(self) -> FeedServer:
         return await self.start()
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
     # --- configuration -----------------------------------------------------------------------
