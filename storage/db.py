@@ -16,7 +16,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -161,12 +161,18 @@ async def downgrade_schema(engine: AsyncEngine, revision: str = "base") -> None:
         await conn.run_sync(run)
 
 
+def read_revision(connection: Connection) -> str | None:
+    """The revision in ``alembic_version``, or None if unmigrated.
+
+    A plain query rather than Alembic's MigrationContext, which logs two INFO lines per call
+    (readiness asks every 30 s)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    value = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return str(value) if value is not None else None
+
+
 async def current_revision(engine: AsyncEngine) -> str | None:
     """Return the schema revision the database is at, or None if unmigrated."""
-    from alembic.runtime.migration import MigrationContext
-
-    def read(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
-
     async with engine.connect() as conn:
-        return await conn.run_sync(read)
+        return await conn.run_sync(read_revision)

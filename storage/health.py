@@ -8,13 +8,11 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
-from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from storage.db import DatabaseError, alembic_config
+from storage.db import DatabaseError, alembic_config, read_revision
 from storage.models import Delivery
 
 FileIdentity = tuple[int, int]
@@ -29,12 +27,9 @@ async def schema_revision(engine: AsyncEngine, timeout: float) -> str | None:
     """Connect and read the schema's revision; raise :class:`DatabaseError` when the database
     does not answer within ``timeout`` seconds or refuses."""
 
-    def read(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
-
     try:
         async with asyncio.timeout(timeout), engine.connect() as conn:
-            return await conn.run_sync(read)
+            return await conn.run_sync(read_revision)
     except TimeoutError:
         raise DatabaseError(f"no answer within {timeout:g}s") from None
     except Exception as exc:  # drivers raise many unrelated types (OSError, asyncpg errors…)
