@@ -26,6 +26,7 @@ lint: $(STAMP) ## ruff, mypy (strict for bot/, handlers/, storage/) and the laye
 	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP) ## benchmarks; results go to docs/performance.md by hand
+	$(BIN)/python -m pip install --quiet -e '.[bench]'  # rouge-score, for `bench summaries`
 	$(BIN)/python -m bench
 
 clean:

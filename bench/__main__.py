@@ -1,7 +1,8 @@
-"""``python -m bench [feeds|transport|html] [options]`` — run the benchmarks and print a table.
+"""``python -m bench [feeds|transport|html|summaries] [options]`` — run benchmarks, print tables.
 
-Without a command all three run with their defaults (6,000 feeds × 5 entries; 3,000 messages,
-64 in flight; web HTML → text on the fixtures and synthetic pages, 5 rounds).
+Without a command all four run with their defaults (6,000 feeds × 5 entries; 3,000 messages,
+64 in flight; web HTML → text on the fixtures and synthetic pages, 5 rounds; summary quality
+on the pages of ``bench/data/summaries``, which needs the ``bench`` extra).
 
 Exit status: 0 when everything ran (targets missed or not), 1 when something
 failed outright (a child process crashed or timed out, polls or requests failed), 2 on bad
@@ -23,6 +24,12 @@ from typing import Any
 from bench.feeds import FEEDS_HEADER, FeedsOptions, run_feeds, summarise_feeds
 from bench.html_text import HTML_HEADER, HtmlOptions, run_html, summarise_html
 from bench.measure import ChildFailed
+from bench.summaries import (
+    SUMMARIES_HEADER,
+    SummaryOptions,
+    run_summaries,
+    summarise_summaries,
+)
 from bench.transport import (
     TRANSPORT_HEADER,
     TransportOptions,
@@ -70,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     html.add_argument("--html-rounds", type=int, default=5, help="interleaved rounds (5)")
     html.add_argument("--big-kib", type=int, default=512,
                       help="size of the largest synthetic page in KiB (512)")
+    summaries = commands.add_parser(
+        "summaries", help="summary quality: ROUGE F1 against og:description, ours vs leads")
+    summaries.add_argument("--sentences", type=int, default=3,
+                           help="ingestion.summary_sentences (3, the default setting)")
+    summaries.add_argument("--show", action="store_true",
+                           help="print every page's reference and summaries")
     return parser
 
 
@@ -90,6 +103,8 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             parser.error("--html-rounds must be 1–50")
         if not 1 <= getattr(args, "big_kib", 512) <= 16_384:
             parser.error("--big-kib must be 1–16384")
+    if args.command in (None, "summaries") and not 1 <= getattr(args, "sentences", 3) <= 10:
+        parser.error("--sentences must be 1–10")
 
 
 async def _run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
@@ -142,6 +157,17 @@ async def _run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
         rows, lines, failed = summarise_html(hresult)
         print()
         print(_table(HTML_HEADER, rows))
+        print("\n" + "\n".join(lines), flush=True)
+        problems.extend(failed)
+    if args.command in (None, "summaries"):
+        sopts = SummaryOptions(sentences=getattr(args, "sentences", 3),
+                               show=getattr(args, "show", False))
+        print(f"\n## Summary quality: mean F1 against each page's og:description, "
+              f"{sopts.sentences}-sentence summaries", flush=True)
+        raw["summaries"] = sresult = await asyncio.to_thread(run_summaries, sopts)
+        rows, lines, failed = summarise_summaries(sresult, sopts.show)
+        print()
+        print(_table(SUMMARIES_HEADER, rows))
         print("\n" + "\n".join(lines), flush=True)
         problems.extend(failed)
     return raw, problems

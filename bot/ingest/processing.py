@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.ingest.parsed_feed import MAX_URL_LENGTH, ParsedEntry, ParsedFeed
-from bot.ingest.summaries import summarize
+from bot.ingest.summaries import description_summary, summarize
 from bot.ingest.topic_matching import TopicMatcher
 from bot.ingest.urls import canonical_url
 from bot.render import html_to_text
@@ -131,9 +131,14 @@ def summary_input(text: str) -> str:
     return head[:cut] if cut > MAX_SUMMARY_INPUT_CHARS // 2 else head
 
 
-def _summary_of(body_text: str, fallback_text: str, sentences: int) -> str:
+def _summary_of(body_text: str, fallback_text: str, sentences: int, language: str = "en") -> str:
+    """The stored summary: the feed's description when it is a real summary (the writer's
+    standfirst, not a teaser or a copy of the lead), else the summary of the body, which
+    starts from its lead; the description's first sentences if both fail."""
     try:
-        picked = summarize(summary_input(body_text), sentences) if body_text.strip() else []
+        picked = description_summary(fallback_text, body_text, sentences, language)
+        if not picked and body_text.strip():
+            picked = summarize(summary_input(body_text), sentences, language)
     except Exception as exc:  # the summariser must never cost us the article
         logger.warning("summarising failed (%s); using the feed's summary",
                        exc.__class__.__name__)

@@ -2,8 +2,9 @@
 
 :func:`summarize_topic` takes each explainer's own :func:`~bot.ingest.summaries.summarize`
 result, ranks all of them together with TextRank, merges near-duplicates (which may come from
-different articles) and picks points greedily, so that several articles get a say. Pure
-logic, no I/O; CPU-bound and synchronous, thread-safe.
+different articles) and deals the points out round-robin: every article's best point before
+any article's second, so that one explainer cannot take every place. Pure logic, no I/O;
+CPU-bound and synchronous, thread-safe.
 """
 
 from __future__ import annotations
@@ -32,9 +33,6 @@ __all__ = ["NEAR_DUPLICATE_THRESHOLD", "KeyPoint", "SourceArticle", "summarize_t
 #: paraphrase that falls below the threshold stays a separate point, which is the safer error.
 NEAR_DUPLICATE_THRESHOLD: Final = 0.5
 
-# Each point already taken from an article multiplies that article's next point's score by
-# this factor. Another article's weaker point can then win a slot.
-_COVERAGE_DECAY: Final = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +77,23 @@ class _Point(NamedTuple):
     also_in: tuple[int, ...]
 
 
-def _priority(point: _Point, taken: dict[int, int]) -> tuple[float, int, int, int]:
-    """Sort key for picking the next point. Smaller is better."""
-    already = taken.get(point.cited.recency, 0)
-    adjusted = point.score * _COVERAGE_DECAY**already
-    return (-adjusted, already, point.cited.recency, point.cited.position)
+def _best_first(point: _Point) -> tuple[float, int, int]:
+    """Sort key of points: higher score, then newer article, then earlier sentence."""
+    return (-point.score, point.cited.recency, point.cited.position)
+
+
+def _round_robin(points: list[_Point], max_points: int) -> list[_Point]:
+    """Deal points out in rounds: in each round every article that has points left gives
+    its best remaining one, the rounds' points ordered best first."""
+    queues: dict[int, list[_Point]] = {}
+    for point in sorted(points, key=_best_first):
+        queues.setdefault(point.cited.recency, []).append(point)
+    dealt: list[_Point] = []
+    while queues and len(dealt) < max_points:
+        this_round = sorted((queue.pop(0) for queue in queues.values()), key=_best_first)
+        dealt.extend(this_round[: max_points - len(dealt)])
+        queues = {recency: queue for recency, queue in queues.items() if queue}
+    return dealt
 
 
 def _newest_first(articles: Sequence[SourceArticle]) -> list[SourceArticle]:
@@ -155,10 +165,11 @@ def summarize_topic(
        words is at least :data:`NEAR_DUPLICATE_THRESHOLD`. The point quotes the
        merged sentence from the newest article, cites that article, and lists the
        others in ``also_in``.
-    4. Points are picked greedily by score. Each point already taken from an article
-       halves the score of that article's later points, so that other articles with
-       good points get a place. Ties go to the newer article, then to the earlier
-       sentence.
+    4. Points are dealt out round-robin by rank: first every article's best point, then
+       every article's second best, and so on, each round best first. So with two or more
+       articles no article gives more than ``ceil(max_points / articles)`` points while
+       another still has one to give; a single article fills every place. Ties go to the
+       newer article, then to the earlier sentence.
 
     Articles are ordered by ``published_at``, newest first. Naive datetimes count as
     UTC, and undated articles come after dated ones. With equal dates, input order
@@ -199,15 +210,8 @@ def summarize_topic(
         )
         points.append(_Point(max(m.score for m in members), cited, also_in))
 
-    chosen: list[KeyPoint] = []
-    taken: dict[int, int] = {}  # article recency -> points already taken from it
-    while points and len(chosen) < max_points:
-        best = min(points, key=lambda point: _priority(point, taken))
-        points.remove(best)
-        cited = best.cited
-        taken[cited.recency] = taken.get(cited.recency, 0) + 1
-        article = cited.article
-        chosen.append(
-            KeyPoint(cited.text, article.article_id, article.title, article.url, best.also_in),
-        )
-    return chosen
+    return [
+        KeyPoint(point.cited.text, point.cited.article.article_id, point.cited.article.title,
+                 point.cited.article.url, point.also_in)
+        for point in _round_robin(points, max_points)
+    ]
