@@ -8,8 +8,8 @@ editor's one- or two-sentence summary, written without looking at any summarizer
 Each page's text is extracted as the bot extracts it (trafilatura, through
 :func:`bot.ingest.fulltext.extract_article`), then summarized four ways, in the same run:
 
-* ours — :func:`bot.ingest.summaries.summarize` on :func:`bot.ingest.processing.summary_input`,
-  which is what ingestion stores when the feed gives no usable description (the
+* ours — :func:`bot.ingest.summaries.summarize` on :func:`bot.ingest.processing.summary_input`
+  with the stored summary's word budget (``SUMMARY_MAX_WORDS``), which is what ingestion stores when the feed gives no usable description (the
   description path is left out here: it would score the reference against itself);
 * TextRank — the summarizer of commit :data:`BASELINE_COMMIT` (TextRank alone), read from git;
 * Lead-1 and Lead-3 — the first one or three sentences of the extracted text, as split by
@@ -35,7 +35,7 @@ from typing import Any
 
 from bench.measure import REPO_ROOT, ChildFailed
 from bot.ingest.fulltext import extract_article
-from bot.ingest.processing import summary_input
+from bot.ingest.processing import SUMMARY_MAX_WORDS, summary_input
 from bot.ingest.summaries import OfflineTokenizer, summarize
 
 BASELINE_COMMIT = "a245d60"
@@ -121,7 +121,8 @@ def run_summaries(options: SummaryOptions) -> dict[str, Any]:
             text = summary_input(body)
             lead = list(split.to_sentences(text))
             outputs = {
-                "ours": summarize(text, options.sentences, language),
+                "ours": summarize(text, options.sentences, language,
+                                  max_words=SUMMARY_MAX_WORDS),
                 "TextRank (before)": baseline.summarize(text, options.sentences, language),
                 "Lead-1": lead[:1],
                 "Lead-3": lead[:3],

@@ -131,6 +131,11 @@ def summary_input(text: str) -> str:
     return head[:cut] if cut > MAX_SUMMARY_INPUT_CHARS // 2 else head
 
 
+#: After the lead, a stored summary takes more sentences only while it stays within this many
+#: words: enough for two or three ordinary news sentences, short enough for a push preview.
+SUMMARY_MAX_WORDS = 60
+
+
 def _summary_of(body_text: str, fallback_text: str, sentences: int, language: str = "en") -> str:
     """The stored summary: the feed's description when it is a real summary (the writer's
     standfirst, not a teaser or a copy of the lead), else the summary of the body, which
@@ -138,7 +143,8 @@ def _summary_of(body_text: str, fallback_text: str, sentences: int, language: st
     try:
         picked = description_summary(fallback_text, body_text, sentences, language)
         if not picked and body_text.strip():
-            picked = summarize(summary_input(body_text), sentences, language)
+            picked = summarize(summary_input(body_text), sentences, language,
+                               max_words=SUMMARY_MAX_WORDS)
     except Exception as exc:  # the summariser must never cost us the article
         logger.warning("summarising failed (%s); using the feed's summary",
                        exc.__class__.__name__)

@@ -435,7 +435,12 @@ def check_count(name: str, value: int) -> None:
         raise ValueError(f"{name} must be >= 0, got {value}")
 
 
-def summarize(text: str, sentences: int = 3, language: str = DEFAULT_LANGUAGE) -> list[str]:
+def summarize(
+    text: str,
+    sentences: int = 3,
+    language: str = DEFAULT_LANGUAGE,
+    max_words: int | None = None,
+) -> list[str]:
     """Return the key ``sentences`` sentences of the news text ``text``, in document order.
 
     An extractive summary: every returned string is one sentence of the input, with
@@ -455,6 +460,10 @@ def summarize(text: str, sentences: int = 3, language: str = DEFAULT_LANGUAGE) -
       available. A text with at most ``sentences`` such sentences is returned whole.
       Empty or whitespace-only text gives ``[]``.
 
+    * With ``max_words``, sentences after the lead are added only while the summary stays
+      within that many words (the lead always comes): a push preview is read on a phone,
+      and a long third sentence adds little (see "Summary quality" in docs/performance.md).
+
     ``language`` is an ISO 639-1 code or sumy language name ("en", "uk", "english"...).
     It picks the pysbd rules, the stemmer, the stop words and the words that dangle. With an
     unsupported language the function still works: English sentence rules, no stemming, no
@@ -465,14 +474,16 @@ def summarize(text: str, sentences: int = 3, language: str = DEFAULT_LANGUAGE) -
     check_count("sentences", sentences)
     if sentences == 0:
         return []
-    return list(_summary(text, sentences, language))
+    return list(_summary(text, sentences, language, max_words))
 
 
 # summarize_topic summarizes every article of a topic again each time the topic gets a new
 # article. The cache makes the unchanged articles cost nothing. The summary is a pure function
 # of its arguments, so caching cannot change a result.
 @lru_cache(maxsize=256)
-def _summary(text: str, sentences: int, language: str) -> tuple[str, ...]:
+def _summary(
+    text: str, sentences: int, language: str, max_words: int | None = None
+) -> tuple[str, ...]:
     tools = language_tools(language)
     candidates = _candidate_sentences(text, tools)
     dangling = [starts_dangling(c, language) for c in candidates]
@@ -481,7 +492,8 @@ def _summary(text: str, sentences: int, language: str) -> tuple[str, ...]:
     if first is None:
         return tuple(candidates[:sentences])
     candidates, dangling = candidates[first:], dangling[first:]
-    if len(candidates) <= sentences:
+    if len(candidates) <= sentences and (
+            max_words is None or sum(len(c.split()) for c in candidates) <= max_words):
         return tuple(candidates)
     scores = rank(candidates, tools)
     top = max(scores) or 1.0
@@ -493,7 +505,9 @@ def _summary(text: str, sentences: int, language: str) -> tuple[str, ...]:
         while dangling[min(block)]:  # bring the sentences it leans on along
             block.add(min(block) - 1)
         block -= chosen
-        if len(chosen) + len(block) <= sentences:
+        fits = max_words is None or not chosen or (
+            sum(len(candidates[i].split()) for i in chosen | block) <= max_words)
+        if len(chosen) + len(block) <= sentences and fits:
             chosen |= block
         if len(chosen) == sentences:
             break

@@ -268,3 +268,20 @@ def test_round_robin_deals_each_explainers_best_point_first() -> None:
     assert sorted(point.article_id for point in points) == [1, 2, 3]
     by_id = {source.article_id: source for source in sources}
     assert all(point.text in summarize(by_id[point.article_id].text, 3) for point in points)
+
+
+def test_word_budget_keeps_the_lead_and_stops_adding_before_the_budget() -> None:
+    """With max_words, the lead always comes and later sentences only while they fit."""
+    lead = "The council approved the new budget for the city's schools on Tuesday evening."
+    long_second = ("Teachers had asked for the increase for three years, citing crowded "
+                   "classrooms, old buildings, missing books and a shortage of staff in "
+                   "almost every district of the city and its suburbs.")
+    short_third = "The vote was unanimous."
+    text = " ".join([lead, long_second, short_third])
+    unlimited = summarize(text, 3)
+    assert unlimited == [lead, long_second, short_third]
+    budgeted = summarize(text, 3, max_words=30)
+    assert budgeted[0] == lead
+    assert long_second not in budgeted
+    assert sum(len(s.split()) for s in budgeted) <= 30
+    assert summarize(text, 3, max_words=5) == [lead]  # the lead comes even when over
