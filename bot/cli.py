@@ -70,8 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--allow-private-networks", action="store_true",
                          help="fetch from loopback or private addresses too "
                               "(like ingestion.allow_private_networks)")
+    preview.add_argument("--full-text", action="store_true",
+                         help="fetch each entry's page and summarise its full text, as the "
+                              "bot does for feeds with full_text = true (automatic when the "
+                              "config has this feed with full_text = true)")
     preview.add_argument("-c", "--config", type=Path, default=None,
-                         help="take topics and fetch settings from this config")
+                         help="take topics, feeds and fetch settings from this config")
     return parser
 
 
@@ -178,7 +182,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         settings = _load(args.config) if args.config is not None else None
         return asyncio.run(feeds_cli.preview(args.source, settings, as_json=args.json,
                                              allow_private=args.allow_private_networks,
-                                             out=sys.stdout))
+                                             full_text=args.full_text, out=sys.stdout))
     settings = _load(args.config)
     if args.feeds_command == "import":
         return asyncio.run(feeds_cli.import_opml(settings, args.file, args.interval, sys.stdout))

@@ -98,6 +98,8 @@ def readable(message: dict[str, Any]) -> str:
     shown = "".join(out)
     if "photo" in message:
         shown = "[photo] " + shown
+    for url in dict.fromkeys(links):
+        shown += f"\n  ↗ {url}"
     rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
     for row in rows:
         shown += "\n" + "  ".join(f"[ {button['text']} ]" for button in row)

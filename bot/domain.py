@@ -10,10 +10,24 @@ the chat, user and message values from PTB objects. The services build the other
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
+
+#: No feed or page was published before this: an earlier date is a placeholder
+#: (``datetime.min``, the Unix epoch) or a misreading (feedparser takes the "+1400" of
+#: "01 Jan 0001 00:00:00 +1400" for the year), never the day an article appeared.
+EARLIEST_PUBLICATION = datetime(1990, 1, 1, tzinfo=UTC)
+
+
+def plausible_publication(when: datetime | None) -> datetime | None:
+    """`when` if it can be a publication date (not before :data:`EARLIEST_PUBLICATION`;
+    a naive value counts as UTC), else None: no date is better than a wrong one."""
+    if when is None:
+        return None
+    aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return when if aware >= EARLIEST_PUBLICATION else None
 
 
 @dataclass(frozen=True)
@@ -66,7 +80,9 @@ class TopicTag:
 
 @dataclass(frozen=True, slots=True)
 class ArticleCard:
-    """What a reader sees of an explainer; `summary` is plain text."""
+    """What a reader sees of an explainer; `summary` is plain text, `url` the link to give
+    readers (the canonical one: no tracking parameters, no fragment), `author` as the feed
+    names them."""
 
     title: str
     url: str
@@ -77,6 +93,7 @@ class ArticleCard:
     published_at: datetime | None = None
     source: str | None = None
     updated: bool = False
+    author: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,34 @@
 """``newsbot feeds import | export | preview``.
 
-Preview runs exactly the code ingestion runs (parse → process_entries) and the renderer the
-bot sends with, so what it prints is what readers would get.
+Preview runs exactly the code ingestion runs (parse → prepare → full text for ``full_text``
+feeds → summarise and tag) and the renderer the bot sends with, so what it prints is what
+readers would get.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from bot.config import IngestionSettings, Settings
+from bot.config import FeedSettings, IngestionSettings, Settings
 from bot.domain import ArticleCard, TopicTag
-from bot.ingest.feed_parsing import FeedParseError, parse_feed
+from bot.ingest.feed_parsing import FeedParseError, ParsedFeed, parse_feed
 from bot.ingest.fetch import FeedFetcher, FetchError
 from bot.ingest.opml import OpmlError, OpmlFeed, parse_opml, render_opml
-from bot.ingest.processing import ProcessedEntry, process_entries
+from bot.ingest.processing import (
+    ExtractedArticle,
+    ProcessedEntry,
+    finish_batch,
+    prepare_entries,
+)
 from bot.ingest.topic_matching import TopicMatcher
+from bot.ingest.urls import canonical_url
 from bot.render import OutgoingMessage, render_article
+from bot.services.article_pages import fetch_full_texts
 from bot.services.polling import sync_catalogue
 from storage import feeds as feeds_dao
 from storage.db import create_engine, create_session_factory, upgrade_schema, write_session
@@ -54,27 +64,63 @@ async def _read_source(source: str, ingestion: IngestionSettings) -> tuple[bytes
     return data, path.resolve().as_uri(), None
 
 
-def _card(entry: ProcessedEntry, names: dict[str, str]) -> ArticleCard:
+def _card(entry: ProcessedEntry, names: dict[str, str], source: str | None) -> ArticleCard:
+    """The card the bot would build from the stored article (see ``bot.services.news``)."""
     return ArticleCard(
         title=entry.title,
-        url=entry.url,
+        url=entry.canonical_url,
         summary=entry.summary,
         topics=tuple(TopicTag(slug, names.get(slug, slug)) for slug in entry.topics),
         tags=entry.tags,
         image_url=entry.image_url,
         published_at=entry.published_at,
+        source=source,
+        author=entry.author,
     )
+
+
+def _configured_feed(settings: Settings | None, source: str) -> FeedSettings | None:
+    """The configured feed at ``source``'s URL (compared canonically), if any."""
+    if settings is None:
+        return None
+    wanted = canonical_url(source)
+    return next((feed for feed in settings.feeds if canonical_url(str(feed.url)) == wanted),
+                None)
+
+
+async def _process(
+    parsed: ParsedFeed, settings: Settings | None, ingestion: IngestionSettings,
+    feed: FeedSettings | None, full_text: bool,
+) -> tuple[list[ProcessedEntry], list[ExtractedArticle | None], list[str]]:
+    """What polling's ``_process`` does for a feed's new entries: full text for a
+    ``full_text`` feed (same fetcher, same network policy), then summaries and topics.
+    Returns the entries, what was extracted for each, and the poll's health notes."""
+    prepared = prepare_entries(parsed)
+    extracted: list[ExtractedArticle | None] = [None] * len(prepared)
+    notes: list[str] = []
+    if full_text and prepared:
+        async with FeedFetcher(ingestion) as fetcher:
+            extracted, notes = await fetch_full_texts(
+                fetcher, [item.entry.url for item in prepared])
+    matcher = TopicMatcher(settings.topics if settings else ())
+    entries = finish_batch(prepared, matcher, ingestion.summary_sentences,
+                           feed.topics if feed else (), extracted, datetime.now(UTC))
+    return entries, extracted, notes
 
 
 async def preview(
     source: str, settings: Settings | None, *, as_json: bool, out: TextIO,
-    allow_private: bool = False,
+    allow_private: bool = False, full_text: bool = False,
 ) -> int:
-    """Print each entry of ``source`` with its topics, summary and Telegram message(s)."""
+    """Print each entry of ``source`` with its topics, summary and Telegram message(s).
+
+    Full text is fetched and extracted, as the bot does, when ``full_text`` is set or the
+    config has ``source`` as a feed with ``full_text = true``."""
     ingestion = settings.ingestion if settings else IngestionSettings()
     if allow_private:
         ingestion = ingestion.model_copy(update={"allow_private_networks": True})
-    topics = settings.topics if settings else ()
+    feed = _configured_feed(settings, source)
+    full_text = full_text or (feed is not None and feed.full_text)
     try:
         body, base_url, content_type = await _read_source(source, ingestion)
         parsed = parse_feed(body, base_url, content_type)
@@ -84,10 +130,13 @@ async def preview(
     except FeedParseError as exc:
         print(f"error: {source} is not a usable feed: {exc}", file=_stderr())
         return EXIT_FAILURE
-    names = {topic.slug: topic.name for topic in topics}
+    names = {topic.slug: topic.name for topic in (settings.topics if settings else ())}
+    source_name = parsed.title or (feed.name if feed else None)  # the bot: title or name
     try:
-        entries = process_entries(parsed, TopicMatcher(topics), ingestion.summary_sentences)
-        rendered = [(entry, render_article(_card(entry, names))) for entry in entries]
+        entries, extracted, notes = await _process(parsed, settings, ingestion, feed,
+                                                   full_text)
+        rendered = [(entry, render_article(_card(entry, names, source_name)))
+                    for entry in entries]
     except Exception as exc:  # last resort: the operator gets one line, not a traceback
         print(f"error: cannot preview {source}: {exc.__class__.__name__}: {exc}",
               file=_stderr())
@@ -98,15 +147,24 @@ async def preview(
         out.write("\n")
         return EXIT_OK
     noun = "entry" if len(entries) == 1 else "entries"
-    out.write(f"{parsed.title or source}: {len(entries)} {noun}\n")
-    for problem in parsed.problems:
+    out.write(f"{parsed.title or source}: {len(entries)} {noun}"
+              f"{' (full text)' if full_text else ''}\n")
+    for problem in (*parsed.problems, *notes):
         out.write(f"note: {problem}\n")
-    for index, (entry, messages) in enumerate(rendered, 1):
+    for index, ((entry, messages), article) in enumerate(zip(rendered, extracted,
+                                                             strict=True), 1):
         out.write(f"\n#{index} {entry.title}\n")
-        out.write(f"   url:     {entry.url}\n   guid:    {entry.guid}\n")
+        out.write(f"   url:     {entry.url}\n")
+        if entry.canonical_url != entry.url:
+            out.write(f"   link:    {entry.canonical_url}\n")
+        out.write(f"   guid:    {entry.guid}\n")
+        if entry.author:
+            out.write(f"   author:  {entry.author}\n")
         out.write(f"   topics:  {', '.join(entry.topics) or '—'}\n")
         if entry.tags:
             out.write(f"   tags:    {', '.join(entry.tags)}\n")
+        if full_text:
+            out.write(f"   body:    {_body_origin(article)}\n")
         out.write(f"   summary: {entry.summary}\n")
         for message in messages:
             field = "caption" if message.method == "sendPhoto" else "text"
@@ -116,7 +174,13 @@ async def preview(
     return EXIT_OK
 
 
-def _entry_json(entry: ProcessedEntry, messages: list[OutgoingMessage]) -> dict[str, Any]:
+def _body_origin(article: ExtractedArticle | None) -> str:
+    if article is None:
+        return "the feed's content (no full text from the page)"
+    return f"full text from the page ({len(article.body_text)} characters)"
+
+
+def _entry_json(entry: ProcessedEntry, messages: Sequence[OutgoingMessage]) -> dict[str, Any]:
     return {
         "title": entry.title,
         "url": entry.url,

@@ -2,7 +2,8 @@
 reads them) and JSON Feed items, with their fields normalised for storage.
 
 Links are resolved against the feed URL, a GUID that is a URL is used when the link is missing,
-a title is made from the text when missing, dates are in UTC (future ones clamped to now) and
+a title is made from the text when missing (and its entities decoded exactly once), dates are
+in UTC (future ones clamped to now, impossible ones dropped) and
 HTML fields are capped at :data:`~bot.ingest.parsed_feed.MAX_ENTRY_HTML_CHARS`. An entry with
 no usable link gives ``None``.
 """
@@ -20,6 +21,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from bot.domain import plausible_publication
 from bot.ingest.parsed_feed import (
     DERIVED_TITLE_LENGTH,
     MAX_AUTHOR_LENGTH,
@@ -39,8 +41,13 @@ from bot.text import cap, one_line
 __all__ = ["absolute_url", "entry_from_json", "entry_from_xml", "field_text"]
 
 
-def entry_from_xml(raw: Any, feed_url: str, moment: datetime) -> ParsedEntry | None:
-    """The entry feedparser read as ``raw``, or ``None`` without a usable link."""
+def entry_from_xml(
+    raw: Any, feed_url: str, moment: datetime, *, typed_titles: bool = False
+) -> ParsedEntry | None:
+    """The entry feedparser read as ``raw``, or ``None`` without a usable link.
+
+    ``typed_titles``: the format says whether a title is text or HTML (Atom's ``type``);
+    otherwise (RSS) feedparser guesses, and :func:`_xml_title` second-guesses it."""
     base = field_text(dict.get(raw, "title_detail", {}).get("base")) or feed_url
     guid = one_line(field_text(raw.get("id")))
     link = absolute_url(field_text(raw.get("link")), base)
@@ -54,10 +61,7 @@ def entry_from_xml(raw: Any, feed_url: str, moment: datetime) -> ParsedEntry | N
     if any(field_text(content.get("value")) == raw_summary for content in raw.get("content") or []):
         raw_summary = ""  # feedparser copies the content into the summary when there is none
     summary_html = cap(_as_html(raw_summary, summary_detail), MAX_ENTRY_HTML_CHARS)
-    title_detail = dict.get(raw, "title_detail") or {}
-    raw_title = field_text(raw.get("title"))
-    if "html" in field_text(title_detail.get("type")):
-        raw_title = html_to_text(raw_title)
+    raw_title = _xml_title(raw, typed_titles)
     published = _struct_time_to_datetime(
         dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed")
         or dict.get(raw, "created_parsed")
@@ -218,6 +222,30 @@ def _stable_guid(guid: str, link: str) -> str:
     return guid
 
 
+_CLOSING_TAG = re.compile(r"</[A-Za-z][A-Za-z0-9]*\s*>")
+
+
+def _xml_title(raw: Any, typed: bool) -> str:
+    """The entry's title as plain text, its entities decoded exactly once.
+
+    The XML parser has decoded the title once already. A title the feed declares HTML
+    (Atom ``type="html"`` or ``"xhtml"``) is HTML, so it is read as HTML (tags dropped,
+    entities decoded). RSS declares nothing and feedparser calls a title HTML as soon as it
+    holds an entity: ``AT&amp;amp;T`` decodes to "AT&amp;T", which feedparser then reads as
+    HTML again ("AT&T"). Such a title is read as HTML only when it holds markup (a closing
+    tag); otherwise it is already the text the publisher wrote. An entity the XML did not
+    define (``&xxe;``) stays as written: feedparser's lenient parser keeps it.
+    """
+    title = field_text(raw.get("title"))
+    detail = dict.get(raw, "title_detail") or {}
+    kind = field_text(detail.get("type")) if isinstance(detail, dict) else ""
+    if "html" not in kind:
+        return title
+    if typed or "xhtml" in kind or _CLOSING_TAG.search(title):
+        return html_to_text(title)
+    return title
+
+
 def _entry_title(title: str, fallback_html: str) -> str:
     title = one_line(title)
     if not title:
@@ -246,7 +274,9 @@ def _author(author: str) -> str | None:
 
 
 def _clamp(published: datetime | None, moment: datetime) -> datetime | None:
-    if published is None:
+    """A date in the future becomes ``moment`` (now); one no article can have (before
+    :data:`~bot.domain.EARLIEST_PUBLICATION`: year 1, the epoch, a misread year) is None."""
+    if published is None or plausible_publication(published) is None:
         return None
     return min(published, moment)
 

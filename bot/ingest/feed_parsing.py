@@ -131,7 +131,7 @@ def _parse_xml_feed(
     entries: list[ParsedEntry] = []
     skipped = 0
     for raw in raw_entries[:MAX_ENTRIES]:
-        entry = entry_from_xml(raw, feed_url, moment)
+        entry = entry_from_xml(raw, feed_url, moment, typed_titles=version.startswith("atom"))
         if entry is None:
             skipped += 1
         else:

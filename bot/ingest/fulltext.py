@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 import trafilatura
 from trafilatura.utils import decode_file
 
+from bot.domain import plausible_publication
 from bot.ingest.processing import ExtractedArticle
 
 logger = logging.getLogger(__name__)
@@ -134,5 +135,8 @@ def _parse_date(value: str) -> datetime | None:
             continue
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
+        try:
+            return plausible_publication(parsed.astimezone(UTC))
+        except (OverflowError, ValueError):  # e.g. 0001-01-01T00:00:00+01:00
+            return None
     return None

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.callback_data import ShowComments
-from bot.domain import ArticleCard
+from bot.domain import ArticleCard, plausible_publication
 from bot.render.cutting import truncate_html
 from bot.render.display import clean_plain, shorten_plain, text_messages, url_title
 from bot.render.markup import (
@@ -36,6 +36,7 @@ __all__ = [
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MIN_SUMMARY = 40  # below this much room a cut summary is noise; drop it instead
+_AUTHOR_LENGTH = 120  # a longer byline is a feed putting something else in dc:creator
 
 
 def hashtag(label: str) -> str | None:
@@ -65,14 +66,25 @@ def _title_line(title: str, url: str | None) -> str:
     return f"<b>{link(title, url)}</b>" if url else bold(title)
 
 
+def _byline(card: ArticleCard) -> str:
+    """"By <author>", or "" when the author is unknown or just the source's name again."""
+    author = shorten_plain(one_line(card.author or ""), _AUTHOR_LENGTH)
+    if not author or author.casefold() == one_line(card.source or "").casefold():
+        return ""
+    return f"By {author}"
+
+
 def _meta_line(card: ArticleCard) -> str:
     bits: list[str] = []
     if card.updated:
         bits.append("Updated")
     if card.source and card.source.strip():
         bits.append(one_line(card.source))
-    if card.published_at is not None:
-        when = card.published_at
+    byline = _byline(card)
+    if byline:
+        bits.append(byline)
+    when = plausible_publication(card.published_at)
+    if when is not None:
         bits.append(f"{when.day} {_MONTHS[when.month - 1]} {when.year}")
     return italic(" · ".join(bits))
 
@@ -97,7 +109,8 @@ def _fit_article(header: str, summary: str, footer: str, limit: int, suffix: str
 
 def render_article(card: ArticleCard) -> list[OutgoingMessage]:
     """An explainer as one message: a photo with a caption (falling back to text when the
-    photo is refused) or a text message, with a "Read" button linking to it."""
+    photo is refused) or a text message, with a "Read" button linking to it. Under the
+    title: the source, the byline and the publication date, each when known."""
     url = web_url(card.url)
     title = one_line(card.title) or url_title(url)
     header = join_lines(*(line for line in (_title_line(title, url), _meta_line(card)) if line))

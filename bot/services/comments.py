@@ -53,6 +53,6 @@ class CommentService:
             rows = await comments_dao.visible_comments(session, article_id, SHOWN_COMMENTS)
             total = await comments_dao.count_visible(session, article_id)
         return ArticleComments(
-            article_id, article.title, article.url, total,
+            article_id, article.title, article.canonical_url, total,
             tuple(CommentView(c.author, c.text) for c in rows),
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import ArticleCard, TopicTag
+from bot.ingest.urls import canonical_url
 from storage import articles as articles_dao
 from storage import feeds as feeds_dao
 from storage import topics as topics_dao
@@ -22,7 +23,7 @@ LATEST_LIMIT = 5
 
 @dataclass(frozen=True)
 class TopicDigest:
-    """A topic's stored key points: (point text, source title, source url)."""
+    """A topic's stored key points: (point text, source title, canonical source url)."""
 
     topic: TopicTag
     points: tuple[tuple[str, str, str], ...]
@@ -56,7 +57,7 @@ async def _card(session: AsyncSession, article: Article) -> ArticleCard:
         feed_name = feed.title or feed.name if feed else None
     return ArticleCard(
         title=article.title,
-        url=article.url,
+        url=article.canonical_url,  # what readers follow: no tracking parameters, no fragment
         summary=article.summary,
         topics=tuple(TopicTag(slug, name) for slug, name in topics),
         tags=tuple(await articles_dao.article_tags(session, article.id)),
@@ -64,6 +65,7 @@ async def _card(session: AsyncSession, article: Article) -> ArticleCard:
         published_at=article.published_at,
         source=feed_name,
         updated=article.updated,
+        author=article.author,
     )
 
 
@@ -101,8 +103,10 @@ class NewsService:
         async with self._sessions() as session:
             row = await topics_dao.get_topic_by_slug(session, topic.slug)
             stored = await topics_dao.get_topic_summary(session, row.id) if row else None
+        # Key points stored before citations used canonical URLs still carry the feed's
+        # link (tracking parameters and all): clean them on the way out.
         points = tuple(
-            (str(p["text"]), str(p["title"]), str(p["url"])) for p in (stored.points if stored
-                                                                       else [])
+            (str(p["text"]), str(p["title"]), canonical_url(str(p["url"])))
+            for p in (stored.points if stored else [])
         )
         return TopicDigest(topic, points)

@@ -53,7 +53,7 @@ class TopicSummaries:
             ",".join(f"{article.id}:{article.version}" for article in articles).encode()
         ).hexdigest()
         sources = [
-            SourceArticle(article_id=article.id, title=article.title, url=article.url,
+            SourceArticle(article_id=article.id, title=article.title, url=article.canonical_url,
                           text=summary_input(article.body or article.summary),
                           published_at=article.published_at or article.created_at)
             for article in articles

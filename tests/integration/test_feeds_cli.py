@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -187,3 +189,87 @@ def test_preview_survives_absurd_dates(tmp_path: Path) -> None:
     result = run_cli("feeds", "preview", str(feed), "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)[0]["title"] == "Old"
+
+
+PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "pages" / "explainer-pows.html"
+TEASER = "Click to read."
+
+
+def teaser_feed(page_url: str) -> bytes:
+    """An RSS feed whose one item only teases the article at ``page_url``."""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Kador Post</title>'
+        "<link>https://news.example.com/</link><item>"
+        "<title>EXPLAINED: Why Russia Doesn&#39;t Want Its POWs Back</title>"
+        f"<link>{page_url}?utm_source=rss&amp;utm_medium=rss#comments</link>"
+        "<guid isPermaLink='false'>pows</guid><dc:creator>Olena Kovalenko</dc:creator>"
+        f"<description>{TEASER}</description></item></channel></rss>"
+    ).encode()
+
+
+async def preview_teaser(tmp_path: Path, *args: str, full_text_in_config: bool = False
+                         ) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Serve the teaser feed and its page; preview the feed with ``args`` (a config listing
+    the feed, with ``full_text`` as asked); return the result and the page's URL."""
+    async with FeedServer() as server:
+        server.route("/feed.xml", teaser_feed(server.url("/explainer")))
+        server.route("/explainer", PAGE.read_bytes(), content_type="text/html; charset=utf-8")
+        config = make_config(tmp_path, extra={"feeds": [
+            {"url": server.url("/feed.xml"), "name": "Kador", "full_text": full_text_in_config,
+             "topics": ["russia"]}]})
+        result = await asyncio.to_thread(
+            run_cli, "feeds", "preview", server.url("/feed.xml"), "-c", str(config), *args)
+        return result, server.url("/explainer")
+
+
+async def test_preview_extracts_full_text_for_a_full_text_feed(tmp_path: Path) -> None:
+    """A feed configured with full_text = true is previewed as the bot ingests it: the page
+    is fetched and extracted, the summary comes from the article, not the teaser; the
+    message links without tracking parameters and names the author."""
+    result, page_url = await preview_teaser(tmp_path, "--json", full_text_in_config=True)
+    assert result.returncode == 0, result.stderr
+    [entry] = json.loads(result.stdout)
+    assert TEASER not in entry["summary"]
+    assert "prisoner swaps" in entry["summary"]
+    assert "sunglasses" not in entry["summary"]  # the page's ads are not the article
+    assert "russia" in entry["topics"]
+    [message] = entry["messages"]
+    body = message.get("text") or message.get("caption")
+    parse_html(body)
+    assert f'href="{page_url}"' in body
+    assert "utm_" not in body
+    assert "#comments" not in body
+    assert "By Olena Kovalenko" in body
+
+
+async def test_preview_full_text_flag_without_config_setting(tmp_path: Path) -> None:
+    """--full-text does the same for a feed the config does not mark full_text; the text
+    output says where each body came from."""
+    result, _ = await preview_teaser(tmp_path, "--full-text")
+    assert result.returncode == 0, result.stderr
+    assert "1 entry (full text)" in result.stdout
+    assert "body:    full text from the page" in result.stdout
+    assert "author:  Olena Kovalenko" in result.stdout
+    assert f"summary: {TEASER}" not in result.stdout
+
+
+async def test_preview_without_full_text_shows_the_teaser(tmp_path: Path) -> None:
+    """Without full_text (config or flag) the page is not fetched: the teaser is the summary."""
+    result, _ = await preview_teaser(tmp_path, "--json")
+    assert result.returncode == 0, result.stderr
+    [entry] = json.loads(result.stdout)
+    assert entry["summary"] == TEASER
+
+
+async def test_preview_full_text_obeys_the_network_policy(tmp_path: Path) -> None:
+    """The pages are fetched under the same policy as the bot: with private networks refused,
+    the loopback page is not fetched, the teaser is used and a note says why."""
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(teaser_feed("http://127.0.0.1:9/explainer"))
+    result = await asyncio.to_thread(run_cli, "feeds", "preview", str(feed), "--full-text")
+    assert result.returncode == 0, result.stderr
+    assert "note: full text unavailable for 1 of 1" in result.stdout
+    assert "non-public address" in result.stdout
+    assert f"summary: {TEASER}" in result.stdout
+    assert "body:    the feed's content" in result.stdout

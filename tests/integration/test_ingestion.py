@@ -15,10 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import FeedSettings, IngestionSettings, Settings, TelegramSettings, TopicSettings
+from bot.domain import TopicTag
 from bot.ingest.feed_parsing import parse_feed
 from bot.ingest.fetch import FeedFetcher
 from bot.ingest.parsed_feed import MAX_CATEGORIES
 from bot.ingest.processing import process_entries
+from bot.render import render_article
+from bot.services.news import NewsService, load_card
 from bot.services.polling import IngestionService, PollResult
 from storage.articles import (
     article_tags,
@@ -700,7 +703,7 @@ async def test_messy_but_usable_feed_is_stored(harness: Harness) -> None:
     links and dates, future dates and relative links are all ingested cleanly."""
     huge = "<p>" + "Long explainer sentence about the front line. " * 6000 + "</p>"
     items = [
-        make_item("bad-xml", "/relative/one", title="Tom & Jerry".replace("&", "&amp;"),
+        make_item("bad-xml", "/relative/one", title="Tom & Jerry",
                   extra="<script>alert('x')</script><img src=x onerror=alert(1)>"),
         make_item("no-title", "https://news.example.com/no-title", title=None),
         make_item("no-link", None),
@@ -885,3 +888,59 @@ async def test_an_entry_with_20000_categories_is_stored_with_its_neighbours(
         tags = await article_tags(session, flooded.id)
     assert len(tags) == MAX_CATEGORIES - 1  # "Kremlin" became the topic, the rest are tags
     assert (await harness.feed(feed_id)).consecutive_failures == 0
+
+
+# --- what readers are shown --------------------------------------------------------------------
+
+
+async def test_readers_get_clean_links_and_the_author(harness: Harness) -> None:
+    """From feed to card: the link readers follow has no tracking parameters and no fragment
+    (a meaningful ?id= stays), the dc:creator is the card's author, and a year-1 date is
+    no date — in the article, in /latest and in /topic citations."""
+    creator = ('<dc:creator xmlns:dc="http://purl.org/dc/elements/1.1/">'
+               "Olena Kovalenko</dc:creator>")
+    clean = "https://news.example.com/explainers/pows?id=123"
+    tracked = f"{clean}&utm_source=rss&utm_medium=rss#comments"
+    await harness.polled_feed(
+        make_item("pows", tracked, pub_date="Mon, 01 Jan 0001 00:00:00 +1400",
+                  categories=("Kremlin",)).replace("</item>", creator + "</item>"))
+    [article] = await harness.articles()
+    assert article.url == tracked  # what the feed said is kept as it was
+    assert article.author == "Olena Kovalenko"
+    assert article.published_at is None
+
+    async with harness.session_factory() as session:
+        card = await load_card(session, article.id)
+    assert card is not None
+    assert (card.url, card.author, card.published_at) == (clean, "Olena Kovalenko", None)
+    [message] = render_article(card)
+    assert message.text is not None
+    assert f'href="{html.escape(clean, quote=True)}"' in message.text
+    assert "utm_" not in message.text
+    assert "#comments" not in message.text
+    assert "Kador Post · By Olena Kovalenko</i>" in message.text
+    assert message.buttons[0][0].url == clean
+
+    news = NewsService(harness.session_factory)
+    [latest] = await news.latest()
+    assert latest.url == clean
+    digest = await news.topic_digest(TopicTag("russia", "Russia"))
+    assert digest.points
+    assert {url for _, _, url in digest.points} == {clean}
+
+
+async def test_topic_citations_stored_with_tracking_links_are_cleaned(harness: Harness) -> None:
+    """Key points stored before citations used canonical URLs are cleaned when read."""
+    await harness.polled_feed(
+        make_item("pows", "https://news.example.com/a?id=7", categories=("Kremlin",)))
+    async with harness.session_factory() as session, session.begin():
+        topic = await get_topic_by_slug(session, "russia")
+        assert topic is not None
+        summary = await get_topic_summary(session, topic.id)
+        assert summary is not None
+        summary.points = [{**point, "url": "https://news.example.com/a?utm_source=x&id=7#top"}
+                          for point in summary.points]
+    digest = await NewsService(harness.session_factory).topic_digest(
+        TopicTag("russia", "Russia"))
+    assert digest.points
+    assert {url for _, _, url in digest.points} == {"https://news.example.com/a?id=7"}

@@ -6,7 +6,7 @@ Every HTML output is checked with the emulator's strict Telegram HTML parser.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -744,6 +744,84 @@ def test_render_article_marks_updates_and_shows_source_and_date() -> None:
     parsed = valid(message.text)
     assert parsed.text.split("\n")[1] == "Updated · Kyiv Post · 29 Nov 2023"
     assert "Updated · Kyiv Post · 29 Nov 2023" in entity_text(parsed, "italic")
+
+
+def test_render_article_shows_the_author_after_the_source() -> None:
+    """A known author reads "By …" in the meta line, between the source and the date."""
+    card = make_card(source="Kyiv Post", author="Olena Kovalenko",
+                     published_at=datetime(2023, 11, 29, 14))
+    [message] = render_article(card)
+    assert message.text is not None
+    parsed = valid(message.text)
+    assert parsed.text.split("\n")[1] == "Kyiv Post · By Olena Kovalenko · 29 Nov 2023"
+    assert "Kyiv Post · By Olena Kovalenko · 29 Nov 2023" in entity_text(parsed, "italic")
+
+
+def test_render_article_escapes_the_author() -> None:
+    """An author with markup characters is shown literally, never as HTML."""
+    card = make_card(author='<b>Tom & "Jerry"</b>\n<a href="x">', source=None)
+    [message] = render_article(card)
+    assert message.text is not None
+    assert "By &lt;b&gt;Tom &amp; \"Jerry\"&lt;/b&gt; &lt;a href=\"x\"&gt;" in message.text
+    assert valid(message.text).text.split("\n")[1] == (
+        'By <b>Tom & "Jerry"</b> <a href="x">')
+
+
+@pytest.mark.parametrize(("author", "source"), [
+    (None, "Kyiv Post"), ("", "Kyiv Post"), ("  \n ", None), ("kyiv post", "Kyiv Post"),
+])
+def test_render_article_without_a_useful_author_has_no_byline(
+    author: str | None, source: str | None
+) -> None:
+    """No author, a blank one, or one that only repeats the source: no "By" line."""
+    [message] = render_article(make_card(author=author, source=source))
+    assert message.text is not None
+    assert "By " not in valid(message.text).text
+
+
+def test_render_article_shortens_a_runaway_author() -> None:
+    """A dc:creator holding a paragraph is cut to a byline's length."""
+    [message] = render_article(make_card(author="Staff " * 100))
+    assert message.text is not None
+    byline = valid(message.text).text.split("\n")[1]
+    assert byline.startswith("By Staff Staff")
+    assert byline.endswith("…")
+    assert len(byline) <= len("By ") + 120
+
+
+def test_latest_digest_leaves_authors_out() -> None:
+    """The /latest digest stays compact: titles and first sentences, no bylines."""
+    [message] = render_article_list([make_card(author="Olena Kovalenko")], "Latest")
+    assert message.text is not None
+    assert "Olena Kovalenko" not in message.text
+
+
+@pytest.mark.parametrize("when", [
+    datetime(1, 1, 1), datetime(1, 1, 1, tzinfo=UTC), datetime(1400, 1, 1, 1, tzinfo=UTC),
+    datetime(1970, 1, 1, tzinfo=UTC), datetime(1989, 12, 31, 23, 59),
+])
+def test_render_article_hides_impossible_dates(when: datetime) -> None:
+    """A stored date before the web (year 1, 1400, the epoch) is not shown at all."""
+    [message] = render_article(make_card(source="Kyiv Post", published_at=when))
+    assert message.text is not None
+    assert valid(message.text).text.split("\n")[1] == "Kyiv Post"
+
+
+def test_render_article_without_date_or_meta_has_no_meta_line() -> None:
+    """No source, author or date: the title is followed directly by the summary."""
+    [message] = render_article(make_card(published_at=None))
+    assert message.text is not None
+    assert valid(message.text).text.split("\n")[1] == ""
+
+
+def test_render_article_links_to_the_card_url_as_given() -> None:
+    """The title link, "Read more" and the Read button all use the card's (clean) URL."""
+    clean = "https://news.example.com/explainers/pows?id=123"
+    [message] = render_article(make_card(url=clean, summary=ARTICLE_TEXT * 3))
+    assert message.text is not None
+    parsed = valid(message.text)
+    assert {e["url"] for e in parsed.entities if e["type"] == "text_link"} == {clean}
+    assert message.buttons[0][0].url == clean
 
 
 def test_render_article_without_title_uses_the_url() -> None:
