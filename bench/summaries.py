@@ -9,7 +9,8 @@ Each page's text is extracted as the bot extracts it (trafilatura, through
 :func:`bot.ingest.fulltext.extract_article`), then summarized four ways, in the same run:
 
 * ours — :func:`bot.ingest.summaries.summarize` on :func:`bot.ingest.processing.summary_input`
-  with the stored summary's word budget (``SUMMARY_MAX_WORDS``), which is what ingestion stores when the feed gives no usable description (the
+  with the stored summary's word budget (``SUMMARY_MAX_WORDS``): what ingestion stores
+  when the feed gives no usable description (the feed-
   description path is left out here: it would score the reference against itself);
 * TextRank — the summarizer of commit :data:`BASELINE_COMMIT` (TextRank alone), read from git;
 * Lead-1 and Lead-3 — the first one or three sentences of the extracted text, as split by

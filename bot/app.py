@@ -193,7 +193,9 @@ class NewsBot:
             settings=settings,
             publisher_name=settings.publisher.name,
             readers=ReaderService(sessions),
-            news=NewsService(sessions),
+            news=NewsService(sessions, {
+                topic.slug: (*topic.aliases, *topic.keywords) for topic in settings.topics
+            }),
             comments=CommentService(sessions),
             ingestion=IngestionService(
                 sessions, fetcher, settings, self._notify_admins,

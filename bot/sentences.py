@@ -2,8 +2,10 @@
 
 A sentence ends after ``.``, ``!``, ``?`` or ``…`` (repeated or not), plus any closing quotes
 or brackets, when whitespace or the end of the text follows — unless the full stop belongs
-to an abbreviation ("Dr. Smith", "e.g. this", "J. Smith") or the next word starts in lower
-case ("approx. two", "etc. and").
+to an abbreviation ("Dr. Smith", "e.g. this", "J. Smith", "м. Київ", "7 серп. 2023") or the
+next word starts in lower case ("approx. two", "etc. and"). Ukrainian abbreviations that
+often close a sentence ("у 2023 р.", "500 грн.", "і т. д.") end one only when a capitalised
+word follows.
 
 * :func:`sentence_ends` — offsets just after each sentence's final punctuation;
 * :func:`split_sentences` — the sentences themselves.
@@ -40,7 +42,14 @@ with warnings.catch_warnings():
     import pysbd
     import pysbd.languages
 
-__all__ = ["ABBREVIATIONS", "segment", "sentence_ends", "split_sentences"]
+__all__ = [
+    "ABBREVIATIONS",
+    "UKRAINIAN_ABBREVIATIONS",
+    "UKRAINIAN_FINAL_ABBREVIATIONS",
+    "segment",
+    "sentence_ends",
+    "split_sentences",
+]
 
 _FINAL_PUNCTUATION = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s|\Z)")
 _CLOSERS = "\"'”’»)]"
@@ -58,13 +67,46 @@ ABBREVIATIONS = frozenset(
 """Lower-cased words (without their final full stop) after which a full stop ends no
 sentence. Single letters ("J. Smith") are recognised separately."""
 
+UKRAINIAN_ABBREVIATIONS = frozenset(
+    [
+        # places and addresses: "м. Київ", "вул. Хрещатик", "с. Петрівка"
+        *("м", "с", "смт", "вул", "просп", "пров", "пл", "бульв"),
+        # people: "проф. Іваненко", "ген. Залужний", "св. Миколай"
+        *("проф", "акад", "доц", "ген", "св", "гр", "ім"),
+        # references: "див. розділ", "напр. так", "порівн. з"
+        *("див", "напр", "зокр", "порівн", "тел"),
+        # months: "7 серп. 2023"
+        *("січ", "лют", "бер", "квіт", "трав", "черв", "лип", "серп", "вер", "жовт"),
+        *("лист", "листоп", "груд"),
+    ]
+)
+"""Ukrainian abbreviations (lower case, without the final full stop) that never end a
+sentence: they stand before the word they qualify."""
+
+UKRAINIAN_FINAL_ABBREVIATIONS = frozenset(
+    [
+        *("р", "рр", "ст", "п", "пп"),  # "у 2023 р.", "XX ст.", "ст. 5", "п. 3"
+        *("грн", "коп", "тис", "млн", "млрд"),  # "5 млн. грн."
+        *("ін", "д", "т.д", "т.п"),  # "та ін.", "і т. д.", "і т.д."
+        *("обл", "р-н"),  # "Київська обл.", "Бучанський р-н"
+    ]
+)
+"""Ukrainian abbreviations (as written, lower case) that end a sentence only before a word
+that starts with a capital letter: "у 2023 р., тоді" and "ст. 5" go on, "у 2023 р. Потім"
+ends."""
+
 
 def _is_abbreviation(text: str, start: int, match: re.Match[str]) -> bool:
     if match.group().rstrip(_CLOSERS) != ".":
         return False  # "?!", "...", "…" always end a sentence
     words = text[max(start, match.start() - _LOOK_BACK) : match.start()].split()
-    last = words[-1].lower() if words else ""
-    return last in ABBREVIATIONS or (len(last) == 1 and last.isalpha())
+    written = words[-1] if words else ""
+    if written in UKRAINIAN_FINAL_ABBREVIATIONS:
+        following = _NEXT_WORD.match(text, match.end())
+        return following is not None and not following.group(1).isupper()
+    last = written.lower()
+    return (last in ABBREVIATIONS or last in UKRAINIAN_ABBREVIATIONS
+            or (len(last) == 1 and last.isalpha()))
 
 
 def sentence_ends(text: str, start: int = 0, end: int | None = None) -> list[int]:
@@ -107,6 +149,9 @@ def split_sentences(text: str) -> list[str]:
 
 #: pysbd's rules for languages it does not know.
 _DEFAULT_SEGMENTER_LANGUAGE = "en"
+#: Languages pysbd lacks that :func:`split_sentences` knows the abbreviations of: their
+#: lines are split by it (pysbd's Russian rules would split "м. Київ" and "7 серп. 2023").
+_OWN_RULE_LANGUAGES = frozenset({"uk"})
 # Control characters become spaces. Zero-width and invisible formatting characters are removed.
 # pysbd can raise an error on control characters (pySBD issue #121), and invisible characters
 # break words apart.
@@ -118,19 +163,25 @@ _OPENERS = "\"'“‘«([¿¡"
 def segment(text: str, language: str = _DEFAULT_SEGMENTER_LANGUAGE) -> list[str]:
     """The sentences of `text` by pysbd's rules for `language`, stripped and whitespace-normalized.
 
-    `language` is an ISO 639-1 code pysbd supports ("en", "ru", "de"...); any other gets the
-    English rules. The text is NFC-normalized, and every line break is a sentence boundary,
-    because extracted article text has one paragraph per line. A piece that starts with a
+    `language` is an ISO 639-1 code pysbd supports ("en", "ru", "de"...) or "uk", which
+    pysbd lacks and :func:`split_sentences` splits (it knows Ukrainian abbreviations:
+    "м. Київ", "7 серп. 2023 р., тоді"); any other gets the English rules. The text is
+    NFC-normalized, and every line break is a sentence boundary, because extracted article
+    text has one paragraph per line. A piece that starts with a
     lower-case letter is joined to the sentence before it, which fixes splits after
     abbreviations pysbd does not know. If pysbd fails on a line (it can raise an error, or
     drop text that contains characters it uses internally, such as "☝"), that line is split
     with :func:`split_sentences` instead.
     """
-    if language not in pysbd.languages.LANGUAGE_CODES:
+    own_rule = language in _OWN_RULE_LANGUAGES
+    if not own_rule and language not in pysbd.languages.LANGUAGE_CODES:
         language = _DEFAULT_SEGMENTER_LANGUAGE
     sentences: list[str] = []
     for line in _normalized_lines(text):
-        sentences.extend(_segment_line(line, language))
+        if own_rule:
+            sentences.extend(_merge_continuations(line, split_sentences(line)))
+        else:
+            sentences.extend(_segment_line(line, language))
     return sentences
 
 

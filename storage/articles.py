@@ -119,15 +119,18 @@ async def insert_article(
     guid: str | None,
     feed_id: int | None,
     now: datetime,
+    language: str | None = None,
+    story_key: str | None = None,
     **content: Unpack[ArticleContent],
 ) -> Article | None:
     """Insert a new article; return it, or None if its canonical URL is already stored
-    (another poller won the race)."""
+    (another poller won the race). Its story is set apart (:func:`set_article_story`)."""
     statement = (
         dialect_insert(session, Article)
         .values(
             canonical_url=canonical_url, url=url, guid=guid, **content, updated=False, version=1,
-            feed_id=feed_id, created_at=now, updated_at=now,
+            feed_id=feed_id, created_at=now, updated_at=now, language=language,
+            story_key=story_key,
         )
         .on_conflict_do_nothing(index_elements=[Article.canonical_url])
         .returning(Article)
@@ -225,6 +228,52 @@ async def set_article_tags(session: AsyncSession, article_id: int, tags: Iterabl
             .values([{"article_id": article_id, "tag": tag} for tag in chunk])
             .on_conflict_do_nothing()
         )
+
+
+# --- language versions (stories) --------------------------------------------------------------
+
+
+def story_of(article: Article) -> int:
+    """The story an article belongs to: its ``story_id``, else its own id."""
+    return article.story_id if article.story_id is not None else article.id
+
+
+async def find_story(
+    session: AsyncSession, canonical_urls: Iterable[str], story_keys: Iterable[str]
+) -> int | None:
+    """The story of the earliest stored article at one of ``canonical_urls`` or with one of
+    ``story_keys``, or None if there is none."""
+    urls = sorted(set(canonical_urls))
+    keys = sorted(set(story_keys))
+    if not urls and not keys:
+        return None
+    story = func.coalesce(Article.story_id, Article.id)
+    found: int | None = await session.scalar(
+        select(func.min(story)).where(
+            Article.canonical_url.in_(urls) | Article.story_key.in_(keys)
+        )
+    )
+    return found
+
+
+async def set_article_story(session: AsyncSession, article: Article, story_id: int) -> None:
+    """Make ``article`` a version of story ``story_id`` (its own id: a story of its own)."""
+    article.story_id = story_id
+    await session.flush()
+
+
+async def story_article_ids(session: AsyncSession, article_id: int) -> list[int]:
+    """The ids of every version of the article's story (the article included), oldest first."""
+    article = await session.get(Article, article_id)
+    if article is None:
+        return []
+    story = story_of(article)
+    rows = await session.scalars(
+        select(Article.id)
+        .where((Article.story_id == story) | (Article.id == story) | (Article.id == article_id))
+        .order_by(Article.id)
+    )
+    return list(rows.all())
 
 
 # --- reading for commands and summaries --------------------------------------------------------

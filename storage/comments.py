@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,22 +32,24 @@ async def add_comment(
     return comment
 
 
-async def visible_comments(session: AsyncSession, article_id: int, limit: int) -> list[Comment]:
-    """The oldest ``limit`` visible comments of an article."""
+async def visible_comments_of(
+    session: AsyncSession, article_ids: Sequence[int], limit: int
+) -> list[Comment]:
+    """The oldest ``limit`` visible comments on any of ``article_ids`` (a story's versions)."""
     rows = await session.scalars(
         select(Comment)
-        .where(Comment.article_id == article_id, Comment.status == "visible")
+        .where(Comment.article_id.in_(article_ids), Comment.status == "visible")
         .order_by(Comment.created_at, Comment.id)
         .limit(limit)
     )
     return list(rows.all())
 
 
-async def count_visible(session: AsyncSession, article_id: int) -> int:
-    """How many visible comments an article has."""
+async def count_visible_of(session: AsyncSession, article_ids: Sequence[int]) -> int:
+    """How many visible comments ``article_ids`` have together."""
     count = await session.scalar(
         select(func.count(Comment.id)).where(
-            Comment.article_id == article_id, Comment.status == "visible"
+            Comment.article_id.in_(article_ids), Comment.status == "visible"
         )
     )
     return int(count or 0)

@@ -128,6 +128,17 @@ class Article(Base):
     feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # ISO 639-1 code ("uk"): the feed's declaration, else detected; None if unknown.
+    language: Mapped[str | None] = mapped_column(String(16))
+    # Language versions of one story share story_id: the id of the version stored first
+    # (its own id for that one). None for rows written before versions were linked, and
+    # read as the article's own id.
+    story_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    # The canonical URL without a language prefix (/uk/…): equal for the versions a publisher
+    # files under /<lang>/ paths.
+    story_key: Mapped[str | None] = mapped_column(String(2048), index=True)
 
 
 class ArticleSource(Base):
@@ -255,6 +266,7 @@ class Delivery(Base):
     __table_args__ = (
         UniqueConstraint("chat_id", "article_id"),
         UniqueConstraint("chat_id", "broadcast_id"),
+        UniqueConstraint("chat_id", "story_id"),  # one version of a story per chat
         Index("ix_deliveries_due", "status", "next_attempt_at"),
     )
 
@@ -266,6 +278,8 @@ class Delivery(Base):
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="CASCADE")
     )
+    # The article's story (Article.story_id), so a chat gets one language version of it.
+    story_id: Mapped[int | None] = mapped_column(Integer)
     thread_id: Mapped[int] = mapped_column(BigInteger, default=0)
     # pending | sending | sent | failed | skipped
     status: Mapped[str] = mapped_column(String(16), default="pending")

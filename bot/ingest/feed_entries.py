@@ -22,8 +22,10 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from bot.domain import plausible_publication
+from bot.ingest.languages import primary_language
 from bot.ingest.parsed_feed import (
     DERIVED_TITLE_LENGTH,
+    MAX_ALTERNATES,
     MAX_AUTHOR_LENGTH,
     MAX_CATEGORIES,
     MAX_CATEGORY_LENGTH,
@@ -42,15 +44,22 @@ __all__ = ["absolute_url", "entry_from_json", "entry_from_xml", "field_text"]
 
 
 def entry_from_xml(
-    raw: Any, feed_url: str, moment: datetime, *, typed_titles: bool = False
+    raw: Any,
+    feed_url: str,
+    moment: datetime,
+    feed_language: str | None = None,
+    *,
+    typed_titles: bool = False,
 ) -> ParsedEntry | None:
     """The entry feedparser read as ``raw``, or ``None`` without a usable link.
 
+    Its language is the entry's own ``xml:lang`` (feedparser puts it on the title and
+    content details), else ``feed_language`` (RSS ``<language>``, the feed's ``xml:lang``).
     ``typed_titles``: the format says whether a title is text or HTML (Atom's ``type``);
     otherwise (RSS) feedparser guesses, and :func:`_xml_title` second-guesses it."""
     base = field_text(dict.get(raw, "title_detail", {}).get("base")) or feed_url
     guid = one_line(field_text(raw.get("id")))
-    link = absolute_url(field_text(raw.get("link")), base)
+    link = absolute_url(_own_link(raw), base)
     if link is None and _is_http_url(guid):
         link = absolute_url(guid, base)
     if link is None:
@@ -79,7 +88,49 @@ def entry_from_xml(
         published_at=_clamp(published, moment),
         author=_author(field_text(raw.get("author"))),
         comments_url=absolute_url(field_text(raw.get("comments")), base),
+        language=_xml_language(raw) or primary_language(feed_language),
+        alternates=_alternates(raw.get("links") or [], link, base),
     )
+
+
+def _own_link(raw: Any) -> str:
+    """The entry's link. feedparser gives the last ``rel="alternate"`` link, which is another
+    language's version when the entry lists hreflang alternates after its own link: then
+    the first alternate link without an hreflang is the entry's."""
+    link = field_text(raw.get("link"))
+    alternates = [item for item in islice(raw.get("links") or [], MAX_MEDIA_CANDIDATES)
+                  if isinstance(item, dict) and item.get("rel", "alternate") == "alternate"]
+    if not any(field_text(item.get("hreflang")) and field_text(item.get("href")) == link
+               for item in alternates):
+        return link
+    own = [field_text(item.get("href")) for item in alternates
+           if not field_text(item.get("hreflang"))]
+    return next((href for href in own if href), link)
+
+
+def _xml_language(raw: Any) -> str | None:
+    details = [dict.get(raw, "title_detail"), dict.get(raw, "summary_detail"),
+               *islice(raw.get("content") or [], MAX_MEDIA_CANDIDATES)]
+    for detail in details:
+        if isinstance(detail, dict):
+            language = primary_language(field_text(detail.get("language")))
+            if language:
+                return language
+    return None
+
+
+def _alternates(links: Any, own_link: str, base: str) -> tuple[str, ...]:
+    """The hreflang alternates among an entry's links (not the entry's own link)."""
+    found: dict[str, None] = {}
+    for link in islice(links, MAX_MEDIA_CANDIDATES):
+        if not isinstance(link, dict) or link.get("rel", "alternate") != "alternate":
+            continue
+        if not field_text(link.get("hreflang")):
+            continue
+        url = absolute_url(field_text(link.get("href")), base)
+        if url is not None and url != own_link:
+            found[url] = None
+    return tuple(found)[:MAX_ALTERNATES]
 
 
 def _as_html(value: str, detail: Any) -> str:
@@ -118,8 +169,11 @@ def _xml_image(raw: Any, base: str) -> str | None:
     return None
 
 
-def entry_from_json(item: dict[str, Any], base: str, moment: datetime) -> ParsedEntry | None:
-    """The JSON Feed ``item``, or ``None`` without a usable link."""
+def entry_from_json(
+    item: dict[str, Any], base: str, moment: datetime, feed_language: str | None = None
+) -> ParsedEntry | None:
+    """The JSON Feed ``item``, or ``None`` without a usable link; its language is the item's
+    ``language`` (JSON Feed 1.1), else ``feed_language``."""
     guid = one_line(field_text(item.get("id")))
     link = absolute_url(field_text(item.get("url")), base)
     if link is None:
@@ -153,6 +207,8 @@ def entry_from_json(item: dict[str, Any], base: str, moment: datetime) -> Parsed
         published_at=_clamp(published, moment),
         author=_author(author),
         comments_url=None,
+        language=primary_language(field_text(item.get("language")))
+        or primary_language(feed_language),
     )
 
 

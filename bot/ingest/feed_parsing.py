@@ -128,10 +128,12 @@ def _parse_xml_feed(
     meta = document.get("feed") or {}
     site_url = absolute_url(field_text(meta.get("link")), feed_url)
     title = one_line(field_text(meta.get("title")))[:MAX_FEED_TITLE_LENGTH] or None
+    feed_language = field_text(meta.get("language")) or None
     entries: list[ParsedEntry] = []
     skipped = 0
     for raw in raw_entries[:MAX_ENTRIES]:
-        entry = entry_from_xml(raw, feed_url, moment, typed_titles=version.startswith("atom"))
+        entry = entry_from_xml(raw, feed_url, moment, feed_language,
+                               typed_titles=version.startswith("atom"))
         if entry is None:
             skipped += 1
         else:
@@ -211,10 +213,12 @@ def _parse_json_feed(body: bytes, feed_url: str, moment: datetime) -> ParsedFeed
         raise FeedParseError("JSON Feed without an items list")
     base = field_text(document.get("feed_url")) or feed_url
     base = absolute_url(base, feed_url) or feed_url
+    feed_language = field_text(document.get("language")) or None
     entries: list[ParsedEntry] = []
     skipped = 0
     for item in items[:MAX_ENTRIES]:
-        entry = entry_from_json(item, base, moment) if isinstance(item, dict) else None
+        entry = (entry_from_json(item, base, moment, feed_language) if isinstance(item, dict)
+                 else None)
         if entry is None:
             skipped += 1
         else:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 __all__ = [
     "DERIVED_TITLE_LENGTH",
+    "MAX_ALTERNATES",
     "MAX_AUTHOR_LENGTH",
     "MAX_CATEGORIES",
     "MAX_CATEGORY_LENGTH",
@@ -37,6 +38,8 @@ MAX_FEED_TITLE_LENGTH = 500
 MAX_CATEGORIES = 64
 MAX_CATEGORY_LENGTH = 200
 MAX_MEDIA_CANDIDATES = 32
+#: Language versions (hreflang alternates) kept per entry.
+MAX_ALTERNATES = 16
 #: A title made from the text is cut to about this many characters.
 DERIVED_TITLE_LENGTH = 120
 UNTITLED = "Untitled"
@@ -64,6 +67,11 @@ class ParsedEntry:
     published_at: datetime | None
     author: str | None
     comments_url: str | None
+    #: The entry's declared language (ISO 639-1: "uk"), from the entry or else the feed.
+    language: str | None = None
+    #: Absolute URLs the publisher links as other language versions of this entry
+    #: (``<link rel="alternate" hreflang=…>``), at most :data:`MAX_ALTERNATES`.
+    alternates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.ingest.languages import detect_language
 from bot.ingest.parsed_feed import MAX_URL_LENGTH, ParsedEntry, ParsedFeed
 from bot.ingest.summaries import description_summary, summarize
 from bot.ingest.topic_matching import TopicMatcher
@@ -61,6 +62,11 @@ class ProcessedEntry:
     topics: tuple[str, ...]
     tags: tuple[str, ...]
     content_hash: str
+    #: ISO 639-1 code: the feed's declaration, else detected from title and text; None if
+    #: neither says.
+    language: str | None = None
+    #: Canonical URLs of the same story in other languages (the feed's hreflang alternates).
+    alternate_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +184,8 @@ def _finish_entry(
         image_url = image_url or extracted.image_url
         if published_at is None and extracted.published_at is not None:
             published_at = min(extracted.published_at, now or _utcnow())
-    summary = _summary_of(body_text, prepared.summary_text, summary_sentences)
+    language = article_language(entry, body_text)
+    summary = _summary_of(body_text, prepared.summary_text, summary_sentences, language or "en")
     match = matcher.match(entry.categories, f"{entry.title}\n{body_text}")
     return ProcessedEntry(
         guid=prepared.guid,
@@ -195,7 +202,17 @@ def _finish_entry(
         topics=_merge_topics(match.topic_slugs, default_topics, matcher.slugs),
         tags=match.tags,
         content_hash=prepared.content_hash,
+        language=language,
+        alternate_urls=tuple(
+            url for url in dict.fromkeys(canonical_url(u) for u in entry.alternates)
+            if url != prepared.canonical_url
+        ),
     )
+
+
+def article_language(entry: ParsedEntry, body_text: str) -> str | None:
+    """The feed's declared language of ``entry``, else the one detected in its text."""
+    return entry.language or detect_language(f"{entry.title}\n{body_text}")
 
 
 def finish_batch(

@@ -66,13 +66,13 @@ _MIN_WORDS: Final = 4
 # The boilerplate patterns below apply only to sentences this short.
 _BOILERPLATE_MAX_WORDS: Final = 12
 
-# pysbd language codes for the language names sumy uses. Ukrainian is missing from pysbd, and
-# the Russian rules (Cyrillic abbreviations) are the closest match. Any other language falls
-# back to the English rules. Those cope well with Latin-script prose.
+# Segmenter language codes (bot.sentences.segment) for the language names sumy uses.
+# Ukrainian has our own rule there (pysbd lacks it). Any other language falls back to the
+# English rules. Those cope well with Latin-script prose.
 _PYSBD_CODES: Final[dict[str, str]] = {
     "english": "en",
     "russian": "ru",
-    "ukrainian": "ru",
+    "ukrainian": "uk",
     "german": "de",
     "french": "fr",
     "spanish": "es",

@@ -1,10 +1,11 @@
 """Topic tagging: map a feed entry's categories and text to the publisher's topics.
 
-A category names a topic when, normalised (NFKC, casefolded, punctuation and runs of
+A category names a topic when, normalised (:func:`fold_text`, then punctuation and runs of
 whitespace collapsed), it equals the topic's slug, name, an alias or a keyword. Keywords are
-also searched in the text as whole words or phrases, case-insensitively and Unicode-aware:
-"war" matches "War." and "post-war" but not "warm" or "award", and the same holds for
-Cyrillic or accented words. Categories that name no topic are kept as tags.
+also searched in the text as whole words or phrases, Unicode-aware and insensitive to case,
+accents and the spelling of apostrophes: "war" matches "War." and "post-war" but not "warm"
+or "award"; "Енергетика" matches "енергетика", "cafe" matches "Café", "памʼять" matches
+"пам’ять" and "пам'ять". Categories that name no topic are kept as tags.
 """
 
 from __future__ import annotations
@@ -31,10 +32,21 @@ class MatchResult:
     tags: tuple[str, ...]
 
 
+# Ukrainian is written with several apostrophes (U+02BC is a letter to the regex engine).
+_APOSTROPHES = str.maketrans(dict.fromkeys("ʼ’‘`´ʹ′", "'"))
+
+
+def fold_text(text: str) -> str:
+    """Return ``text`` as compared: casefolded, NFKD without combining marks (so "é" is "e"
+    and "ї" is "і" on both sides), apostrophe variants as ``'``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return bare.translate(_APOSTROPHES)
+
+
 def normalise_label(label: str) -> str:
-    """Return ``label`` as compared: NFKC, casefolded, punctuation and spaces collapsed."""
-    text = unicodedata.normalize("NFKC", label).casefold()
-    return _PUNCTUATION_OR_SPACE.sub(" ", text).strip()
+    """Return ``label`` as compared: :func:`fold_text`, punctuation and spaces collapsed."""
+    return _PUNCTUATION_OR_SPACE.sub(" ", fold_text(label)).strip()
 
 
 def display_tag(category: str) -> str:
@@ -46,7 +58,7 @@ def display_tag(category: str) -> str:
 def _keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str] | None:
     alternatives: list[str] = []
     for keyword in keywords:
-        words = unicodedata.normalize("NFKC", keyword).casefold().split()
+        words = fold_text(keyword).split()
         if words:
             alternatives.append(r"\s+".join(re.escape(word) for word in words))
     if not alternatives:
@@ -107,7 +119,7 @@ class TopicMatcher:
                 tags.append(tag)
         # Categories are searched too, one per segment, so a phrase never spans two of them.
         segments = [*categories_seen, text]
-        haystack = unicodedata.normalize("NFKC", "\n|\n".join(segments)).casefold()
+        haystack = fold_text("\n|\n".join(segments))
         for rule in self._rules:
             if (rule.slug not in found and rule.pattern is not None
                     and rule.pattern.search(haystack)):

@@ -3,6 +3,9 @@ article seen before under another GUID or in another feed), and writing it — t
 its new version, the feed that carries it, its topics and tags.
 
 Deduplication: the same (feed, GUID) is the same article; otherwise the same canonical URL is.
+Language versions: a new article joins the story of an article stored before it that it
+links as an hreflang alternate, or that sits at the same canonical URL but for a language
+prefix (``/uk/explainers/x`` and ``/explainers/x``); otherwise it starts a story of its own.
 The feed that first carried an article owns its content: only that feed's changes make a new
 version (``updated``, ``version + 1``); other feeds just record that they carry it.
 Functions take the caller's session and never commit.
@@ -17,12 +20,15 @@ from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.ingest.languages import story_key
 from bot.ingest.processing import PreparedEntry, ProcessedEntry
 from storage.articles import (
     add_article_source,
     articles_by_canonical_urls,
     articles_by_source_guids,
+    find_story,
     insert_article,
+    set_article_story,
     set_article_tags,
     set_article_topics,
     update_article_content,
@@ -126,8 +132,10 @@ async def _store_entry(
             image_url=processed.image_url, author=processed.author,
             comments_url=processed.comments_url, published_at=processed.published_at,
             content_hash=processed.content_hash, feed_id=feed_id, now=now,
+            language=processed.language, story_key=story_key(processed.canonical_url),
         )
         if inserted is not None:
+            await _join_story(session, inserted, processed)
             await add_article_source(session, inserted.id, feed_id, item.guid, now)
             await _store_tagging(session, inserted.id, processed, outcome)
             outcome.new_ids.append(inserted.id)
@@ -149,6 +157,8 @@ async def _store_entry(
             comments_url=processed.comments_url, published_at=processed.published_at,
             content_hash=processed.content_hash, now=now,
         )
+        if processed.language is not None:
+            article.language = processed.language
         if article.feed_id is None:
             article.feed_id = feed_id
         await _store_tagging(session, article.id, processed, outcome)
@@ -157,6 +167,18 @@ async def _store_entry(
         outcome.linked += 1
     else:
         outcome.unchanged += 1
+
+
+async def _join_story(session: AsyncSession, article: Article, processed: ProcessedEntry) -> None:
+    """Link a just-inserted article to the story of its other language versions stored
+    before it, or make it a story of its own."""
+    key = article.story_key or processed.canonical_url
+    story = await find_story(
+        session,
+        processed.alternate_urls,
+        [key, *(story_key(url) for url in processed.alternate_urls)],
+    )
+    await set_article_story(session, article, story if story is not None else article.id)
 
 
 async def _store_tagging(

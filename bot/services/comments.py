@@ -1,5 +1,8 @@
 """Reader comments: a reply to a pushed explainer becomes a comment on that article, and
-readers see an article's comments relayed back behind Telegram spoilers."""
+readers see an article's comments relayed back behind Telegram spoilers.
+
+Comments belong to the story: a comment is stored on the language version it replies to,
+and every version shows (and counts) the comments of all versions."""
 
 from __future__ import annotations
 
@@ -41,17 +44,20 @@ class CommentService:
                 session, article_id=article.id, author=user.display_name, text=body,
                 chat_id=chat_id, user_id=user.id, telegram_message_id=None,
             )
-            total = await comments_dao.count_visible(session, article.id)
+            versions = await articles_dao.story_article_ids(session, article.id)
+            total = await comments_dao.count_visible_of(session, versions)
             return CommentPosted(True, article.id, article.title, total)
 
     async def for_article(self, article_id: int) -> ArticleComments | None:
-        """The article's visible comments (oldest first), or None if it does not exist."""
+        """The visible comments (oldest first) on every language version of the article's
+        story, or None if the article does not exist."""
         async with self._sessions() as session:
             article = await articles_dao.get_article(session, article_id)
             if article is None:
                 return None
-            rows = await comments_dao.visible_comments(session, article_id, SHOWN_COMMENTS)
-            total = await comments_dao.count_visible(session, article_id)
+            versions = await articles_dao.story_article_ids(session, article_id)
+            rows = await comments_dao.visible_comments_of(session, versions, SHOWN_COMMENTS)
+            total = await comments_dao.count_visible_of(session, versions)
         return ArticleComments(
             article_id, article.title, article.canonical_url, total,
             tuple(CommentView(c.author, c.text) for c in rows),

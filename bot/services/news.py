@@ -6,12 +6,13 @@ points, so a command is a couple of indexed reads.
 
 from __future__ import annotations
 
-import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import ArticleCard, TopicTag
+from bot.ingest.topic_matching import normalise_label
 from bot.ingest.urls import canonical_url
 from storage import articles as articles_dao
 from storage import feeds as feeds_dao
@@ -38,7 +39,9 @@ class TopicLookup:
 
 
 def _fold(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().replace("-", " ").split())
+    """What a reader typed and a topic's labels, compared: case, accents, apostrophe
+    spellings, hyphens and punctuation do not count ("war-in-ukraine" is "War in Ukraine")."""
+    return normalise_label(text)
 
 
 async def load_card(session: AsyncSession, article_id: int) -> ArticleCard | None:
@@ -72,11 +75,21 @@ async def _card(session: AsyncSession, article: Article) -> ArticleCard:
 class NewsService:
     """Answers the reader's pull commands."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        topic_aliases: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self._sessions = session_factory
+        # slug → the configured aliases and keywords that also name the topic, in any script
+        self._aliases = {slug: tuple(_fold(alias) for alias in aliases)
+                         for slug, aliases in (topic_aliases or {}).items()}
+
+    def _labels(self, tag: TopicTag) -> tuple[str, ...]:
+        return (_fold(tag.slug), _fold(tag.name), *self._aliases.get(tag.slug, ()))
 
     async def find_topic(self, query: str) -> TopicLookup:
-        """Resolve a slug, a name, or an unambiguous part of one."""
+        """Resolve a slug, a name, an alias or keyword, or an unambiguous part of one."""
         wanted = _fold(query)
         async with self._sessions() as session:
             topics = await topics_dao.list_active_topics(session)
@@ -84,9 +97,9 @@ class NewsService:
         if not wanted:
             return TopicLookup(None, tuple(tags))
         for tag in tags:
-            if wanted in (_fold(tag.slug), _fold(tag.name)):
+            if wanted in self._labels(tag):
                 return TopicLookup(tag, ())
-        partial = tuple(t for t in tags if wanted in _fold(t.name) or wanted in _fold(t.slug))
+        partial = tuple(t for t in tags if any(wanted in label for label in self._labels(t)))
         if len(partial) == 1:
             return TopicLookup(partial[0], ())
         return TopicLookup(None, partial or tuple(tags))

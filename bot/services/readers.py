@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import ChatInfo, TopicChoice, UserInfo
+from bot.ingest.languages import primary_language
 from storage import chats as chats_dao
 from storage import topics as topics_dao
 from storage.db import write_session
@@ -28,7 +29,13 @@ class ReaderService:
         self._sessions = session_factory
 
     async def register(self, chat: ChatInfo, user: UserInfo | None) -> tuple[TopicChoice, ...]:
-        """Record (or reactivate) the chat and return the topic picker state."""
+        """Record (or reactivate) the chat and return the topic picker state.
+
+        A private chat's content language is its user's Telegram language (its first two
+        letters: "uk" for "uk-UA"); groups keep none and get each story's original version.
+        """
+        language = (primary_language(user.language_code)
+                    if user is not None and chat.type == "private" else None)
         async with write_session(self._sessions) as session:
             await chats_dao.upsert_chat(
                 session,
@@ -36,7 +43,7 @@ class ReaderService:
                 type=chat.type,
                 title=chat.title,
                 username=chat.username,
-                language=user.language_code if user and chat.type == "private" else None,
+                language=language,
                 status="active",
             )
             return await self._choices(session, chat.id)

@@ -43,7 +43,7 @@ async def test_schema_behind_head_is_not_ready(
         await downgrade_schema(bot.running.engine, "0001")
         status, body = await readyz(bot)
         assert status == 503
-        assert body["failing"] == {"database": "schema at revision 0001, expected 0002"}
+        assert body["failing"] == {"database": "schema at revision 0001, expected 0003"}
         await upgrade_schema(bot.running.engine)
         assert (await readyz(bot))[0] == 200
 

@@ -26,9 +26,12 @@ def entity_texts(message: dict[str, Any], kind: str) -> list[str]:
             if e["type"] == kind]
 
 
-async def subscribe(emulator: BotAPIEmulator, user_id: int, *labels: str) -> None:
-    """/start, then tap each topic; wait until the picker is edited each time."""
-    reader = emulator.user(user_id)
+async def subscribe(
+    emulator: BotAPIEmulator, user_id: int, *labels: str, language_code: str = "en"
+) -> None:
+    """/start as a user whose Telegram language is ``language_code``, then tap each topic;
+    wait until the picker is edited each time."""
+    reader = emulator.user(user_id, language_code=language_code)
     await reader.send("/start")
     sent = await emulator.wait_for_sent(user_id, count=1, timeout=10)
     welcome = sent[-1]

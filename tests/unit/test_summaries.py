@@ -223,9 +223,10 @@ def test_tokenizer_is_a_drop_in_for_sumy_parsers(tokenizer: OfflineTokenizer) ->
     assert sentences[1].words == ("He", "met", "the", "U.S", "envoy")
 
 
-def test_every_language_mapping_names_a_pysbd_language() -> None:
-    """Every pysbd code in the language table is one that pysbd supports."""
-    assert set(summaries._PYSBD_CODES.values()) <= set(pysbd.languages.LANGUAGE_CODES)
+def test_every_language_mapping_names_a_segmenter_language() -> None:
+    """Every code in the language table is one pysbd supports or one with our own rule."""
+    supported = set(pysbd.languages.LANGUAGE_CODES) | sentences._OWN_RULE_LANGUAGES
+    assert set(summaries._PYSBD_CODES.values()) <= supported
 
 
 # --------------------------------------------------------------------------------------------

@@ -107,3 +107,16 @@ def test_normalise_label_and_display_tag() -> None:
     assert normalise_label("  Straße–Ｎｅｗｓ!! ") == "strasse news"
     assert display_tag("  Ｗａｒ\n in   Ukraine ") == "War in Ukraine"
     assert len(display_tag("x" * 500)) == 200
+
+
+def test_aliases_and_keywords_match_in_any_script_case_accent_and_apostrophe() -> None:
+    """Cyrillic aliases and keywords match whatever the case, accents or apostrophe used."""
+    matcher = TopicMatcher([
+        TopicSettings(slug="energy", name="Energy", aliases=("Енергетика",),
+                      keywords=("пам’ять мережі", "café")),
+    ])
+    assert matcher.match(["ЕНЕРГЕТИКА"], "").topic_slugs == ("energy",)
+    assert matcher.match([], "Про памʼять мережі взимку").topic_slugs == ("energy",)
+    assert matcher.match([], "Про пам'ять мережі взимку").topic_slugs == ("energy",)
+    assert matcher.match([], "At the CAFE").topic_slugs == ("energy",)
+    assert normalise_label("Пам’ять") == normalise_label("ПАМʼЯТЬ")
