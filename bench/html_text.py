@@ -14,18 +14,15 @@ the same text; a difference is reported as a failure.
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from bench.measure import REPO_ROOT, ChildFailed
+from bench.measure import REPO_ROOT, module_from_git
 from bot.ingest.feed_parsing import FeedParseError, parse_feed
 from bot.render import html_to_text
 
@@ -49,19 +46,7 @@ class HtmlOptions:
 def load_baseline() -> ModuleType:
     """The pre-refactor renderer module, read from git; :class:`ChildFailed` when git or
     the commit is not available."""
-    try:
-        source = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "show", f"{BASELINE_COMMIT}:bot/render.py"],
-            check=True, capture_output=True, text=True, timeout=30,
-        ).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise ChildFailed(f"cannot read the baseline from git: {exc}") from exc
-    spec = importlib.util.spec_from_loader("bench_baseline_render", loader=None)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    exec(compile(source, f"{BASELINE_COMMIT}:bot/render.py", "exec"), module.__dict__)  # noqa: S102 - our own code, from our own history
-    return module
+    return module_from_git(BASELINE_COMMIT, "bot/render.py", "bench_baseline_render")
 
 
 def _synthetic_article(rng: random.Random, kib: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import os
 import resource
@@ -20,6 +21,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -193,3 +195,23 @@ class Server:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await process.wait()
+
+
+def module_from_git(commit: str, path: str, name: str) -> ModuleType:
+    """Load ``path`` as it was at ``commit`` into a fresh module called ``name`` (a baseline
+    for before/after comparisons in one run); :class:`ChildFailed` without git or the
+    commit."""
+    try:
+        source = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "show", f"{commit}:{path}"],
+            check=True, capture_output=True, text=True, timeout=30,
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ChildFailed(f"cannot read the baseline {commit}:{path} from git: {exc}") from exc
+    spec = importlib.util.spec_from_loader(name, loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up by name
+    code = compile(source, f"{commit}:{path}", "exec")
+    exec(code, module.__dict__)  # noqa: S102 - our own code, from our own history
+    return module

@@ -25,16 +25,13 @@ Unicode-aware tokenizer (lower-cased runs of letters and digits) and no stemming
 from __future__ import annotations
 
 import html
-import importlib.util
 import re
 import statistics
-import subprocess
-import sys
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from bench.measure import REPO_ROOT, ChildFailed
+from bench.measure import REPO_ROOT, ChildFailed, module_from_git
 from bot.ingest.fulltext import extract_article
 from bot.ingest.processing import SUMMARY_MAX_WORDS, summary_input
 from bot.ingest.summaries import OfflineTokenizer, summarize
@@ -68,21 +65,7 @@ class UnicodeTokenizer:
 
 def load_baseline() -> ModuleType:
     """The TextRank-only summaries module of :data:`BASELINE_COMMIT`, read from git."""
-    try:
-        source = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "show",
-             f"{BASELINE_COMMIT}:bot/ingest/summaries.py"],
-            check=True, capture_output=True, text=True, timeout=30,
-        ).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise ChildFailed(f"cannot read the baseline from git: {exc}") from exc
-    spec = importlib.util.spec_from_loader("bench_baseline_summaries", loader=None)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up by name
-    exec(compile(source, f"{BASELINE_COMMIT}:bot/ingest/summaries.py", "exec"),  # noqa: S102
-         module.__dict__)
-    return module
+    return module_from_git(BASELINE_COMMIT, "bot/ingest/summaries.py", "bench_baseline_summaries")
 
 
 def collect_pages(language: str) -> list[tuple[str, str, str]]:
