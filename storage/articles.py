@@ -9,6 +9,7 @@ PostgreSQL flavour of ``insert`` for the session's database.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict, Unpack
 
@@ -20,6 +21,8 @@ from storage.models import Article, ArticleSource, ArticleTag, ArticleTopic, Top
 
 #: Parameters per IN list; well below SQLite's and asyncpg's limits.
 _IN_CHUNK = 500
+#: Rows per multi-row INSERT of articles (16 columns: 3,200 parameters, well below the limits).
+_INSERT_CHUNK = 200
 
 
 def dialect_insert(
@@ -224,6 +227,93 @@ async def set_article_tags(session: AsyncSession, article_id: int, tags: Iterabl
             dialect_insert(session, ArticleTag)
             .values([{"article_id": article_id, "tag": tag} for tag in chunk])
             .on_conflict_do_nothing()
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """One article for :func:`insert_new_articles`: a feed announced it under ``guid``."""
+
+    canonical_url: str
+    url: str
+    guid: str
+    content: ArticleContent
+    topic_slugs: Sequence[str] = ()
+    tags: Sequence[str] = ()
+
+
+@dataclass(slots=True)
+class InsertedArticles:
+    """What :func:`insert_new_articles` stored: ``{canonical_url: id}`` of each new article,
+    and the slugs of the known topics it tagged them with."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    topic_slugs: set[str] = field(default_factory=set)
+
+
+async def insert_new_articles(
+    session: AsyncSession, feed_id: int, articles: Sequence[NewArticle], now: datetime
+) -> InsertedArticles:
+    """Insert articles of feed ``feed_id`` with their source, topics and tags: one multi-row
+    ``INSERT`` per table (per chunk of rows), ``RETURNING`` the new ids.
+
+    The bulk form of :func:`insert_article` + :func:`add_article_source` +
+    :func:`set_article_topics` + :func:`set_article_tags` for articles not stored before. An
+    article whose canonical URL is already stored (another poller won the race) is left out of
+    the result; the caller links it as :func:`insert_article` returning None would. Canonical
+    URLs must be distinct."""
+    inserted = InsertedArticles()
+    if not articles:
+        return inserted
+    for start in range(0, len(articles), _INSERT_CHUNK):
+        chunk = articles[start : start + _INSERT_CHUNK]
+        rows = await session.execute(
+            dialect_insert(session, Article)
+            .values([
+                {"canonical_url": article.canonical_url, "url": article.url,
+                 "guid": article.guid, **article.content, "updated": False, "version": 1,
+                 "feed_id": feed_id, "created_at": now, "updated_at": now}
+                for article in chunk
+            ])
+            .on_conflict_do_nothing(index_elements=[Article.canonical_url])
+            .returning(Article.id, Article.canonical_url)
+        )
+        inserted.ids.update((url, article_id) for article_id, url in rows.all())
+    stored = [article for article in articles if article.canonical_url in inserted.ids]
+    if not stored:
+        return inserted
+    topic_ids: dict[str, int] = {}
+    for chunk_slugs in _chunks(sorted({slug for a in stored for slug in a.topic_slugs})):
+        found = await session.execute(
+            select(Topic.slug, Topic.id).where(Topic.slug.in_(chunk_slugs)))
+        topic_ids.update((slug, topic_id) for slug, topic_id in found)
+    sources = [{"article_id": inserted.ids[a.canonical_url], "feed_id": feed_id,
+                "guid": a.guid, "first_seen_at": now} for a in stored]
+    topics = [{"article_id": inserted.ids[a.canonical_url], "topic_id": topic_ids[slug]}
+              for a in stored for slug in sorted(set(a.topic_slugs)) if slug in topic_ids]
+    tags = [{"article_id": inserted.ids[a.canonical_url], "tag": tag}
+            for a in stored for tag in sorted({tag for tag in a.tags if tag})]
+    await _insert_rows(session, ArticleSource, sources,
+                       [ArticleSource.feed_id, ArticleSource.guid])
+    await _insert_rows(session, ArticleTopic, topics)
+    await _insert_rows(session, ArticleTag, tags)
+    inserted.topic_slugs.update(slug for a in stored for slug in a.topic_slugs
+                                if slug in topic_ids)
+    return inserted
+
+
+async def _insert_rows(
+    session: AsyncSession,
+    model: type[Any],
+    rows: Sequence[dict[str, Any]],
+    conflict_columns: Sequence[Any] | None = None,
+) -> None:
+    """Multi-row ``INSERT … ON CONFLICT DO NOTHING`` of ``rows``, in bounded chunks."""
+    for start in range(0, len(rows), _IN_CHUNK):
+        await session.execute(
+            dialect_insert(session, model)
+            .values(list(rows[start : start + _IN_CHUNK]))
+            .on_conflict_do_nothing(index_elements=conflict_columns)
         )
 
 

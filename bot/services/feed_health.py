@@ -17,7 +17,14 @@ from bot.ingest.parsed_feed import MAX_URL_LENGTH, ParsedFeed
 from bot.log import mask_secrets
 from bot.services.write_gate import WriteGate
 from bot.text import cap, one_line
-from storage.feeds import CONFIG_SOURCE, assign_changed, get_feed, get_feed_by_url
+from storage.feeds import (
+    CONFIG_SOURCE,
+    assign_changed,
+    get_feed,
+    get_feed_by_url,
+    get_poll_streak,
+    record_feed_success,
+)
 from storage.models import Feed
 
 logger = logging.getLogger(__name__)
@@ -120,6 +127,13 @@ class FeedHealth:
         failure count to announce a recovery for, or 0."""
         now = self.clock()
         async with self.gate.transaction() as session:
+            if fetched.permanent_redirect_to is None:  # the common case: two Core statements
+                streak = await get_poll_streak(session, feed_id)
+                if streak is None:
+                    return 0
+                await record_feed_success(session, feed_id, now,
+                                          self._next_poll(now, streak.interval))
+                return streak.consecutive_failures if streak.failure_alerted else 0
             feed = await get_feed(session, feed_id)
             if feed is None:
                 return 0

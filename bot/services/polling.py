@@ -326,9 +326,12 @@ class IngestionService:
             extracted, notes = await fetch_full_texts(
                 self._fetcher, [plan.prepared.entry.url for plan in todo]
             )
+        # A feed's first poll is its baseline: stored, never pushed, so a lead summary will do.
+        lead = state.never_succeeded and self._ingestion.baseline_summaries == "lead"
         finish = functools.partial(
             finish_batch, [plan.prepared for plan in todo], self._matcher,
             self._ingestion.summary_sentences, state.default_topics, extracted, self._clock(),
+            lead_summaries=lead,
         )
         for plan, processed in zip(todo, await self._cpu.run(finish), strict=True):
             plan.processed = processed

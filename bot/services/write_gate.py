@@ -14,7 +14,11 @@ from storage.db import write_session
 class WriteGate:
     """Opens write transactions. SQLite has one writer: there the writes queue here (FIFO, no
     timeout) instead of letting dozens of concurrent pollers spin on SQLite's busy handler
-    until it gives up. Other databases take them concurrently."""
+    until it gives up. Other databases take them concurrently.
+
+    Only one of ingestion's writers at a time goes on to the process-wide queue of
+    :func:`storage.db.write_session`, so the outbox's and the handlers' writes wait behind at
+    most one ingestion transaction, not behind every poller of a big poll."""
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory

@@ -230,11 +230,13 @@ async def test_first_poll_stores_clean_tagged_summarised_articles(harness: Harne
 
 
 async def test_process_entries_shows_exactly_what_is_stored(harness: Harness) -> None:
-    """The preview function gives the same title, URL, summary, body and topics as storage."""
+    """The preview function gives the same title, URL, summary, body and topics as storage
+    (for polls after the baseline: full summaries, as here with baseline_summaries="full")."""
     body = (FIXTURES / "feeds" / "rss20.xml").read_bytes()
     harness.server.route("/feed.xml", body)
     feed_url = harness.server.url("/feed.xml")
-    service, (feed_id,) = await harness.service([make_feed(feed_url, topics=("explainers",))])
+    service, (feed_id,) = await harness.service([make_feed(feed_url, topics=("explainers",))],
+                                                baseline_summaries="full")
     assert_ok(await service.poll_feed(feed_id))
 
     previews = process_entries(parse_feed(body, feed_url, None), service.matcher, 3,
