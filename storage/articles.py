@@ -21,8 +21,6 @@ from storage.models import Article, ArticleSource, ArticleTag, ArticleTopic, Top
 
 #: Parameters per IN list; well below SQLite's and asyncpg's limits.
 _IN_CHUNK = 500
-#: Rows per multi-row INSERT of articles (16 columns: 3,200 parameters, well below the limits).
-_INSERT_CHUNK = 200
 
 
 def dialect_insert(
@@ -265,20 +263,18 @@ async def insert_new_articles(
     inserted = InsertedArticles()
     if not articles:
         return inserted
-    for start in range(0, len(articles), _INSERT_CHUNK):
-        chunk = articles[start : start + _INSERT_CHUNK]
-        rows = await session.execute(
-            dialect_insert(session, Article)
-            .values([
-                {"canonical_url": article.canonical_url, "url": article.url,
-                 "guid": article.guid, **article.content, "updated": False, "version": 1,
-                 "feed_id": feed_id, "created_at": now, "updated_at": now}
-                for article in chunk
-            ])
-            .on_conflict_do_nothing(index_elements=[Article.canonical_url])
-            .returning(Article.id, Article.canonical_url)
-        )
-        inserted.ids.update((url, article_id) for article_id, url in rows.all())
+    # Core executemany on the table: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues",
+    # RETURNING on both dialects) from one cached compiled statement, without ORM bookkeeping.
+    rows = await session.execute(
+        dialect_insert(session, _table(Article))
+        .on_conflict_do_nothing(index_elements=[Article.canonical_url])
+        .returning(Article.id, Article.canonical_url),
+        [{"canonical_url": article.canonical_url, "url": article.url, "guid": article.guid,
+          **article.content, "updated": False, "version": 1, "feed_id": feed_id,
+          "created_at": now, "updated_at": now}
+         for article in articles],
+    )
+    inserted.ids.update((url, article_id) for article_id, url in rows.all())
     stored = [article for article in articles if article.canonical_url in inserted.ids]
     if not stored:
         return inserted
@@ -308,13 +304,18 @@ async def _insert_rows(
     rows: Sequence[dict[str, Any]],
     conflict_columns: Sequence[Any] | None = None,
 ) -> None:
-    """Multi-row ``INSERT … ON CONFLICT DO NOTHING`` of ``rows``, in bounded chunks."""
-    for start in range(0, len(rows), _IN_CHUNK):
+    """``INSERT … ON CONFLICT DO NOTHING`` of ``rows`` as a Core executemany."""
+    if rows:
         await session.execute(
-            dialect_insert(session, model)
-            .values(list(rows[start : start + _IN_CHUNK]))
-            .on_conflict_do_nothing(index_elements=conflict_columns)
+            dialect_insert(session, _table(model)).on_conflict_do_nothing(
+                index_elements=conflict_columns),
+            list(rows),
         )
+
+
+def _table(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
 
 
 # --- reading for commands and summaries --------------------------------------------------------

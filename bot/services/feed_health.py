@@ -106,6 +106,34 @@ class FeedHealth:
         feed.next_poll_at = self._next_poll(now, feed.interval)
         return recovered_after
 
+    async def record_fetched(
+        self,
+        session: AsyncSession,
+        feed_id: int,
+        fetched: FetchResult,
+        parsed: ParsedFeed,
+        notes: list[str],
+        now: datetime,
+    ) -> int | None:
+        """:meth:`record_success` for a fetched feed, in the caller's transaction, with Core
+        statements (no ORM load) unless the feed moved. Returns the failure streak to announce
+        a recovery for (or 0), or None if the feed is gone."""
+        if fetched.permanent_redirect_to is not None:
+            feed = await get_feed(session, feed_id)
+            if feed is None:
+                return None
+            return await self.record_success(session, feed, fetched, parsed, notes, now)
+        streak = await get_poll_streak(session, feed_id)
+        if streak is None:
+            return None
+        await record_feed_success(
+            session, feed_id, now, self._next_poll(now, streak.interval),
+            title=parsed.title or None, site_url=parsed.site_url or None,
+            etag=cap(fetched.etag, 500), last_modified=cap(fetched.last_modified, 100),
+            health_note=cap("; ".join(notes), MAX_NOTE_LENGTH) or None,
+        )
+        return streak.consecutive_failures if streak.failure_alerted else 0
+
     async def _follow_move(self, session: AsyncSession, feed: Feed, target: str) -> str:
         """Record a permanent redirect; adopt the new URL for feeds not from the config."""
         old = describe_url(feed.url)

@@ -349,15 +349,13 @@ class IngestionService:
         stored and the failure streak to announce a recovery for (or 0)."""
         now = self._clock()
         async with self._gate.transaction() as session:
-            feed = await get_feed(session, state.id)
-            if feed is None:  # deleted while we fetched
+            recovered = await self._health.record_fetched(
+                session, state.id, fetched, parsed, notes, now)
+            if recovered is None:  # deleted while we fetched
                 return StoredEntries(), 0
             stored = await store_entries(session, state.id, plans, now)
             if stored.new_ids and self._on_new_articles and not state.never_succeeded:
                 await self._on_new_articles(session, stored.new_ids)
-            recovered = await self._health.record_success(
-                session, feed, fetched, parsed, notes, now
-            )
         return stored, recovered
 
 
