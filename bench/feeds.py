@@ -186,6 +186,12 @@ def summarise_feeds(raw: dict[str, Any]) -> tuple[list[list[str]], list[str], li
         targets.append(f"peak RSS, {name}: {total:.0f} MiB (bot {result['vmhwm_mib']:.0f} + "
                        f"worker {result.get('workers_hwm_mib', 0):.0f}) — target "
                        f"< {TARGET_RSS_MIB:.0f} MB: {verdict}")
+    claims = first.get("outbox_claims")
+    if claims:
+        targets.append(
+            f"outbox claims during the first poll (a write transaction every 0.5 s): "
+            f"{claims['claims']}, median {claims['p50_ms']} ms, p95 {claims['p95_ms']} ms, "
+            f"max {claims['max_ms']} ms (the outbox job runs every 2 s)")
     for name, result in (("re-poll", repoll), ("fresh re-poll", fresh)):
         server = result["server"]
         one_get = (server.get("requests") == feeds and server.get("not_modified") == feeds

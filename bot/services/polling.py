@@ -52,7 +52,7 @@ from bot.services.write_gate import WriteGate
 from storage.feeds import (
     FeedSpec,
     get_feed,
-    list_due_feed_ids,
+    list_due_feeds,
     list_enabled_feeds,
     sync_config_feeds,
 )
@@ -208,18 +208,19 @@ class IngestionService:
         """Poll every enabled feed that is due, concurrently, each in its own sessions.
 
         Topic summaries touched by any of the polls are recomputed once, at the end."""
-        async with self._session_factory() as session:
-            feed_ids = await list_due_feed_ids(session, self._clock())
-        if not feed_ids:
+        async with self._session_factory() as session:  # every due feed's state, one query
+            states = [_FeedState.of(feed)
+                      for feed in await list_due_feeds(session, self._clock())]
+        if not states:
             return []
         slots = asyncio.Semaphore(self._ingestion.total_concurrency)
         touched: set[str] = set()
 
-        async def poll(feed_id: int) -> PollResult:
+        async def poll(state: _FeedState) -> PollResult:
             async with slots:
-                return await self.poll_feed(feed_id, touched_topics=touched)
+                return await self._poll_guarded(state.id, False, touched, state)
 
-        results = list(await asyncio.gather(*(poll(feed_id) for feed_id in feed_ids)))
+        results = list(await asyncio.gather(*(poll(state) for state in states)))
         if touched:
             await self.refresh_topic_summaries(touched)
         return results
@@ -232,11 +233,17 @@ class IngestionService:
         With ``only_if_due`` a feed whose ``next_poll_at`` (backoff included) lies more than
         half an interval ahead is skipped — for per-feed scheduler jobs.
         """
+        return await self._poll_guarded(feed_id, only_if_due, touched_topics, None)
+
+    async def _poll_guarded(
+        self, feed_id: int, only_if_due: bool, touched_topics: set[str] | None,
+        state: _FeedState | None,
+    ) -> PollResult:
         if feed_id in self._polling:  # a poll of this feed is already running
             return PollResult(feed_id=feed_id, feed_name="", skipped=True)
         self._polling.add(feed_id)
         try:
-            return await self._poll(feed_id, only_if_due, touched_topics)
+            return await self._poll(feed_id, only_if_due, touched_topics, state)
         except Exception as exc:  # a bug or a database failure must not stop other feeds
             logger.exception("feed %s: poll failed unexpectedly", feed_id)
             message = _describe_exception(exc)
@@ -250,11 +257,13 @@ class IngestionService:
             self._polling.discard(feed_id)
 
     async def _poll(
-        self, feed_id: int, only_if_due: bool, touched_topics: set[str] | None
+        self, feed_id: int, only_if_due: bool, touched_topics: set[str] | None,
+        state: _FeedState | None,
     ) -> PollResult:
-        async with self._session_factory() as session:
-            feed = await get_feed(session, feed_id)
-            state = _FeedState.of(feed) if feed is not None else None
+        if state is None:
+            async with self._session_factory() as session:
+                feed = await get_feed(session, feed_id)
+                state = _FeedState.of(feed) if feed is not None else None
         if state is None:
             return PollResult(feed_id=feed_id, feed_name="", error="no such feed",
                               error_kind=INTERNAL_ERROR_KIND)
