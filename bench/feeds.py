@@ -51,6 +51,7 @@ class FeedsOptions:
     ports: int = 16
     concurrency: int = 64
     per_host: int = 4
+    workers: int = 0  # ingestion.workers
     profile: str | None = None  # a cProfile output path for the first poll (slow)
 
 
@@ -103,7 +104,7 @@ async def run_feeds(options: FeedsOptions) -> dict[str, Any]:
         common = ["--ports", ports, "--stats-url", stats_url, "--feeds", str(options.feeds),
                   "--concurrency", str(options.concurrency), "--per-host", str(options.per_host)]
         baseline = await run_child("bench.fetch_baseline", common, timeout=REPOLL_TIMEOUT)
-        worker = [*common, "--database", database_url]
+        worker = [*common, "--database", database_url, "--workers", str(options.workers)]
         profile = ["--profile", options.profile] if options.profile else []
         same_process = await run_child(
             "bench.ingest_worker", [*worker, "--setup", "--phases", "first,repoll", *profile],

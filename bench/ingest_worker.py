@@ -50,12 +50,13 @@ _T = TypeVar("_T")
 
 
 def bench_settings(database_url: str, ports: list[int], feeds: int, concurrency: int,
-                   per_host: int) -> Settings:
+                   per_host: int, workers: int = 0) -> Settings:
     """Settings with ``feeds`` configured feeds spread over ``ports`` and the bench topics."""
     return load_settings(None, overrides={
         "telegram": {"token": BENCH_TOKEN},
         "database": {"url": database_url},
         "ingestion": {"total_concurrency": concurrency, "per_host_concurrency": per_host,
+                      "workers": workers,
                       "jitter": 0, "allow_private_networks": True},
         "topics": [dict(topic) for topic in TOPICS],
         "feeds": [{"url": feed_url(ports[index % len(ports)], index),
@@ -214,7 +215,8 @@ async def run(args: argparse.Namespace) -> None:
     """Set up, then run and report each phase."""
     ports = [int(port) for port in args.ports.split(",")]
     started = time.perf_counter()
-    settings = bench_settings(args.database, ports, args.feeds, args.concurrency, args.per_host)
+    settings = bench_settings(args.database, ports, args.feeds, args.concurrency, args.per_host,
+                              args.workers)
     settings_seconds = time.perf_counter() - started
     engine = create_engine(settings.database.url, pool_size=settings.database.pool_size)
     try:
@@ -283,6 +285,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--phases", default="first,repoll")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--per-host", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=0, help="ingestion.workers")
     parser.add_argument("--setup", action="store_true", help="migrate the schema first")
     parser.add_argument("--profile", metavar="PATH", help="write a cProfile of the phases")
     args = parser.parse_args(argv)

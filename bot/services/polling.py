@@ -261,7 +261,7 @@ class IngestionService:
         state: _FeedState | None,
     ) -> PollResult:
         if state is None:
-            async with self._session_factory() as session:
+            async with self._gate.reading() as session:
                 feed = await get_feed(session, feed_id)
                 state = _FeedState.of(feed) if feed is not None else None
         if state is None:
@@ -293,7 +293,7 @@ class IngestionService:
             return await self._fail(state.id, PARSE_ERROR_KIND, exc.message)
 
         prepared = await self._cpu.run(functools.partial(prepare_entries, parsed))
-        async with self._session_factory() as session:
+        async with self._gate.reading() as session:
             plans = await classify_entries(session, state.id, prepared)
         notes = list(parsed.problems)
         notes.extend(await self._process(state, plans))
