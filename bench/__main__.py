@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="ingestion.total_concurrency (64, the default setting)")
     feeds.add_argument("--per-host", type=int, default=4,
                        help="ingestion.per_host_concurrency (4, the default setting)")
+    feeds.add_argument("--workers", type=int, default=0,
+                       help="ingestion.workers (0, the default setting: a thread)")
     feeds.add_argument("--profile", metavar="PATH",
                        help="write a cProfile of each poll phase to PATH.<phase> (slower)")
     transport = commands.add_parser("transport", help="sendMessage throughput, three clients")
@@ -122,6 +124,7 @@ async def _run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
             feeds=getattr(args, "feeds", 6000), entries=getattr(args, "entries", 5),
             database=getattr(args, "database", None), ports=getattr(args, "ports", 16),
             concurrency=getattr(args, "concurrency", 64), per_host=getattr(args, "per_host", 4),
+            workers=getattr(args, "workers", 0),
             profile=getattr(args, "profile", None),
         )
         print(f"\n## Feed polling: {options.feeds} feeds × {options.entries} entries, "

@@ -51,6 +51,7 @@ class FeedsOptions:
     ports: int = 16
     concurrency: int = 64
     per_host: int = 4
+    workers: int = 0  # ingestion.workers
     profile: str | None = None  # a cProfile output path for the first poll (slow)
 
 
@@ -103,7 +104,7 @@ async def run_feeds(options: FeedsOptions) -> dict[str, Any]:
         common = ["--ports", ports, "--stats-url", stats_url, "--feeds", str(options.feeds),
                   "--concurrency", str(options.concurrency), "--per-host", str(options.per_host)]
         baseline = await run_child("bench.fetch_baseline", common, timeout=REPOLL_TIMEOUT)
-        worker = [*common, "--database", database_url]
+        worker = [*common, "--database", database_url, "--workers", str(options.workers)]
         profile = ["--profile", options.profile] if options.profile else []
         same_process = await run_child(
             "bench.ingest_worker", [*worker, "--setup", "--phases", "first,repoll", *profile],
@@ -186,6 +187,12 @@ def summarise_feeds(raw: dict[str, Any]) -> tuple[list[list[str]], list[str], li
         targets.append(f"peak RSS, {name}: {total:.0f} MiB (bot {result['vmhwm_mib']:.0f} + "
                        f"worker {result.get('workers_hwm_mib', 0):.0f}) — target "
                        f"< {TARGET_RSS_MIB:.0f} MB: {verdict}")
+    claims = first.get("outbox_claims")
+    if claims:
+        targets.append(
+            f"outbox claims during the first poll (a write transaction every 0.5 s): "
+            f"{claims['claims']}, median {claims['p50_ms']} ms, p95 {claims['p95_ms']} ms, "
+            f"max {claims['max_ms']} ms (the outbox job runs every 2 s)")
     for name, result in (("re-poll", repoll), ("fresh re-poll", fresh)):
         server = result["server"]
         one_get = (server.get("requests") == feeds and server.get("not_modified") == feeds

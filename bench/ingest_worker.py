@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import json
 import logging
@@ -32,14 +33,15 @@ from typing import Any, TypeVar
 
 import aiohttp
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bench.measure import PhaseMeter, emit_result
 from bot.config import Settings, load_settings
 from bot.ingest.fetch import FeedFetcher
 from bot.services.polling import IngestionService, PollResult
 from bot.services.workers import create_worker_pool
-from storage.db import create_engine, create_session_factory, upgrade_schema
+from storage.db import create_engine, create_session_factory, upgrade_schema, write_session
+from storage.deliveries import claim_due
 from storage.models import Article, ArticleSource, ArticleTag, ArticleTopic, Feed, TopicSummary
 from tests.support.feedserver.synthetic import TOPICS, feed_url
 
@@ -48,12 +50,13 @@ _T = TypeVar("_T")
 
 
 def bench_settings(database_url: str, ports: list[int], feeds: int, concurrency: int,
-                   per_host: int) -> Settings:
+                   per_host: int, workers: int = 0) -> Settings:
     """Settings with ``feeds`` configured feeds spread over ``ports`` and the bench topics."""
     return load_settings(None, overrides={
         "telegram": {"token": BENCH_TOKEN},
         "database": {"url": database_url},
         "ingestion": {"total_concurrency": concurrency, "per_host_concurrency": per_host,
+                      "workers": workers,
                       "jitter": 0, "allow_private_networks": True},
         "topics": [dict(topic) for topic in TOPICS],
         "feeds": [{"url": feed_url(ports[index % len(ports)], index),
@@ -136,6 +139,43 @@ class WorkerWatch:
         return sum(cpu - self._base.get(pid, 0.0) for pid, cpu in self._cpu.items())
 
 
+class OutboxProbe:
+    """Runs what the bot's outbox job runs every 2 s (a write transaction claiming due
+    deliveries; the outbox is empty here) every ``interval`` seconds while a phase runs, and
+    records how long each claim took: the wait a big poll imposes on the bot's own writes."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession],
+                 interval: float = 0.5) -> None:
+        self._sessions = session_factory
+        self._interval = interval
+        self.latencies: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            started = time.perf_counter()
+            async with write_session(self._sessions) as session:
+                await claim_due(session, datetime.now(UTC), 50)
+            self.latencies.append(time.perf_counter() - started)
+            await asyncio.sleep(self._interval)
+
+    def start(self) -> None:
+        """Begin probing."""
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> dict[str, float]:
+        """Stop; return the claims' count, median, 95th percentile and maximum (ms)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        ordered = sorted(self.latencies) or [0.0]
+        def at(share: float) -> float:
+            return round(1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))], 1)
+        return {"claims": len(self.latencies), "p50_ms": at(0.5), "p95_ms": at(0.95),
+                "max_ms": round(1000 * ordered[-1], 1)}
+
+
 def _workers_cpu_of(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -175,7 +215,8 @@ async def run(args: argparse.Namespace) -> None:
     """Set up, then run and report each phase."""
     ports = [int(port) for port in args.ports.split(",")]
     started = time.perf_counter()
-    settings = bench_settings(args.database, ports, args.feeds, args.concurrency, args.per_host)
+    settings = bench_settings(args.database, ports, args.feeds, args.concurrency, args.per_host,
+                              args.workers)
     settings_seconds = time.perf_counter() - started
     engine = create_engine(settings.database.url, pool_size=settings.database.pool_size)
     try:
@@ -194,6 +235,8 @@ async def run(args: argparse.Namespace) -> None:
                     await _make_all_due(engine)
                 watch = WorkerWatch(workers)
                 watch.start()
+                probe = OutboxProbe(session_factory)
+                probe.start()
                 tables_before = await _table_counts(engine)
                 server_before = await _server_counts(args.stats_url)
                 poll: Callable[[], Awaitable[list[PollResult]]] = service.poll_due_feeds
@@ -205,6 +248,7 @@ async def run(args: argparse.Namespace) -> None:
                     if profiler is not None:
                         profiler.disable()
                 watch.stop()
+                outbox = await probe.stop()
                 if profiler is not None:
                     profiler.dump_stats(f"{args.profile}.{phase}")
                 server_after = await _server_counts(args.stats_url)
@@ -217,6 +261,7 @@ async def run(args: argparse.Namespace) -> None:
                     **meter.as_dict(),
                     "workers_cpu_s": round(watch.cpu_s, 3),
                     "workers_hwm_mib": round(watch.peak_mib, 1),
+                    "outbox_claims": outbox,
                     "outcomes": _outcomes(results),
                     "server": {key: server_after.get(key, 0) - server_before.get(key, 0)
                                for key in server_after},
@@ -240,6 +285,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--phases", default="first,repoll")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--per-host", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=0, help="ingestion.workers")
     parser.add_argument("--setup", action="store_true", help="migrate the schema first")
     parser.add_argument("--profile", metavar="PATH", help="write a cProfile of the phases")
     args = parser.parse_args(argv)

@@ -200,6 +200,7 @@ class IngestionSettings(_Section):
     failure_alert_threshold: Annotated[int, Field(ge=1, le=1000)] = 5
     max_backoff: Annotated[int, Field(ge=60, le=7 * 86400)] = 86400
     summary_sentences: Annotated[int, Field(ge=1, le=10)] = 3
+    baseline_summaries: Literal["lead", "full"] = "lead"
     topic_summary_points: Annotated[int, Field(ge=1, le=20)] = 5
     topic_summary_articles: Annotated[int, Field(ge=1, le=100)] = 10
     workers: Annotated[int, Field(ge=0, le=64)] = 0

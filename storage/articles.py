@@ -9,14 +9,17 @@ PostgreSQL flavour of ``insert`` for the session's database.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict, Unpack
+from typing import Any, TypedDict, TypeVar, Unpack
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Article, ArticleSource, ArticleTag, ArticleTopic, Topic
+
+_T = TypeVar("_T")
 
 #: Parameters per IN list; well below SQLite's and asyncpg's limits.
 _IN_CHUNK = 500
@@ -34,7 +37,7 @@ def dialect_insert(
     raise RuntimeError(f"newsbot supports SQLite and PostgreSQL, not {name!r}")
 
 
-def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
+def _chunks(values: Sequence[_T]) -> Iterable[Sequence[_T]]:
     for start in range(0, len(values), _IN_CHUNK):
         yield values[start : start + _IN_CHUNK]
 
@@ -233,6 +236,43 @@ async def set_article_tags(session: AsyncSession, article_id: int, tags: Iterabl
 # --- language versions (stories) --------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class StoryLinks:
+    """How a just-inserted article may belong to an earlier story: the canonical URLs of its
+    declared language versions, and the story keys (its own and theirs)."""
+
+    article_id: int
+    canonical_urls: Sequence[str]
+    story_keys: Sequence[str]
+
+
+async def join_stories(session: AsyncSession, links: Sequence[StoryLinks]) -> None:
+    """Make each just-inserted article a version of the earliest story stored before it that
+    it links to (one SELECT for all, an UPDATE per article that joins one); an article that
+    joins none starts a story of its own (``story_id`` = its id)."""
+    urls = sorted({url for link in links for url in link.canonical_urls})
+    keys = sorted({key for link in links for key in link.story_keys})
+    known: list[tuple[int, int, str, str | None]] = []
+    story = func.coalesce(Article.story_id, Article.id)
+    columns = (Article.id, story, Article.canonical_url, Article.story_key)
+    for column, values in ((Article.canonical_url, urls), (Article.story_key, keys)):
+        for text_chunk in _chunks(values):
+            rows = await session.execute(select(*columns).where(column.in_(text_chunk)))
+            known.extend((i, st, url, key) for i, st, url, key in rows)
+    for link in links:
+        wanted_urls, wanted_keys = set(link.canonical_urls), set(link.story_keys)
+        earlier = [st for i, st, url, key in known if i < link.article_id
+                   and (url in wanted_urls or key in wanted_keys)]
+        if earlier:
+            await session.execute(
+                update(Article).where(Article.id == link.article_id)
+                .values(story_id=min(earlier)))
+    for id_chunk in _chunks([link.article_id for link in links]):
+        await session.execute(  # the rest start stories of their own, as insert_article's do
+            update(Article).where(Article.id.in_(id_chunk), Article.story_id.is_(None))
+            .values(story_id=Article.id))
+
+
 def story_of(article: Article) -> int:
     """The story an article belongs to: its ``story_id``, else its own id."""
     return article.story_id if article.story_id is not None else article.id
@@ -274,6 +314,99 @@ async def story_article_ids(session: AsyncSession, article_id: int) -> list[int]
         .order_by(Article.id)
     )
     return list(rows.all())
+
+
+@dataclass(frozen=True, slots=True)
+class NewArticle:
+    """One article for :func:`insert_new_articles`: a feed announced it under ``guid``."""
+
+    canonical_url: str
+    url: str
+    guid: str
+    content: ArticleContent
+    topic_slugs: Sequence[str] = ()
+    tags: Sequence[str] = ()
+    language: str | None = None
+    story_key: str | None = None
+
+
+@dataclass(slots=True)
+class InsertedArticles:
+    """What :func:`insert_new_articles` stored: ``{canonical_url: id}`` of each new article,
+    and the slugs of the known topics it tagged them with."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    topic_slugs: set[str] = field(default_factory=set)
+
+
+async def insert_new_articles(
+    session: AsyncSession, feed_id: int, articles: Sequence[NewArticle], now: datetime
+) -> InsertedArticles:
+    """Insert articles of feed ``feed_id`` with their source, topics and tags: one multi-row
+    ``INSERT`` per table (per chunk of rows), ``RETURNING`` the new ids.
+
+    The bulk form of :func:`insert_article` + :func:`add_article_source` +
+    :func:`set_article_topics` + :func:`set_article_tags` for articles not stored before. An
+    article whose canonical URL is already stored (another poller won the race) is left out of
+    the result; the caller links it as :func:`insert_article` returning None would. Canonical
+    URLs must be distinct."""
+    inserted = InsertedArticles()
+    if not articles:
+        return inserted
+    # Core executemany on the table: SQLAlchemy sends it as multi-row INSERTs ("insertmanyvalues",
+    # RETURNING on both dialects) from one cached compiled statement, without ORM bookkeeping.
+    rows = await session.execute(
+        dialect_insert(session, _table(Article))
+        .on_conflict_do_nothing(index_elements=[Article.canonical_url])
+        .returning(Article.id, Article.canonical_url),
+        [{"canonical_url": article.canonical_url, "url": article.url, "guid": article.guid,
+          **article.content, "updated": False, "version": 1, "feed_id": feed_id,
+          "created_at": now, "updated_at": now, "language": article.language,
+          "story_key": article.story_key}
+         for article in articles],
+    )
+    inserted.ids.update((url, article_id) for article_id, url in rows.all())
+    stored = [article for article in articles if article.canonical_url in inserted.ids]
+    if not stored:
+        return inserted
+    topic_ids: dict[str, int] = {}
+    for chunk_slugs in _chunks(sorted({slug for a in stored for slug in a.topic_slugs})):
+        found = await session.execute(
+            select(Topic.slug, Topic.id).where(Topic.slug.in_(chunk_slugs)))
+        topic_ids.update((slug, topic_id) for slug, topic_id in found)
+    sources = [{"article_id": inserted.ids[a.canonical_url], "feed_id": feed_id,
+                "guid": a.guid, "first_seen_at": now} for a in stored]
+    topics = [{"article_id": inserted.ids[a.canonical_url], "topic_id": topic_ids[slug]}
+              for a in stored for slug in sorted(set(a.topic_slugs)) if slug in topic_ids]
+    tags = [{"article_id": inserted.ids[a.canonical_url], "tag": tag}
+            for a in stored for tag in sorted({tag for tag in a.tags if tag})]
+    await _insert_rows(session, ArticleSource, sources,
+                       [ArticleSource.feed_id, ArticleSource.guid])
+    await _insert_rows(session, ArticleTopic, topics)
+    await _insert_rows(session, ArticleTag, tags)
+    inserted.topic_slugs.update(slug for a in stored for slug in a.topic_slugs
+                                if slug in topic_ids)
+    return inserted
+
+
+async def _insert_rows(
+    session: AsyncSession,
+    model: type[Any],
+    rows: Sequence[dict[str, Any]],
+    conflict_columns: Sequence[Any] | None = None,
+) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING`` of ``rows`` as a Core executemany."""
+    if rows:
+        await session.execute(
+            dialect_insert(session, _table(model)).on_conflict_do_nothing(
+                index_elements=conflict_columns),
+            list(rows),
+        )
+
+
+def _table(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
 
 
 # --- reading for commands and summaries --------------------------------------------------------

@@ -8,7 +8,9 @@ CLI's ``migrate`` and the bot's start-up share one code path.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -105,12 +107,33 @@ def _refuse_to_recreate(engine: AsyncEngine, path: Path) -> None:
     event.listen(engine.sync_engine, "connect", after_connect)
 
 
+#: One FIFO queue of writers per SQLite engine and event loop (see :func:`write_session`).
+_WRITE_LOCKS: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, weakref.WeakKeyDictionary[Any, asyncio.Lock]
+] = weakref.WeakKeyDictionary()
+
+
+def _write_queue(
+    factory: async_sessionmaker[AsyncSession],
+) -> contextlib.AbstractAsyncContextManager[object]:
+    bind = factory.kw.get("bind")
+    if bind is None or bind.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    per_engine = _WRITE_LOCKS.setdefault(asyncio.get_running_loop(), weakref.WeakKeyDictionary())
+    return per_engine.setdefault(bind.sync_engine, asyncio.Lock())
+
+
 @asynccontextmanager
 async def write_session(
     factory: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
-    """A session in a write transaction (BEGIN IMMEDIATE on SQLite), committed on success."""
-    async with factory() as session, session.begin():
+    """A session in a write transaction (BEGIN IMMEDIATE on SQLite), committed on success.
+
+    On SQLite the process's writers queue here, first come first served, before they ask
+    SQLite for its one write lock: a writer left to SQLite's busy handler (which sleeps and
+    retries) rarely catches the lock between the back-to-back transactions of a big poll, so
+    the outbox and the handlers would wait seconds for a write. Write sessions never nest."""
+    async with _write_queue(factory), factory() as session, session.begin():
         await session.connection(execution_options={IMMEDIATE_OPTION: True})
         yield session
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Feed
@@ -73,6 +74,45 @@ def assign_changed(feed: Feed, **values: object) -> None:
 async def get_feed(session: AsyncSession, feed_id: int) -> Feed | None:
     """Return the feed with ``feed_id``, or None."""
     return await session.get(Feed, feed_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PollStreak:
+    """What recording a successful poll needs to know of a feed."""
+
+    interval: int
+    consecutive_failures: int
+    failure_alerted: bool
+
+
+async def get_poll_streak(session: AsyncSession, feed_id: int) -> PollStreak | None:
+    """Return the feed's interval and failure streak (one Core query), or None."""
+    row = (await session.execute(
+        select(Feed.interval, Feed.consecutive_failures, Feed.failure_alerted)
+        .where(Feed.id == feed_id)
+    )).one_or_none()
+    return None if row is None else PollStreak(int(row[0]), int(row[1]), bool(row[2]))
+
+
+async def record_feed_success(
+    session: AsyncSession, feed_id: int, now: datetime, next_poll_at: datetime,
+    **fetched: str | None,
+) -> None:
+    """Record a successful poll without a redirect with one Core UPDATE: poll times, the
+    failure streak reset, no pending move; ``fetched`` may set ``etag``, ``last_modified``,
+    ``health_note`` (None clears them) and ``title``, ``site_url`` (None keeps them)."""
+    values: dict[str, Any] = {
+        "last_polled_at": now, "last_success_at": now, "next_poll_at": next_poll_at,
+        "consecutive_failures": 0, "failure_alerted": False, "moved_to": None,
+    }
+    for name, value in fetched.items():
+        if name in ("title", "site_url"):
+            values[name] = func.coalesce(value, getattr(Feed, name))
+        elif name in ("etag", "last_modified", "health_note"):
+            values[name] = value
+        else:
+            raise TypeError(f"record_feed_success() got an unexpected field {name!r}")
+    await session.execute(update(Feed).where(Feed.id == feed_id).values(values))
 
 
 async def get_feed_by_url(session: AsyncSession, url: str) -> Feed | None:

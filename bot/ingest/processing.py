@@ -160,6 +160,12 @@ def _summary_of(body_text: str, fallback_text: str, sentences: int, language: st
     return _first_sentences(fallback_text or body_text, sentences)
 
 
+def lead_summary(body_text: str, lead_text: str, sentences: int) -> str:
+    """Return the first ``sentences`` sentences of the lead (the feed's own summary, else the
+    body): the cheap summary of a feed's baseline entries, which are stored but never pushed."""
+    return _first_sentences(lead_text or body_text, sentences)
+
+
 def _merge_topics(found: Sequence[str], defaults: Sequence[str],
                   order: Sequence[str]) -> tuple[str, ...]:
     position = {slug: index for index, slug in enumerate(order)}
@@ -174,6 +180,8 @@ def _finish_entry(
     default_topics: Sequence[str],
     extracted: ExtractedArticle | None = None,
     now: datetime | None = None,
+    *,
+    lead_only: bool = False,
 ) -> ProcessedEntry:
     entry = prepared.entry
     body_text = prepared.body_text
@@ -185,7 +193,11 @@ def _finish_entry(
         if published_at is None and extracted.published_at is not None:
             published_at = min(extracted.published_at, now or _utcnow())
     language = article_language(entry, body_text)
-    summary = _summary_of(body_text, prepared.summary_text, summary_sentences, language or "en")
+    if lead_only:
+        summary = lead_summary(body_text, prepared.summary_text, summary_sentences)
+    else:
+        summary = _summary_of(body_text, prepared.summary_text, summary_sentences,
+                              language or "en")
     match = matcher.match(entry.categories, f"{entry.title}\n{body_text}")
     return ProcessedEntry(
         guid=prepared.guid,
@@ -222,10 +234,14 @@ def finish_batch(
     default_topics: Sequence[str],
     extracted: Sequence[ExtractedArticle | None],
     now: datetime,
+    *,
+    lead_summaries: bool = False,
 ) -> list[ProcessedEntry]:
-    """Process several entries (picklable: runs in a worker process)."""
+    """Process several entries (picklable: runs in a worker process). ``lead_summaries``
+    summarises with :func:`lead_summary` instead of the summariser (a feed's baseline)."""
     return [
-        _finish_entry(item, matcher, summary_sentences, default_topics, article, now)
+        _finish_entry(item, matcher, summary_sentences, default_topics, article, now,
+                      lead_only=lead_summaries)
         for item, article in zip(prepared, extracted, strict=True)
     ]
 

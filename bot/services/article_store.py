@@ -23,11 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.ingest.languages import story_key
 from bot.ingest.processing import PreparedEntry, ProcessedEntry
 from storage.articles import (
+    NewArticle,
+    StoryLinks,
     add_article_source,
     articles_by_canonical_urls,
     articles_by_source_guids,
     find_story,
     insert_article,
+    insert_new_articles,
+    join_stories,
     set_article_story,
     set_article_tags,
     set_article_topics,
@@ -104,12 +108,49 @@ async def store_entries(
         session, feed_id, [plan.prepared.guid for plan in pending])
     by_url = await articles_by_canonical_urls(
         session, [plan.prepared.canonical_url for plan in pending])
+    fresh = [plan for plan in pending if plan.processed is not None
+             and plan.prepared.guid not in by_guid and plan.prepared.canonical_url not in by_url]
+    inserted = await insert_new_articles(
+        session, feed_id, [_new_article(plan.processed) for plan in fresh
+                           if plan.processed is not None], now)
+    outcome.touched_topics.update(inserted.topic_slugs)
+    await join_stories(session, [
+        _story_links(inserted.ids[plan.processed.canonical_url], plan.processed)
+        for plan in fresh
+        if plan.processed is not None and plan.processed.canonical_url in inserted.ids])
+    bulk = {id(plan) for plan in fresh}
     for plan in plans:
         if plan.action is EntryAction.UNCHANGED:
             outcome.unchanged += 1
             continue
+        new_id = inserted.ids.get(plan.prepared.canonical_url)
+        if new_id is not None and id(plan) in bulk:
+            outcome.new_ids.append(new_id)
+            continue
         await _store_entry(session, feed_id, plan, by_guid, by_url, outcome, now)
     return outcome
+
+
+def _new_article(processed: ProcessedEntry) -> NewArticle:
+    return NewArticle(
+        canonical_url=processed.canonical_url, url=processed.url, guid=processed.guid,
+        content={"title": processed.title, "summary": processed.summary,
+                 "body": processed.body_text, "image_url": processed.image_url,
+                 "author": processed.author, "comments_url": processed.comments_url,
+                 "published_at": processed.published_at,
+                 "content_hash": processed.content_hash},
+        topic_slugs=processed.topics, tags=processed.tags,
+        language=processed.language, story_key=story_key(processed.canonical_url),
+    )
+
+
+def _story_links(article_id: int, processed: ProcessedEntry) -> StoryLinks:
+    own = story_key(processed.canonical_url)
+    return StoryLinks(
+        article_id=article_id,
+        canonical_urls=list(processed.alternate_urls),
+        story_keys=[own, *(story_key(url) for url in processed.alternate_urls)],
+    )
 
 
 async def _store_entry(

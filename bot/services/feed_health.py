@@ -17,7 +17,14 @@ from bot.ingest.parsed_feed import MAX_URL_LENGTH, ParsedFeed
 from bot.log import mask_secrets
 from bot.services.write_gate import WriteGate
 from bot.text import cap, one_line
-from storage.feeds import CONFIG_SOURCE, assign_changed, get_feed, get_feed_by_url
+from storage.feeds import (
+    CONFIG_SOURCE,
+    assign_changed,
+    get_feed,
+    get_feed_by_url,
+    get_poll_streak,
+    record_feed_success,
+)
 from storage.models import Feed
 
 logger = logging.getLogger(__name__)
@@ -99,6 +106,34 @@ class FeedHealth:
         feed.next_poll_at = self._next_poll(now, feed.interval)
         return recovered_after
 
+    async def record_fetched(
+        self,
+        session: AsyncSession,
+        feed_id: int,
+        fetched: FetchResult,
+        parsed: ParsedFeed,
+        notes: list[str],
+        now: datetime,
+    ) -> int | None:
+        """:meth:`record_success` for a fetched feed, in the caller's transaction, with Core
+        statements (no ORM load) unless the feed moved. Returns the failure streak to announce
+        a recovery for (or 0), or None if the feed is gone."""
+        if fetched.permanent_redirect_to is not None:
+            feed = await get_feed(session, feed_id)
+            if feed is None:
+                return None
+            return await self.record_success(session, feed, fetched, parsed, notes, now)
+        streak = await get_poll_streak(session, feed_id)
+        if streak is None:
+            return None
+        await record_feed_success(
+            session, feed_id, now, self._next_poll(now, streak.interval),
+            title=parsed.title or None, site_url=parsed.site_url or None,
+            etag=cap(fetched.etag, 500), last_modified=cap(fetched.last_modified, 100),
+            health_note=cap("; ".join(notes), MAX_NOTE_LENGTH) or None,
+        )
+        return streak.consecutive_failures if streak.failure_alerted else 0
+
     async def _follow_move(self, session: AsyncSession, feed: Feed, target: str) -> str:
         """Record a permanent redirect; adopt the new URL for feeds not from the config."""
         old = describe_url(feed.url)
@@ -120,6 +155,13 @@ class FeedHealth:
         failure count to announce a recovery for, or 0."""
         now = self.clock()
         async with self.gate.transaction() as session:
+            if fetched.permanent_redirect_to is None:  # the common case: two Core statements
+                streak = await get_poll_streak(session, feed_id)
+                if streak is None:
+                    return 0
+                await record_feed_success(session, feed_id, now,
+                                          self._next_poll(now, streak.interval))
+                return streak.consecutive_failures if streak.failure_alerted else 0
             feed = await get_feed(session, feed_id)
             if feed is None:
                 return 0

@@ -52,7 +52,7 @@ from bot.services.write_gate import WriteGate
 from storage.feeds import (
     FeedSpec,
     get_feed,
-    list_due_feed_ids,
+    list_due_feeds,
     list_enabled_feeds,
     sync_config_feeds,
 )
@@ -208,18 +208,19 @@ class IngestionService:
         """Poll every enabled feed that is due, concurrently, each in its own sessions.
 
         Topic summaries touched by any of the polls are recomputed once, at the end."""
-        async with self._session_factory() as session:
-            feed_ids = await list_due_feed_ids(session, self._clock())
-        if not feed_ids:
+        async with self._session_factory() as session:  # every due feed's state, one query
+            states = [_FeedState.of(feed)
+                      for feed in await list_due_feeds(session, self._clock())]
+        if not states:
             return []
         slots = asyncio.Semaphore(self._ingestion.total_concurrency)
         touched: set[str] = set()
 
-        async def poll(feed_id: int) -> PollResult:
+        async def poll(state: _FeedState) -> PollResult:
             async with slots:
-                return await self.poll_feed(feed_id, touched_topics=touched)
+                return await self._poll_guarded(state.id, False, touched, state)
 
-        results = list(await asyncio.gather(*(poll(feed_id) for feed_id in feed_ids)))
+        results = list(await asyncio.gather(*(poll(state) for state in states)))
         if touched:
             await self.refresh_topic_summaries(touched)
         return results
@@ -232,11 +233,17 @@ class IngestionService:
         With ``only_if_due`` a feed whose ``next_poll_at`` (backoff included) lies more than
         half an interval ahead is skipped — for per-feed scheduler jobs.
         """
+        return await self._poll_guarded(feed_id, only_if_due, touched_topics, None)
+
+    async def _poll_guarded(
+        self, feed_id: int, only_if_due: bool, touched_topics: set[str] | None,
+        state: _FeedState | None,
+    ) -> PollResult:
         if feed_id in self._polling:  # a poll of this feed is already running
             return PollResult(feed_id=feed_id, feed_name="", skipped=True)
         self._polling.add(feed_id)
         try:
-            return await self._poll(feed_id, only_if_due, touched_topics)
+            return await self._poll(feed_id, only_if_due, touched_topics, state)
         except Exception as exc:  # a bug or a database failure must not stop other feeds
             logger.exception("feed %s: poll failed unexpectedly", feed_id)
             message = _describe_exception(exc)
@@ -250,11 +257,13 @@ class IngestionService:
             self._polling.discard(feed_id)
 
     async def _poll(
-        self, feed_id: int, only_if_due: bool, touched_topics: set[str] | None
+        self, feed_id: int, only_if_due: bool, touched_topics: set[str] | None,
+        state: _FeedState | None,
     ) -> PollResult:
-        async with self._session_factory() as session:
-            feed = await get_feed(session, feed_id)
-            state = _FeedState.of(feed) if feed is not None else None
+        if state is None:
+            async with self._gate.reading() as session:
+                feed = await get_feed(session, feed_id)
+                state = _FeedState.of(feed) if feed is not None else None
         if state is None:
             return PollResult(feed_id=feed_id, feed_name="", error="no such feed",
                               error_kind=INTERNAL_ERROR_KIND)
@@ -284,7 +293,7 @@ class IngestionService:
             return await self._fail(state.id, PARSE_ERROR_KIND, exc.message)
 
         prepared = await self._cpu.run(functools.partial(prepare_entries, parsed))
-        async with self._session_factory() as session:
+        async with self._gate.reading() as session:
             plans = await classify_entries(session, state.id, prepared)
         notes = list(parsed.problems)
         notes.extend(await self._process(state, plans))
@@ -326,9 +335,12 @@ class IngestionService:
             extracted, notes = await fetch_full_texts(
                 self._fetcher, [plan.prepared.entry.url for plan in todo]
             )
+        # A feed's first poll is its baseline: stored, never pushed, so a lead summary will do.
+        lead = state.never_succeeded and self._ingestion.baseline_summaries == "lead"
         finish = functools.partial(
             finish_batch, [plan.prepared for plan in todo], self._matcher,
             self._ingestion.summary_sentences, state.default_topics, extracted, self._clock(),
+            lead_summaries=lead,
         )
         for plan, processed in zip(todo, await self._cpu.run(finish), strict=True):
             plan.processed = processed
@@ -346,15 +358,13 @@ class IngestionService:
         stored and the failure streak to announce a recovery for (or 0)."""
         now = self._clock()
         async with self._gate.transaction() as session:
-            feed = await get_feed(session, state.id)
-            if feed is None:  # deleted while we fetched
+            recovered = await self._health.record_fetched(
+                session, state.id, fetched, parsed, notes, now)
+            if recovered is None:  # deleted while we fetched
                 return StoredEntries(), 0
             stored = await store_entries(session, state.id, plans, now)
             if stored.new_ids and self._on_new_articles and not state.never_succeeded:
                 await self._on_new_articles(session, stored.new_ids)
-            recovered = await self._health.record_success(
-                session, feed, fetched, parsed, notes, now
-            )
         return stored, recovered
 
 

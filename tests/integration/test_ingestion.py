@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack
@@ -19,17 +20,20 @@ from bot.domain import TopicTag
 from bot.ingest.feed_parsing import parse_feed
 from bot.ingest.fetch import FeedFetcher
 from bot.ingest.parsed_feed import MAX_CATEGORIES
-from bot.ingest.processing import process_entries
+from bot.ingest.processing import lead_summary, prepare_entries, process_entries
 from bot.render import render_article
 from bot.services.news import NewsService, load_card
-from bot.services.polling import IngestionService, PollResult
+from bot.services.polling import IngestionService, NewArticlesHook, PollResult
 from storage.articles import (
+    NewArticle,
     article_tags,
     article_topic_slugs,
     find_article_by_canonical_url,
     find_article_by_source,
+    insert_new_articles,
     latest_articles,
 )
+from storage.db import write_session
 from storage.feeds import list_due_feeds
 from storage.models import Article, ArticleSource, Feed, TopicSummary
 from storage.topics import get_topic_by_slug, get_topic_summary, get_topic_summary_by_slug
@@ -118,12 +122,14 @@ class Harness:
         """The admin notifier: a real async function that records what it got."""
         self.notices.append(text)
 
-    async def service(self, feeds: Sequence[FeedSettings], **ingestion: Any
+    async def service(self, feeds: Sequence[FeedSettings], *,
+                      on_new_articles: NewArticlesHook | None = None, **ingestion: Any
                       ) -> tuple[IngestionService, list[int]]:
         """An ingestion service over ``feeds`` (synced into the database) and the feed ids."""
         settings = make_settings(feeds, **ingestion)
         fetcher = await self._stack.enter_async_context(FeedFetcher(settings.ingestion))
-        service = IngestionService(self.session_factory, fetcher, settings, self.notify)
+        service = IngestionService(self.session_factory, fetcher, settings, self.notify,
+                                   on_new_articles=on_new_articles)
         feed_ids = await service.sync_config()
         return service, feed_ids
 
@@ -233,11 +239,13 @@ async def test_first_poll_stores_clean_tagged_summarised_articles(harness: Harne
 
 
 async def test_process_entries_shows_exactly_what_is_stored(harness: Harness) -> None:
-    """The preview function gives the same title, URL, summary, body and topics as storage."""
+    """The preview function gives the same title, URL, summary, body and topics as storage
+    (for polls after the baseline: full summaries, as here with baseline_summaries="full")."""
     body = (FIXTURES / "feeds" / "rss20.xml").read_bytes()
     harness.server.route("/feed.xml", body)
     feed_url = harness.server.url("/feed.xml")
-    service, (feed_id,) = await harness.service([make_feed(feed_url, topics=("explainers",))])
+    service, (feed_id,) = await harness.service([make_feed(feed_url, topics=("explainers",))],
+                                                baseline_summaries="full")
     assert_ok(await service.poll_feed(feed_id))
 
     previews = process_entries(parse_feed(body, feed_url, None), service.matcher, 3,
@@ -250,6 +258,116 @@ async def test_process_entries_shows_exactly_what_is_stored(harness: Harness) ->
         topics, tags = await harness.topics_and_tags(article.id)
         assert sorted(preview.topics) == topics
         assert sorted(preview.tags) == tags
+
+
+async def test_baseline_poll_stores_lead_summaries_and_later_entries_get_the_summariser(
+    harness: Harness,
+) -> None:
+    """A feed's first poll stores its entries readable for /latest with a lead summary and
+    pushes nothing; an entry new in a later poll is summarised in full and pushed."""
+    server = harness.server
+    pushed: list[list[int]] = []
+
+    async def hook(_session: AsyncSession, article_ids: Sequence[int]) -> None:
+        pushed.append(list(article_ids))
+
+    first_item = make_item("g1", "https://news.example.com/a", title="A")
+    server.route("/feed.xml", make_rss(first_item))
+    service, (feed_id,) = await harness.service([make_feed(server.url("/feed.xml"))],
+                                                on_new_articles=hook)
+    baseline = await service.poll_feed(feed_id)
+    assert_ok(baseline)
+    assert baseline.first_success
+    assert baseline.new == 1
+    async with harness.session_factory() as session:
+        (stored,) = await latest_articles(session, 10)
+    (prepared,) = prepare_entries(parse_feed(make_rss(first_item).encode(), server.url(
+        "/feed.xml"), None))
+    assert stored.summary == lead_summary(prepared.body_text, prepared.summary_text, 3)
+    assert stored.summary.startswith(EXPLAINER_PARAGRAPHS[0].split(". ")[0])
+    assert stored.body == prepared.body_text
+    assert await harness.topics_and_tags(stored.id) == (["russia", "war-in-ukraine"], [])
+    assert pushed == []
+
+    second_item = make_item("g2", "https://news.example.com/b", title="B",
+                            paragraphs=list(reversed(EXPLAINER_PARAGRAPHS)))
+    server.route("/feed.xml", make_rss(second_item, first_item))
+    later = await service.poll_feed(feed_id)
+
+    assert_ok(later)
+    assert (later.new, later.unchanged, later.first_success) == (1, 1, False)
+    (preview, _) = process_entries(parse_feed(make_rss(second_item, first_item).encode(),
+                                              server.url("/feed.xml"), None),
+                                   service.matcher, 3)
+    async with harness.session_factory() as session:
+        fresh = await find_article_by_canonical_url(session, "https://news.example.com/b")
+    assert fresh is not None
+    assert fresh.summary == preview.summary
+    assert pushed == [[fresh.id]]
+
+
+async def test_bulk_insert_stores_articles_sources_topics_and_tags(harness: Harness) -> None:
+    """insert_new_articles writes each table once and returns the ids; a canonical URL
+    stored before is left out, unknown topics are ignored."""
+    _service, (feed_id,) = await harness.service([make_feed(harness.server.url("/feed.xml"))])
+    now = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+
+    def article(slug: str, topics: Sequence[str] = (), tags: Sequence[str] = ()) -> NewArticle:
+        return NewArticle(
+            canonical_url=f"https://news.example.com/{slug}", url=f"https://news.example.com/{slug}",
+            guid=f"guid-{slug}",
+            content={"title": slug.upper(), "summary": f"{slug} summary", "body": f"{slug} body",
+                     "image_url": None, "author": "Ann", "comments_url": None,
+                     "published_at": now - timedelta(hours=1), "content_hash": slug * 8},
+            topic_slugs=topics, tags=tags,
+        )
+
+    async with write_session(harness.session_factory) as session:
+        first = await insert_new_articles(session, feed_id, [article("a", ["russia"])], now)
+    async with write_session(harness.session_factory) as session:
+        second = await insert_new_articles(session, feed_id, [
+            article("a"), article("b", ["russia", "economy", "no-such-topic"], ["Tag", ""]),
+            article("c"),
+        ], now)
+
+    assert first.topic_slugs == {"russia"}
+    assert set(second.ids) == {"https://news.example.com/b", "https://news.example.com/c"}
+    assert second.topic_slugs == {"economy", "russia"}
+    async with harness.session_factory() as session:
+        for slug in "bc":
+            stored = await find_article_by_source(session, feed_id, f"guid-{slug}")
+            assert stored is not None
+            assert stored.id == second.ids[f"https://news.example.com/{slug}"]
+            assert (stored.title, stored.body, stored.version, stored.updated) == (
+                slug.upper(), f"{slug} body", 1, False)
+            assert stored.published_at == now - timedelta(hours=1)
+            assert stored.created_at == now
+            assert stored.feed_id == feed_id
+    b_id = second.ids["https://news.example.com/b"]
+    assert await harness.topics_and_tags(b_id) == (["economy", "russia"], ["Tag"])
+    assert await harness.count(ArticleSource) == 3
+
+
+async def test_sqlite_writers_queue_for_the_write_lock(harness: Harness) -> None:
+    """Concurrent write sessions each get their turn, in order, without "database is
+    locked"; on SQLite they queue in the process instead of in SQLite's busy handler."""
+    order: list[str] = []
+
+    async def writer(name: str, hold: float) -> None:
+        async with write_session(harness.session_factory) as session:
+            order.append(f"{name} in")
+            await session.execute(select(func.count()).select_from(Feed))
+            await asyncio.sleep(hold)
+            order.append(f"{name} out")
+
+    first = asyncio.create_task(writer("a", 0.2))
+    await asyncio.sleep(0.05)
+    await asyncio.gather(first, writer("b", 0))
+
+    assert order[0] == "a in"
+    assert set(order) == {"a in", "a out", "b in", "b out"}
+    if harness.session_factory.kw["bind"].dialect.name == "sqlite":
+        assert order == ["a in", "a out", "b in", "b out"]
 
 
 # --- conditional GET and unchanged entries -----------------------------------------------------
