@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -27,7 +26,7 @@ MIN_DETECTION_CHARS = 40
 #: py3langid's normalised probability a detection needs to be believed.
 MIN_DETECTION_CONFIDENCE = 0.9
 #: Characters of a text the detector reads: the beginning says enough.
-DETECTION_SAMPLE_CHARS = 2_000
+DETECTION_SAMPLE_CHARS = 600
 
 _PRIMARY_SUBTAG = re.compile(r"^([A-Za-z]{2})(?:$|[-_])")
 # A first path segment that names a language: "uk", "en", "pt-br", "zh_hans".
@@ -42,12 +41,24 @@ def primary_language(tag: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-@cache
-def _identifier() -> tuple[Any, threading.Lock]:
-    # Imported here: loading the model costs memory and time only where detection runs.
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+_LOAD_LOCK = threading.Lock()
+_loaded: tuple[Any, threading.Lock] | None = None
 
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True), threading.Lock()
+
+def _identifier() -> tuple[Any, threading.Lock]:
+    """The process's one identifier and the lock its calls share, loaded on first use.
+
+    Loading takes a lock: threads that detect at once would otherwise each load a model
+    (about 120 MB apiece while loading)."""
+    global _loaded
+    with _LOAD_LOCK:
+        if _loaded is None:
+            # Imported here: the model costs memory and time only where detection runs.
+            from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+            _loaded = (LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True),
+                       threading.Lock())
+        return _loaded
 
 
 def detect_language(text: str) -> str | None:
