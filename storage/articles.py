@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypedDict, TypeVar, Unpack
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,7 +37,7 @@ def dialect_insert(
     raise RuntimeError(f"newsbot supports SQLite and PostgreSQL, not {name!r}")
 
 
-def _chunks(values: Sequence[_T]) -> Iterable[Sequence[_T]]:
+def chunked(values: Sequence[_T]) -> Iterable[Sequence[_T]]:
     for start in range(0, len(values), _IN_CHUNK):
         yield values[start : start + _IN_CHUNK]
 
@@ -74,7 +74,7 @@ async def articles_by_source_guids(
     """Return ``{guid: article}`` for the GUIDs this feed has announced before."""
     wanted = sorted(set(guids))
     found: dict[str, Article] = {}
-    for chunk in _chunks(wanted):
+    for chunk in chunked(wanted):
         rows = await session.execute(
             select(ArticleSource.guid, Article)
             .join(Article, Article.id == ArticleSource.article_id)
@@ -91,7 +91,7 @@ async def articles_by_canonical_urls(
     """Return ``{canonical_url: article}`` for the URLs already stored."""
     wanted = sorted(set(canonical_urls))
     found: dict[str, Article] = {}
-    for chunk in _chunks(wanted):
+    for chunk in chunked(wanted):
         rows = await session.scalars(select(Article).where(Article.canonical_url.in_(chunk)))
         for article in rows.all():
             found[article.canonical_url] = article
@@ -187,7 +187,7 @@ async def set_article_topics(
     """Make the article's topics exactly the known ones among ``topic_slugs``; return those."""
     wanted = sorted(set(topic_slugs))
     ids: dict[str, int] = {}
-    for chunk in _chunks(wanted):
+    for chunk in chunked(wanted):
         rows = await session.execute(select(Topic.slug, Topic.id).where(Topic.slug.in_(chunk)))
         ids.update((slug, topic_id) for slug, topic_id in rows)
     current = set(
@@ -221,99 +221,16 @@ async def set_article_tags(session: AsyncSession, article_id: int, tags: Iterabl
             select(ArticleTag.tag).where(ArticleTag.article_id == article_id)
         )).all()
     )
-    for chunk in _chunks(sorted(current - target)):
+    for chunk in chunked(sorted(current - target)):
         await session.execute(
             delete(ArticleTag).where(ArticleTag.article_id == article_id, ArticleTag.tag.in_(chunk))
         )
-    for chunk in _chunks(sorted(target - current)):
+    for chunk in chunked(sorted(target - current)):
         await session.execute(
             dialect_insert(session, ArticleTag)
             .values([{"article_id": article_id, "tag": tag} for tag in chunk])
             .on_conflict_do_nothing()
         )
-
-
-# --- language versions (stories) --------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StoryLinks:
-    """How a just-inserted article may belong to an earlier story: the canonical URLs of its
-    declared language versions, and the story keys (its own and theirs)."""
-
-    article_id: int
-    canonical_urls: Sequence[str]
-    story_keys: Sequence[str]
-
-
-async def join_stories(session: AsyncSession, links: Sequence[StoryLinks]) -> None:
-    """Make each just-inserted article a version of the earliest story stored before it that
-    it links to (one SELECT for all, an UPDATE per article that joins one); an article that
-    joins none starts a story of its own (``story_id`` = its id)."""
-    urls = sorted({url for link in links for url in link.canonical_urls})
-    keys = sorted({key for link in links for key in link.story_keys})
-    known: list[tuple[int, int, str, str | None]] = []
-    story = func.coalesce(Article.story_id, Article.id)
-    columns = (Article.id, story, Article.canonical_url, Article.story_key)
-    for column, values in ((Article.canonical_url, urls), (Article.story_key, keys)):
-        for text_chunk in _chunks(values):
-            rows = await session.execute(select(*columns).where(column.in_(text_chunk)))
-            known.extend((i, st, url, key) for i, st, url, key in rows)
-    for link in links:
-        wanted_urls, wanted_keys = set(link.canonical_urls), set(link.story_keys)
-        earlier = [st for i, st, url, key in known if i < link.article_id
-                   and (url in wanted_urls or key in wanted_keys)]
-        if earlier:
-            await session.execute(
-                update(Article).where(Article.id == link.article_id)
-                .values(story_id=min(earlier)))
-    for id_chunk in _chunks([link.article_id for link in links]):
-        await session.execute(  # the rest start stories of their own, as insert_article's do
-            update(Article).where(Article.id.in_(id_chunk), Article.story_id.is_(None))
-            .values(story_id=Article.id))
-
-
-def story_of(article: Article) -> int:
-    """The story an article belongs to: its ``story_id``, else its own id."""
-    return article.story_id if article.story_id is not None else article.id
-
-
-async def find_story(
-    session: AsyncSession, canonical_urls: Iterable[str], story_keys: Iterable[str]
-) -> int | None:
-    """The story of the earliest stored article at one of ``canonical_urls`` or with one of
-    ``story_keys``, or None if there is none."""
-    urls = sorted(set(canonical_urls))
-    keys = sorted(set(story_keys))
-    if not urls and not keys:
-        return None
-    story = func.coalesce(Article.story_id, Article.id)
-    found: int | None = await session.scalar(
-        select(func.min(story)).where(
-            Article.canonical_url.in_(urls) | Article.story_key.in_(keys)
-        )
-    )
-    return found
-
-
-async def set_article_story(session: AsyncSession, article: Article, story_id: int) -> None:
-    """Make ``article`` a version of story ``story_id`` (its own id: a story of its own)."""
-    article.story_id = story_id
-    await session.flush()
-
-
-async def story_article_ids(session: AsyncSession, article_id: int) -> list[int]:
-    """The ids of every version of the article's story (the article included), oldest first."""
-    article = await session.get(Article, article_id)
-    if article is None:
-        return []
-    story = story_of(article)
-    rows = await session.scalars(
-        select(Article.id)
-        .where((Article.story_id == story) | (Article.id == story) | (Article.id == article_id))
-        .order_by(Article.id)
-    )
-    return list(rows.all())
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,7 +287,7 @@ async def insert_new_articles(
     if not stored:
         return inserted
     topic_ids: dict[str, int] = {}
-    for chunk_slugs in _chunks(sorted({slug for a in stored for slug in a.topic_slugs})):
+    for chunk_slugs in chunked(sorted({slug for a in stored for slug in a.topic_slugs})):
         found = await session.execute(
             select(Topic.slug, Topic.id).where(Topic.slug.in_(chunk_slugs)))
         topic_ids.update((slug, topic_id) for slug, topic_id in found)

@@ -24,20 +24,17 @@ from bot.ingest.languages import story_key
 from bot.ingest.processing import PreparedEntry, ProcessedEntry
 from storage.articles import (
     NewArticle,
-    StoryLinks,
     add_article_source,
     articles_by_canonical_urls,
     articles_by_source_guids,
-    find_story,
     insert_article,
     insert_new_articles,
-    join_stories,
-    set_article_story,
     set_article_tags,
     set_article_topics,
     update_article_content,
 )
 from storage.models import Article
+from storage.stories import StoryLinks, join_stories
 
 
 class EntryAction(Enum):
@@ -176,7 +173,7 @@ async def _store_entry(
             language=processed.language, story_key=story_key(processed.canonical_url),
         )
         if inserted is not None:
-            await _join_story(session, inserted, processed)
+            await join_stories(session, [_story_links(inserted.id, processed)])
             await add_article_source(session, inserted.id, feed_id, item.guid, now)
             await _store_tagging(session, inserted.id, processed, outcome)
             outcome.new_ids.append(inserted.id)
@@ -208,18 +205,6 @@ async def _store_entry(
         outcome.linked += 1
     else:
         outcome.unchanged += 1
-
-
-async def _join_story(session: AsyncSession, article: Article, processed: ProcessedEntry) -> None:
-    """Link a just-inserted article to the story of its other language versions stored
-    before it, or make it a story of its own."""
-    key = article.story_key or processed.canonical_url
-    story = await find_story(
-        session,
-        processed.alternate_urls,
-        [key, *(story_key(url) for url in processed.alternate_urls)],
-    )
-    await set_article_story(session, article, story if story is not None else article.id)
 
 
 async def _store_tagging(

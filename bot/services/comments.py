@@ -12,6 +12,7 @@ from bot.domain import ArticleComments, CommentPosted, CommentView, UserInfo
 from storage import articles as articles_dao
 from storage import comments as comments_dao
 from storage import deliveries as deliveries_dao
+from storage import stories as stories_dao
 from storage.db import write_session
 
 MAX_COMMENT_CHARS = 2000
@@ -44,7 +45,7 @@ class CommentService:
                 session, article_id=article.id, author=user.display_name, text=body,
                 chat_id=chat_id, user_id=user.id, telegram_message_id=None,
             )
-            versions = await articles_dao.story_article_ids(session, article.id)
+            versions = await stories_dao.story_article_ids(session, article.id)
             total = await comments_dao.count_visible_of(session, versions)
             return CommentPosted(True, article.id, article.title, total)
 
@@ -55,7 +56,7 @@ class CommentService:
             article = await articles_dao.get_article(session, article_id)
             if article is None:
                 return None
-            versions = await articles_dao.story_article_ids(session, article_id)
+            versions = await stories_dao.story_article_ids(session, article_id)
             rows = await comments_dao.visible_comments_of(session, versions, SHOWN_COMMENTS)
             total = await comments_dao.count_visible_of(session, versions)
         return ArticleComments(
