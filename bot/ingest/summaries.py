@@ -17,7 +17,8 @@ Public API:
 * :class:`OfflineTokenizer` can stand in for ``sumy.nlp.tokenizers.Tokenizer``.
 * :func:`summarize` gives the key sentences of one text, in document order.
 * :func:`description_summary` gives a feed's own description as the summary, when it is one.
-* :func:`starts_dangling` tells whether a sentence leans on the one before it.
+* :func:`starts_dangling` (from :mod:`bot.ingest.summary_rules`, where the boilerplate rules
+  live too) tells whether a sentence leans on the one before it.
 * :func:`language_tools`, :func:`rank`, :func:`content_terms`, :func:`jaccard` are the
   per-language tools and scores that :mod:`bot.ingest.topic_points` builds on.
 
@@ -41,6 +42,14 @@ from sumy.nlp.stemmers import Stemmer, null_stemmer
 from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words, normalize_language
 
+from bot.ingest.summary_rules import (
+    APOSTROPHES,
+    DEFAULT_LANGUAGE,
+    WORD_RE,
+    is_boilerplate,
+    prose_lines,
+    starts_dangling,
+)
 from bot.sentences import segment
 
 __all__ = [
@@ -57,14 +66,9 @@ __all__ = [
     "summarize",
 ]
 
-#: An ISO 639-1 code; sumy language names ("english") are accepted wherever codes are.
-DEFAULT_LANGUAGE: Final = "en"
-
 # A sentence with fewer words than this is dropped when a text has longer sentences to offer.
 # Examples: "No!", "Talks resume Friday.".
 _MIN_WORDS: Final = 4
-# The boilerplate patterns below apply only to sentences this short.
-_BOILERPLATE_MAX_WORDS: Final = 12
 
 # Segmenter language codes (bot.sentences.segment) for the language names sumy uses.
 # Ukrainian has our own rule there (pysbd lacks it). Any other language falls back to the
@@ -96,120 +100,6 @@ _PYSBD_CODES: Final[dict[str, str]] = {
     "japanese": "ja",
 }
 _FALLBACK_PYSBD_CODE: Final = "en"
-
-# A word is either a dotted initialism ("U.S." gives "U.S", "e.g." gives "e.g") or a run of
-# letters or digits, which may contain apostrophes ("doesn't", "l'État"). Hyphens split words,
-# so "Georgian-based" gives two words. \w is Unicode-aware for str patterns. The [^\W_] class
-# removes the underscore from \w, and [^\W\d_] also removes digits, leaving letters.
-_WORD_RE: Final = re.compile(r"[^\W\d_](?:\.[^\W\d_])+|[^\W_]+(?:['’ʼ][^\W_]+)*")
-# Typographic apostrophes become ASCII ones. That way "Russia’s" matches the stop-word lists
-# and the stemmer's rule for possessives.
-_APOSTROPHES: Final = str.maketrans({"’": "'", "ʼ": "'"})
-
-# Sentences that are navigation or promotion, not content. Each pattern must match the whole
-# sentence, and the sentence must have at most _BOILERPLATE_MAX_WORDS words. So "Read the full
-# report here." is dropped, but a longer sentence that starts with "Read" is kept.
-_BOILERPLATE_RE: Final = re.compile(
-    r"""^(?:
-        (?:read|see|watch|listen\ to)\s+(?:the\s+)?(?:full|whole|complete|original)\b.*
-      | (?:read|see)\s+(?:more|also)\b.*
-      | (?:click|tap)\s+here\b.*
-      | more\s+(?:on|about)\s+(?:this|the)\s+(?:topic|story|subject|issue)\b.*
-      | related(?:\s+(?:articles?|stories|coverage|content))?\s*[:.…]*
-      | (?:subscribe|sign\ up)\b.*\b(?:newsletter|updates|channel)\b.*
-      | continue\ reading\b.*
-      | (?:advertisement|share\ this|share\ on\ \w+|skip\ (?:to|past)\b.*)[.:…]*
-      | (?:published|updated|last\ updated|posted|first\ published)\b.*
-      | (?:читайте|дивіться)\s+(?:також|більше|повністю|нас)\b.*
-      | (?:більше|детальніше)\s+(?:новин|про\ це|на\ тему)\b.*
-      | (?:реклама|поділитися)[.:…]*
-      | (?:оновлено|опубліковано)\b.*
-    )$""",
-    re.IGNORECASE | re.VERBOSE,
-)
-# Promotion for another format or channel, dropped whatever its length: "In this video we
-# look at …" is 28 words long and still says nothing about the news.
-_PROMOTION_RE: Final = re.compile(
-    r"""^(?:
-        in\ (?:this|today['’]s|the)\ (?:video|episode|podcast|clip|explainer\ video)\b
-      | (?:watch|listen)(?:\ (?:the|our|now|here))*\s*[:—–-]
-      | (?:watch|listen\ to)\ (?:the|our)\ (?:video|podcast|episode|documentary)\b
-      | (?:sign\ up|subscribe)\b.*\b(?:newsletter|podcast|channel|updates|inbox)\b
-      | (?:get|receive)\ (?:our|the)\b.*\b(?:newsletter|emails?|podcast|app)\b
-      | (?:additional\ )?(?:reporting|writing|editing)\ by\b
-      | our\ standards:
-      | follow\ (?:us|our)\b.*\b(?:on|at)\b
-      | (?:support|donate\ to)\ (?:our|independent|us)\b
-      | the\ post\ .+\ appeared\ first\ on\b
-      | this\ (?:article|story)\ (?:was|is|first\ appeared|originally)\b.*\b(?:published|appeared)\b
-      | please\ (?:turn\ on|enable)\ javascript\b
-      | (?:у|в)\ (?:цьому|нашому|новому)\ (?:відео|випуску|подкасті|сюжеті)\b
-      | дивіться\ (?:відео|сюжет)\b
-      | (?:підписуйтеся|підписуйтесь|підпишіться|стежте\ за\ нами|слідкуйте\ за\ нами
-          |підтримайте\ (?:нас|редакцію|незалежн)|долучайтеся\ до|приєднуйтеся\ до)
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
-# Lines that are not prose: image captions with a credit, bylines, bare photo credits. They
-# are dropped as whole lines, before the text is split into sentences, because a caption
-# ("Rescuers search the rubble in Dnipro. Photo: Reuters") holds a sentence of its own.
-_NOT_PROSE_LINE_MAX_WORDS: Final = 40
-_NOT_PROSE_LINE_RE: Final = re.compile(
-    r"""(?:
-        ^(?:by|від|автор(?:ка|и)?|текст|фото|photo(?:graph)?s?|image|picture|credit|
-            illustration|ілюстрація|джерело\ фото|video|відео)\s*[:|—–]
-      | \b(?:photo(?:graph)?|фото|image|credit)\s*:\s*\S
-      | (?:getty\ images|via\ getty|shutterstock|afp\ photo|ap\ photo|/\s*(?:afp|ap|epa|reuters|
-            efe|anadolu|ukrinform|укрінформ|уніан)\b)
-      | ^(?:ілюстративне|архівне)\ фото\b
-      | ^фото\ (?:з\ відкритих\ джерел|ілюстративне|:\ )
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
-# A byline: "By Jane Doe", "By Jane Doe and John Roe in Kyiv". Case-sensitive, so that
-# "By then it was over." stays prose.
-_BYLINE_RE: Final = re.compile(r"^(?:By|BY)\s+(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*"
-                               r"(?:\s*(?:,|\band\b|&|\bin\b).*)?$")
-_BYLINE_MAX_WORDS: Final = 12
-
-# Words that make a sentence lean on the one before it ("But since then, …", "It calls on
-# …"). Such a sentence never opens a summary, and appears in one only after its predecessor.
-# Keys are sumy language names; the words are matched lower-cased, as the sentence's first
-# one to four words.
-_DANGLING_STARTS: Final[dict[str, frozenset[str]]] = {
-    "english": frozenset({
-        "and", "but", "or", "nor", "so", "yet", "however", "also", "moreover", "furthermore",
-        "meanwhile", "still", "instead", "nevertheless", "nonetheless", "therefore", "thus",
-        "hence", "besides", "otherwise", "then", "indeed", "likewise", "similarly",
-        "consequently", "accordingly", "additionally", "it", "its", "it's", "this", "that",
-        "these", "those", "they", "them", "their", "he", "she", "his", "her", "such", "both",
-        "in addition", "as a result", "on the other hand", "at the same time", "that said",
-        "even so", "the latter", "the former", "by contrast", "in contrast", "for his part",
-        "for her part", "for their part", "in turn",
-    }),
-    "ukrainian": frozenset({
-        "але", "однак", "проте", "втім", "та", "і", "й", "а", "також", "тому", "отже", "тож",
-        "натомість", "водночас", "зокрема", "це", "цей", "ця", "ці", "цього", "цим", "цієї",
-        "цих", "він", "вона", "воно", "вони", "його", "її", "їх", "їхній", "їхня", "їхні",
-        "такий", "така", "таке", "такі", "там", "тоді", "крім того", "до того ж", "при цьому",
-        "у свою чергу", "з іншого боку", "в той же час", "у той же час",
-    }),
-    "russian": frozenset({
-        "но", "однако", "и", "а", "также", "это", "он", "она", "оно", "они", "его", "её",
-        "ее", "их", "поэтому", "тем не менее", "кроме того", "при этом",
-    }),
-}
-# "This week …", "Цього року …": a demonstrative before a time word points at the calendar, not
-# at the previous sentence.
-_TIME_WORDS: Final = frozenset({
-    "week", "weekend", "year", "month", "morning", "afternoon", "evening", "spring", "summer",
-    "autumn", "fall", "winter", "time", "season", "monday", "tuesday", "wednesday", "thursday",
-    "friday", "saturday", "sunday", "тижня", "року", "місяця", "ранку", "вечора", "разу",
-    "весни", "осені", "зими", "літа", "тиждень", "рік", "місяць", "ранок", "вечір", "весна",
-    "осінь", "зима", "літо", "неділі", "понеділка", "вівторка", "середи", "четверга",
-    "пʼятниці", "п'ятниці", "суботи",
-})
-_DEMONSTRATIVES: Final = frozenset({"this", "that", "these", "цього", "цієї", "цей", "ця", "це"})
 
 # sumy's Ukrainian list (77 words) lacks some of the commonest function words. Ours, added to
 # it, and written for newsbot.
@@ -263,7 +153,7 @@ class OfflineTokenizer:
     def to_words(self, sentence: str) -> tuple[str, ...]:
         """Split a sentence into words. Punctuation, symbols and underscores are dropped."""
         text = unicodedata.normalize("NFC", sentence)
-        return tuple(m.group().translate(_APOSTROPHES) for m in _WORD_RE.finditer(text))
+        return tuple(m.group().translate(APOSTROPHES) for m in WORD_RE.finditer(text))
 
 
 # --------------------------------------------------------------------------------------------
@@ -365,46 +255,7 @@ _TEASER_MARK_RE: Final = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _SENTENCE_END_RE: Final = re.compile(r"[.!?][\"'”’»)\]]*$")
-_OPENING_MARKS: Final = "\"'“‘«„([—–- "
 _CLOSING_MARKS: Final = "\"'”’»)] "
-
-
-def _is_boilerplate(sentence: str, word_count: int) -> bool:
-    if _PROMOTION_RE.match(sentence) is not None:
-        return True
-    return word_count <= _BOILERPLATE_MAX_WORDS and _BOILERPLATE_RE.match(sentence) is not None
-
-
-def _is_not_prose_line(line: str) -> bool:
-    """A caption with a credit, a byline or a bare credit line (see _NOT_PROSE_LINE_RE)."""
-    words = len(line.split())
-    if words <= _BYLINE_MAX_WORDS and _BYLINE_RE.match(line) is not None:
-        return True
-    return words <= _NOT_PROSE_LINE_MAX_WORDS and _NOT_PROSE_LINE_RE.search(line) is not None
-
-
-def _prose(text: str) -> str:
-    """``text`` without the lines that are captions, credits or bylines."""
-    return "\n".join(line for line in text.splitlines() if not _is_not_prose_line(line.strip()))
-
-
-def starts_dangling(sentence: str, language: str = DEFAULT_LANGUAGE) -> bool:
-    """Whether ``sentence`` opens with a word that leans on the sentence before it.
-
-    "But since then, …", "It calls on …", "However, …", "Але …", "Це рішення …" do;
-    "This week the talks resumed." and "Цього року …" do not (a time word follows).
-    ``language`` is an ISO code or sumy language name; English words count in every language,
-    as news in any language quotes English.
-    """
-    words = [w.lower() for w in _WORD_RE.findall(sentence.lstrip(_OPENING_MARKS)[:80])]
-    if not words:
-        return False
-    words = [w.translate(_APOSTROPHES) for w in words]
-    starts = _DANGLING_STARTS.get(normalize_language(language), frozenset())
-    starts = starts | _DANGLING_STARTS["english"]
-    if words[0] in _DEMONSTRATIVES and len(words) > 1 and words[1] in _TIME_WORDS:
-        return False
-    return any(" ".join(words[:count]) in starts for count in range(1, 5))
 
 
 def _candidate_sentences(text: str, tools: LanguageTools) -> list[str]:
@@ -417,12 +268,12 @@ def _candidate_sentences(text: str, tools: LanguageTools) -> list[str]:
     seen: set[str] = set()
     long_sentences: list[str] = []
     short_sentences: list[str] = []
-    for sentence in tools.tokenizer.to_sentences(_prose(text)):
+    for sentence in tools.tokenizer.to_sentences(prose_lines(text)):
         if sentence in seen:
             continue
         seen.add(sentence)
         word_count = len(tools.tokenizer.to_words(sentence))
-        if _is_boilerplate(sentence, word_count):
+        if is_boilerplate(sentence, word_count):
             continue
         prose = word_count >= _MIN_WORDS and not sentence.rstrip(_CLOSING_MARKS).endswith("?")
         (long_sentences if prose else short_sentences).append(sentence)
