@@ -53,6 +53,7 @@ from bot.transport import ApiActivity
 from bot.webserver import BotWebServer, UnreadableUpdate
 from storage import deliveries as deliveries_dao
 from storage.db import check_connection, create_engine, create_session_factory, upgrade_schema
+from storage.health import sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +173,7 @@ class NewsBot:
         close_on_stop(stack, "database", engine.dispose)
         await check_connection(engine, settings.database.connect_timeout)
         await upgrade_schema(engine)
-        database_watch = DatabaseFileWatch(DatabaseCheck.file_of(engine))
+        database_watch = DatabaseFileWatch(sqlite_file(engine))
         sessions = create_session_factory(engine)
 
         fetcher = FeedFetcher(settings.ingestion)

@@ -86,19 +86,15 @@ def _load(path: Path) -> Settings:
 
 
 async def _check_database(settings: Settings) -> None:
-    from storage.db import DatabaseError, check_connection, create_engine
+    from storage.db import DatabaseError, check_connection, create_engine, sqlite_path
 
     url = settings.database.url
-    if url.startswith("sqlite"):
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
         # Don't create a database file just to check the config.
-        from sqlalchemy.engine import make_url
-
-        database = make_url(url).database or ""
-        if database and database != ":memory:" and not Path(database).exists():
-            parent = Path(database).expanduser().resolve().parent
-            if not parent.is_dir():
-                raise DatabaseError(f"directory {parent} does not exist")
-            return
+        if not path.parent.is_dir():
+            raise DatabaseError(f"directory {path.parent} does not exist")
+        return
     engine = create_engine(url, connect_timeout=settings.database.connect_timeout)
     try:
         await check_connection(engine, settings.database.connect_timeout)

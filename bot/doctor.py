@@ -64,36 +64,25 @@ async def run_checks(settings: Settings, config_path: Path | None = None) -> lis
 
 def _missing_sqlite_file(url: str) -> Path | None:
     """The SQLite file ``url`` names, if it does not exist (connecting would create it)."""
-    from sqlalchemy.engine import make_url
+    from storage.db import sqlite_path
 
-    parsed = make_url(url)
-    database = parsed.database or ""
-    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or \
-            database.startswith("file:"):
-        return None
-    path = Path(database).expanduser()
-    return None if path.exists() else path
-
-
-def _head_revision() -> str | None:
-    from alembic.script import ScriptDirectory
-
-    from storage.db import alembic_config
-
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    path = sqlite_path(url)
+    return path if path is not None and not path.exists() else None
 
 
 async def check_database(settings: Settings) -> list[CheckResult]:
     """Is the database reachable, and is its schema at the newest revision?"""
-    from storage.db import DatabaseError, check_connection, create_engine, current_revision
+    from storage.db import DatabaseError, check_connection, create_engine
+    from storage.health import head_revision, schema_revision
 
     url = settings.database.url
     backend = url.split("://", 1)[0]
     missing = _missing_sqlite_file(url)
     if missing is not None:
+        hint = ("newsbot migrate creates it" if missing.parent.is_dir()
+                else f"and its directory {missing.parent} does not exist")
         return [
-            CheckResult("database", Status.FAIL,
-                        f"{missing} does not exist (newsbot migrate creates it)"),
+            CheckResult("database", Status.FAIL, f"{missing} does not exist ({hint})"),
             CheckResult("migrations", Status.SKIP, "no database"),
         ]
     try:
@@ -109,8 +98,8 @@ async def check_database(settings: Settings) -> list[CheckResult]:
                     CheckResult("migrations", Status.SKIP, "no database")]
         rows = [CheckResult("database", Status.PASS, f"{backend} answers")]
         try:
-            current = await current_revision(engine)
-            head = await asyncio.to_thread(_head_revision)
+            current = await schema_revision(engine, settings.database.connect_timeout)
+            head = await asyncio.to_thread(head_revision)
         except Exception as exc:  # alembic and the drivers raise many unrelated types
             return [*rows, CheckResult("migrations", Status.FAIL, _error_text(exc))]
     finally:

@@ -19,7 +19,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, inspect, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
@@ -65,13 +65,11 @@ def create_engine(
     except (ArgumentError, ValueError) as exc:
         raise DatabaseError(f"invalid URL: {exc}") from None
     kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": True}
+    path = sqlite_path(parsed)
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": connect_timeout}
-        database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            parent = Path(database).expanduser().resolve().parent
-            if not parent.is_dir():
-                raise DatabaseError(f"directory {parent} does not exist")
+        if path is not None and not path.parent.is_dir():
+            raise DatabaseError(f"directory {path.parent} does not exist")
     else:
         kwargs["pool_size"] = pool_size
         kwargs["max_overflow"] = pool_size
@@ -83,10 +81,20 @@ def create_engine(
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
-        database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            _refuse_to_recreate(engine, Path(database).expanduser().resolve())
+        if path is not None:
+            _refuse_to_recreate(engine, path)
     return engine
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file a SQLite URL names (absolute); None for other databases, in-memory ones and
+    ``file:`` URIs."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or \
+            database.startswith("file:"):
+        return None
+    return Path(database).expanduser().resolve()
 
 
 def _refuse_to_recreate(engine: AsyncEngine, path: Path) -> None:
@@ -195,7 +203,3 @@ def read_revision(connection: Connection) -> str | None:
     return str(value) if value is not None else None
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
-    """Return the schema revision the database is at, or None if unmigrated."""
-    async with engine.connect() as conn:
-        return await conn.run_sync(read_revision)

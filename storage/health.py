@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from storage.db import DatabaseError, alembic_config, read_revision
+from storage.db import DatabaseError, alembic_config, read_revision, sqlite_path
 from storage.models import Delivery
 
 FileIdentity = tuple[int, int]
@@ -39,13 +39,7 @@ async def schema_revision(engine: AsyncEngine, timeout: float) -> str | None:
 
 def sqlite_file(engine: AsyncEngine) -> Path | None:
     """The file of a SQLite database; None for other databases and in-memory ones."""
-    url = engine.url
-    database = url.database or ""
-    if url.get_backend_name() != "sqlite" or database in ("", ":memory:"):
-        return None
-    if database.startswith("file:"):
-        return None
-    return Path(database).expanduser().resolve()
+    return sqlite_path(engine.url)
 
 
 def file_identity(path: Path) -> FileIdentity | None:

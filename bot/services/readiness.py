@@ -26,7 +26,6 @@ from storage.health import (
     head_revision,
     oldest_overdue_delivery,
     schema_revision,
-    sqlite_file,
 )
 from storage.models import utcnow
 
@@ -149,11 +148,6 @@ class DatabaseCheck:
         if revision != self._expected:
             return f"schema at revision {revision}, expected {self._expected}"
         return None
-
-    @staticmethod
-    def file_of(engine: AsyncEngine) -> Path | None:
-        """The SQLite file behind ``engine`` (for :class:`DatabaseFileWatch`)."""
-        return sqlite_file(engine)
 
 
 class OutboxCheck:

@@ -6,10 +6,10 @@ from sqlalchemy import inspect
 
 from storage.db import (
     create_engine,
-    current_revision,
     downgrade_schema,
     upgrade_schema,
 )
+from storage.health import schema_revision
 from storage.models import Base
 
 
@@ -28,10 +28,10 @@ async def test_stairway_upgrade_downgrade_upgrade(database_url: str) -> None:
     engine = create_engine(database_url)
     try:
         await upgrade_schema(engine)
-        assert await current_revision(engine) is not None
+        assert await schema_revision(engine, 10) is not None
         assert await _tables(database_url) == set(Base.metadata.tables)
         await downgrade_schema(engine)
-        assert await current_revision(engine) is None
+        assert await schema_revision(engine, 10) is None
         assert await _tables(database_url) == set()
         await upgrade_schema(engine)
         assert await _tables(database_url) == set(Base.metadata.tables)
