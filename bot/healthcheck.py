@@ -9,6 +9,8 @@ Proxy variables are ignored: the check is meant for the bot's own port.
 from __future__ import annotations
 
 import argparse
+import http.client
+import math
 import sys
 import urllib.error
 import urllib.request
@@ -26,15 +28,24 @@ def check(url: str, timeout: float) -> tuple[bool, str]:
             status = int(response.status)
     except urllib.error.HTTPError as exc:  # a 4xx/5xx answer
         return False, f"{url}: HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         return False, f"{url}: no answer ({reason})"
     return 200 <= status < 300, f"{url}: HTTP {status}"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that exits 1 on a usage error: Docker reserves a health check's exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_UNHEALTHY)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m bot.healthcheck``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m bot.healthcheck",
         description="Exit 0 if URL answers 2xx, 1 otherwise (for Docker's HEALTHCHECK).",
     )
@@ -44,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.url.startswith(("http://", "https://")):
         parser.error("url must start with http:// or https://")
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        parser.error("--timeout must be a positive number of seconds")
     healthy, line = check(args.url, args.timeout)
     print(line, file=sys.stdout if healthy else sys.stderr)
     return EXIT_HEALTHY if healthy else EXIT_UNHEALTHY

@@ -338,6 +338,21 @@ async def test_health_check_passes_on_200_and_fails_when_nothing_listens() -> No
     assert "Traceback" not in output
 
 
+@pytest.mark.parametrize(
+    "args",
+    [[], ["not-a-url"], ["ftp://127.0.0.1/x"], ["http://127.0.0.1:abc/readyz"],
+     ["--timeout", "0", "http://127.0.0.1:9/x"], ["--timeout", "nan", "http://127.0.0.1:9/x"]],
+    ids=["no url", "not a url", "ftp", "port not a number", "timeout 0", "timeout nan"],
+)
+def test_health_check_bad_arguments_exit_1_with_one_error_line(args: list[str]) -> None:
+    """Bad arguments are unhealthy (exit 1, never Docker's reserved 2), with no traceback."""
+    result = subprocess.run([sys.executable, "-m", "bot.healthcheck", *args],
+                            capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip()
+
+
 async def test_image_default_config_works_from_the_environment_alone(tmp_path: Path) -> None:
     """The image's built-in config file plus NEWSBOT_* variables is a valid configuration."""
     env = {

@@ -187,3 +187,19 @@ def test_doctor_bad_config_exits_2(tmp_path: Path) -> None:
     result = run_cli("doctor", "-c", str(path))
     assert result.returncode == 2
     assert result.stderr.startswith("config error: telegram.token:")
+
+
+async def test_doctor_names_a_missing_database_directory(
+    tmp_path: Path, emulator: BotAPIEmulator
+) -> None:
+    """A SQLite path in a directory that does not exist fails the database row naming the
+    directory (not the "newsbot migrate creates it" hint, which would fail too)."""
+    missing = tmp_path / "nowhere" / "newsbot.db"
+    path = make_config(tmp_path, api_base_url=emulator.base_url,
+                       database_url=f"sqlite+aiosqlite:///{missing}")
+    code, rows, output = await _doctor(path)
+    assert code == 1, output
+    assert rows["database"][0] == "FAIL"
+    assert f"directory {missing.parent} does not exist" in rows["database"][1]
+    assert "newsbot migrate" not in rows["database"][1]
+    assert not missing.parent.exists()
