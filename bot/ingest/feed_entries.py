@@ -179,7 +179,7 @@ def entry_from_json(
     if link is None:
         link = absolute_url(field_text(item.get("external_url")), base)
     if link is None and _is_http_url(guid):
-        link = guid
+        link = absolute_url(guid, base)
     if link is None:
         return None
     content_html = field_text(item.get("content_html"))

@@ -47,7 +47,10 @@ def parse_opml(data: bytes) -> list[OpmlFeed]:
         url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
         if not url:
             continue
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError:  # e.g. "http://[::1/feed": not a URL, so not a feed to import
+            continue
         if parts.scheme not in ("http", "https") or not parts.netloc:
             continue
         if url in seen:

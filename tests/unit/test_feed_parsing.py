@@ -305,3 +305,24 @@ def test_blank_lines_and_bom_before_the_xml_declaration_are_tolerated() -> None:
                       "application/rss+xml", now=NOW)
     assert [entry.title for entry in feed.entries] == ["A"]
     assert feed.problems == ()
+
+
+def test_json_item_whose_id_is_a_bare_scheme_has_no_link() -> None:
+    """A JSON Feed item whose only link is an id like "http://" is skipped, not stored with a
+    host-less URL (the same rule as XML entries)."""
+    body = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": ['
+            b'{"id": "http://", "title": "No link", "content_text": "Text."},'
+            b'{"id": "https://news.example.org/a", "title": "Linked", "content_text": "Text."}]}')
+    feed = parse_feed(body, "https://news.example.org/feed.json", "application/feed+json")
+    assert [entry.url for entry in feed.entries] == ["https://news.example.org/a"]
+
+
+def test_opml_outline_with_a_malformed_url_is_skipped() -> None:
+    """An outline whose xmlUrl is not a URL ("http://[::1/feed") is skipped; the rest import."""
+    from bot.ingest.opml import parse_opml
+
+    opml = (b'<?xml version="1.0"?><opml version="2.0"><head/><body>'
+            b'<outline type="rss" text="Broken" xmlUrl="http://[::1/feed"/>'
+            b'<outline type="rss" text="Good" xmlUrl="https://news.example.org/rss"/>'
+            b'</body></opml>')
+    assert [feed.url for feed in parse_opml(opml)] == ["https://news.example.org/rss"]
