@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot import render
@@ -40,7 +40,9 @@ async def show_comments(update: Update, context: NewsContext) -> None:
         return
     found = await context.services.comments.for_article(pressed.article_id)
     await query.answer()
-    await send_rendered(context.bot, update.effective_chat.id, render.render_comments(found))
+    thread_id = query.message.message_thread_id if isinstance(query.message, Message) else None
+    await send_rendered(context.bot, update.effective_chat.id, render.render_comments(found),
+                        thread_id=thread_id)
 
 
 def register(application: NewsApplication) -> None:
