@@ -13,7 +13,7 @@ units after entity parsing) are handled in one place. One module per concern:
 * :mod:`~bot.render.messages` — `Button` and `OutgoingMessage`, what the sender sends;
 * reply renderers by feature: :mod:`~bot.render.article_messages`,
   :mod:`~bot.render.topic_replies`, :mod:`~bot.render.comment_replies`,
-  :mod:`~bot.render.welcome` (with their shared
+  :mod:`~bot.render.digests`, :mod:`~bot.render.welcome` (with their shared
   :mod:`~bot.render.display` helpers).
 
 The package imports only the standard library and the plain modules :mod:`bot.domain`,
@@ -36,6 +36,7 @@ from bot.render.comment_replies import (
     render_comments,
 )
 from bot.render.cutting import split_html, truncate_html
+from bot.render.digests import render_coalesced, render_digest
 from bot.render.markup import (
     CAPTION_LIMIT,
     LINK_SCHEMES,
@@ -88,9 +89,11 @@ __all__ = [
     "render_admin_notice",
     "render_article",
     "render_article_list",
+    "render_coalesced",
     "render_comment",
     "render_comment_posted",
     "render_comments",
+    "render_digest",
     "render_help",
     "render_latest",
     "render_pushed_article",
