@@ -8,7 +8,7 @@ from bot.emulator.api import ApiError, UploadedFile
 from bot.emulator.client import ChatHandle, UserHandle
 from bot.emulator.faults import Faults, FaultStats
 from bot.emulator.html import EntityParseError, ParsedText, parse_html, parsed_length, utf16_len
-from bot.emulator.records import CallbackAnswer
+from bot.emulator.records import CallbackAnswer, SentMessage
 from bot.emulator.server import SECRET_TOKEN_HEADER, BotAPIEmulator, RecordedRequest
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Faults",
     "ParsedText",
     "RecordedRequest",
+    "SentMessage",
     "UploadedFile",
     "UserHandle",
     "parse_html",

@@ -102,7 +102,11 @@ class UserHandle:
             fields["message_thread_id"] = message_thread_id
             if chat.is_forum:
                 fields["is_topic_message"] = True
-                chat.topics.setdefault(message_thread_id, Topic(name=f"Topic {message_thread_id}"))
+                topic = chat.topics.setdefault(
+                    message_thread_id, Topic(name=f"Topic {message_thread_id}")
+                )
+                if topic.deleted:
+                    raise ValueError(f"topic {message_thread_id} of chat {chat.id} was deleted")
         if reply_to is not None:
             target = self._state.find_message(chat.id, reply_to)
             if target is None:
@@ -232,18 +236,21 @@ class ChatHandle:
         member_dict(user.user, status)  # validates the status
         self._chat.members[user.id] = status
 
-    async def _change_bot_status(self, by: UserHandle, status: str) -> JSON:
+    async def _change_bot_status(
+        self, by: UserHandle, status: str, rights: dict[str, bool] | None = None
+    ) -> JSON:
         chat = self._chat
-        old = chat.bot_status
+        old, old_rights = chat.bot_status, chat.bot_rights
         chat.bot_status = status
+        chat.bot_rights = dict(rights or {})
         if by.id not in chat.members:
             chat.members[by.id] = "administrator" if chat.type == "channel" else "member"
         payload: JSON = {
             "chat": copy.deepcopy(chat.chat),
             "from": copy.deepcopy(by.user),
             "date": now(),
-            "old_chat_member": member_dict(self._state.bot_user, old),
-            "new_chat_member": member_dict(self._state.bot_user, status),
+            "old_chat_member": member_dict(self._state.bot_user, old, old_rights),
+            "new_chat_member": member_dict(self._state.bot_user, status, chat.bot_rights),
         }
         self._state.push_update("my_chat_member", payload)
         await asyncio.sleep(0)
@@ -263,12 +270,30 @@ class ChatHandle:
             self._state.push_update("message", service)
         return payload
 
-    async def remove_bot(self, by: UserHandle) -> JSON:
-        """`by` removes the bot: status ``kicked`` (``left`` in basic groups); sends get 403.
+    async def remove_bot(self, by: UserHandle, *, ban: bool = True) -> JSON:
+        """`by` removes the bot: status ``kicked`` (``left`` in basic groups, or with
+        ``ban=False``); sends get 403 "Forbidden: bot was kicked from the <type> chat" or,
+        when ``left``, "Forbidden: bot is not a member of the <type> chat".
 
         Returns the my_chat_member payload."""
-        status = "left" if self._chat.type == "group" else "kicked"
+        status = "kicked" if ban and self._chat.type != "group" else "left"
         return await self._change_bot_status(by, status)
+
+    async def set_bot_rights(
+        self, *, by: UserHandle, admin: bool = True, can_post_messages: bool = True
+    ) -> JSON:
+        """`by` promotes the bot to administrator (``admin=True``, optionally without
+        ``can_post_messages``) or demotes it to a plain member; queues my_chat_member.
+
+        In a channel the bot then needs ``admin`` and ``can_post_messages`` to send or edit:
+        otherwise Telegram answers 400 "Bad Request: need administrator rights in the channel
+        chat". Returns the my_chat_member payload."""
+        if not self._chat.bot_is_member or self._chat.type == "private":
+            raise ValueError(f"the bot is not in chat {self.id}; add it with add_bot() first")
+        if admin:
+            rights = {} if can_post_messages else {"can_post_messages": False}
+            return await self._change_bot_status(by, "administrator", rights)
+        return await self._change_bot_status(by, "member")
 
     async def migrate_to_supergroup(
         self, new_chat_id: int, *, by: UserHandle | None = None
@@ -324,13 +349,54 @@ class ChatHandle:
             self._state.push_update("message", message)
         return thread_id
 
-    def close_topic(self, thread_id: int | None = None) -> None:
-        """Close a topic (None: the General topic); sends there get 400 TOPIC_CLOSED."""
+    def _topic(self, thread_id: int) -> Topic:
+        topic = self._chat.topics.get(thread_id)
+        if topic is None or topic.deleted:
+            raise ValueError(f"chat {self.id} has no topic {thread_id}")
+        return topic
+
+    def _topic_service(self, thread_id: int, field: str, by: UserHandle | None) -> None:
+        chat = self._chat
+        message = self._state.new_message(
+            chat,
+            by.user if by is not None else None,
+            {field: {}, "message_thread_id": thread_id, "is_topic_message": True},
+        )
+        self._state.store_message(chat, message, from_bot=False)
+        if chat.bot_is_member:
+            self._state.push_update("message", message)
+
+    def close_topic(self, thread_id: int | None = None, *, by: UserHandle | None = None) -> None:
+        """Close a topic (None: the General topic); sends there get 400 "Bad Request:
+        TOPIC_CLOSED". Closing a created topic queues its ``forum_topic_closed`` message."""
         chat = self._chat
         if thread_id is None:
             chat.general_closed = True
-        else:
-            chat.topics[thread_id].closed = True
+            return
+        self._topic(thread_id).closed = True
+        self._topic_service(thread_id, "forum_topic_closed", by)
+
+    def reopen_topic(self, thread_id: int | None = None, *, by: UserHandle | None = None) -> None:
+        """Reopen a closed topic (None: the General topic); a created topic's reopening
+        queues its ``forum_topic_reopened`` message."""
+        chat = self._chat
+        if thread_id is None:
+            chat.general_closed = False
+            return
+        self._topic(thread_id).closed = False
+        self._topic_service(thread_id, "forum_topic_reopened", by)
+
+    def delete_topic(self, thread_id: int) -> None:
+        """Delete a topic with all its messages, as Telegram does (no update reaches the bot);
+        sends there get 400 "Bad Request: message thread not found". General cannot be
+        deleted."""
+        if thread_id == 1:
+            raise ValueError("the General topic cannot be deleted")
+        self._topic(thread_id).deleted = True
+        for stored in self._chat.messages.values():
+            if stored.thread_id == thread_id:
+                stored.deleted = True
+        self._state.messages_signal.fire()
 
     async def post(self, text: str) -> JSON:
         """Publish `text` in this channel; queues a ``channel_post`` update."""

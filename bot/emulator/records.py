@@ -1,15 +1,20 @@
 """The records the emulated Telegram keeps: chats, messages, topics, photos, callback queries
-and the webhook setting. Plain data; `EmulatorState` holds them."""
+and the webhook setting. Plain data; `EmulatorState` holds them.
+
+`SentMessage` is the compact view of one bot message that `BotAPIEmulator.sent_messages`
+returns: where it went (chat and forum thread), its text and how it was sent.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "CallbackAnswer",
     "CallbackRecord",
     "ChatState",
+    "SentMessage",
     "StoredFile",
     "StoredMessage",
     "Topic",
@@ -21,27 +26,77 @@ JSON = dict[str, Any]
 
 @dataclass
 class StoredMessage:
-    """A message as the emulator keeps it: the current Bot API dict plus bookkeeping."""
+    """A message as the emulator keeps it: the current Bot API dict plus bookkeeping.
+
+    `disable_notification` and `paid_broadcast` record how the bot sent it (the
+    ``disable_notification`` and ``allow_paid_broadcast`` parameters); like on Telegram, the
+    Message dict itself does not carry them.
+    """
 
     data: JSON
     from_bot: bool
     deleted: bool = False
+    disable_notification: bool = False
+    paid_broadcast: bool = False
+
+    @property
+    def thread_id(self) -> int | None:
+        """The message's ``message_thread_id`` (None: no thread, or a forum's General topic)."""
+        thread: int | None = self.data.get("message_thread_id")
+        return thread
+
+    def summary(self) -> SentMessage:
+        """The compact `SentMessage` view of this message as it is now."""
+        data = self.data
+        text: str | None = data.get("text", data.get("caption"))
+        return SentMessage(
+            chat_id=data["chat"]["id"],
+            thread_id=self.thread_id,
+            text=text,
+            disable_notification=self.disable_notification,
+            message_id=data["message_id"],
+            paid_broadcast=self.paid_broadcast,
+            deleted=self.deleted,
+        )
+
+
+class SentMessage(NamedTuple):
+    """One bot message, compactly: destination, current text (or caption), send flags.
+
+    A tuple, so ``m[:4] == (chat_id, thread_id, text, disable_notification)`` compares the
+    destination and content at once.
+    """
+
+    chat_id: int
+    thread_id: int | None
+    text: str | None
+    disable_notification: bool
+    message_id: int
+    paid_broadcast: bool
+    deleted: bool
 
 
 @dataclass
 class Topic:
-    """A forum topic."""
+    """A forum topic. A deleted topic is kept (so its id is never reused) but is gone for
+    sending: Telegram answers "message thread not found"."""
 
     name: str
     closed: bool = False
+    deleted: bool = False
 
 
 @dataclass
 class ChatState:
-    """One chat: its Bot API Chat dict, the bot's membership, members and message history."""
+    """One chat: its Bot API Chat dict, the bot's membership, members and message history.
+
+    `bot_rights` overrides the bot's administrator rights (e.g. ``{"can_post_messages":
+    False}``); it matters only while `bot_status` is ``administrator``.
+    """
 
     chat: JSON
     bot_status: str
+    bot_rights: dict[str, bool] = field(default_factory=dict)
     members: dict[int, str] = field(default_factory=dict)
     messages: dict[int, StoredMessage] = field(default_factory=dict)
     next_message_id: int = 1
@@ -69,6 +124,18 @@ class ChatState:
     def bot_is_member(self) -> bool:
         """Whether the bot can see and write to this chat."""
         return self.type == "private" or self.bot_status in ("creator", "administrator", "member")
+
+    @property
+    def bot_can_post(self) -> bool:
+        """Whether the bot may write here: in a channel only as creator or as an administrator
+        with ``can_post_messages``; elsewhere whenever it is a member."""
+        if not self.bot_is_member:
+            return False
+        if self.type != "channel":
+            return True
+        if self.bot_status == "creator":
+            return True
+        return self.bot_status == "administrator" and self.bot_rights.get("can_post_messages", True)
 
     def allocate_message_id(self) -> int:
         """The next message id in this chat (ids grow per chat, shared by all senders)."""
@@ -120,4 +187,3 @@ class StoredFile:
     data: bytes | None = None
     url: str | None = None
     filename: str | None = None
-

@@ -2,7 +2,8 @@
 
 Point python-telegram-bot at it with ``base_url=emu.base_url``; act as users and chats with
 `BotAPIEmulator.user`, `.group` and `.channel`; inspect what the bot did with `.sent`,
-`.wait_for_sent`, `.requests` and `.callback_answers`; break things with `.faults`.
+`.sent_messages` (compact, across all chats), `.sent_by_destination`, `.wait_for_sent`,
+`.requests` and `.callback_answers`; break things with `.faults`.
 
 Routes: ``/bot{token}/{method}`` (`bot.emulator.endpoint`) and, for the standalone runner, a
 small control API under ``/_emulator/`` (`bot.emulator.control`). Every accepted token
@@ -25,13 +26,14 @@ from bot.emulator.client import ChatHandle, UserHandle
 from bot.emulator.control import add_control_routes
 from bot.emulator.endpoint import BotEndpoint, RecordedRequest
 from bot.emulator.faults import Faults
-from bot.emulator.state import CallbackAnswer, EmulatorState, Signal, StoredFile
+from bot.emulator.state import CallbackAnswer, EmulatorState, SentMessage, Signal, StoredFile
 from bot.emulator.webhook import SECRET_TOKEN_HEADER, WebhookSender
 
 __all__ = ["SECRET_TOKEN_HEADER", "BotAPIEmulator", "RecordedRequest"]
 
 JSON = dict[str, Any]
 _Found = TypeVar("_Found")
+
 
 def _bot_id(tokens: list[str]) -> int:
     prefix = tokens[0].split(":", 1)[0] if tokens else ""
@@ -211,6 +213,26 @@ class BotAPIEmulator:
         """
         return self.state.bot_messages(chat_id, include_deleted=include_deleted)
 
+    def sent_messages(
+        self, chat_id: int | None = None, *, include_deleted: bool = False
+    ) -> list[SentMessage]:
+        """The bot's messages as compact `SentMessage` tuples — ``(chat_id, thread_id, text,
+        disable_notification, message_id, paid_broadcast, deleted)`` — in send order, in
+        `chat_id` or in every chat. Text (or caption) is current; `thread_id` is None outside
+        threads and in a forum's General topic. Deleted ones are left out unless
+        `include_deleted`.
+        """
+        return self.state.sent_messages(chat_id, include_deleted=include_deleted)
+
+    def sent_by_destination(
+        self, *, include_deleted: bool = False
+    ) -> dict[tuple[int, int | None], list[SentMessage]]:
+        """`sent_messages` grouped by ``(chat_id, thread_id)``, each list in send order."""
+        grouped: dict[tuple[int, int | None], list[SentMessage]] = {}
+        for message in self.sent_messages(include_deleted=include_deleted):
+            grouped.setdefault((message.chat_id, message.thread_id), []).append(message)
+        return grouped
+
     def history(self, chat_id: int) -> list[JSON]:
         """Every live message in `chat_id` (users' and the bot's), oldest first."""
         chat = self.state.chats.get(chat_id)
@@ -327,4 +349,3 @@ class BotAPIEmulator:
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stop_event.wait(), seconds)
-

@@ -16,6 +16,7 @@ from bot.emulator.records import (
     CallbackAnswer,
     CallbackRecord,
     ChatState,
+    SentMessage,
     StoredFile,
     StoredMessage,
     Topic,
@@ -29,6 +30,7 @@ __all__ = [
     "CallbackRecord",
     "ChatState",
     "EmulatorState",
+    "SentMessage",
     "Signal",
     "StoredFile",
     "StoredMessage",
@@ -94,8 +96,9 @@ _ADMIN_RIGHTS: JSON = {
 MEMBER_STATUSES = frozenset({"creator", "administrator", "member", "left", "kicked"})
 
 
-def member_dict(user: JSON, status: str) -> JSON:
-    """A Bot API ChatMember object for `user` with `status`."""
+def member_dict(user: JSON, status: str, rights: dict[str, bool] | None = None) -> JSON:
+    """A Bot API ChatMember object for `user` with `status`; `rights` override an
+    administrator's default rights."""
     if status not in MEMBER_STATUSES:
         raise ValueError(
             f"unsupported member status {status!r}; use one of {sorted(MEMBER_STATUSES)}"
@@ -105,6 +108,7 @@ def member_dict(user: JSON, status: str) -> JSON:
         member["is_anonymous"] = False
     elif status == "administrator":
         member.update(_ADMIN_RIGHTS)
+        member.update(rights or {})
     elif status == "kicked":
         member["until_date"] = 0
     return member
@@ -150,6 +154,7 @@ class EmulatorState:
         self.callback_queries: dict[str, CallbackRecord] = {}
         self.callback_answers: list[CallbackAnswer] = []
         self.files: dict[str, StoredFile] = {}
+        self.bot_log: list[StoredMessage] = []
         self.next_callback_id = 1
         self.next_file_number = 1
         self.poll_generation = 0
@@ -259,10 +264,26 @@ class EmulatorState:
         message.update(fields)
         return message
 
-    def store_message(self, chat: ChatState, message: JSON, *, from_bot: bool) -> StoredMessage:
-        """Keep `message` in `chat`'s history and wake `wait_for_sent`."""
-        stored = StoredMessage(data=message, from_bot=from_bot)
+    def store_message(
+        self,
+        chat: ChatState,
+        message: JSON,
+        *,
+        from_bot: bool,
+        disable_notification: bool = False,
+        paid_broadcast: bool = False,
+    ) -> StoredMessage:
+        """Keep `message` in `chat`'s history (the bot's also in `bot_log`, in send order) and
+        wake `wait_for_sent`."""
+        stored = StoredMessage(
+            data=message,
+            from_bot=from_bot,
+            disable_notification=disable_notification,
+            paid_broadcast=paid_broadcast,
+        )
         chat.messages[message["message_id"]] = stored
+        if from_bot:
+            self.bot_log.append(stored)
         self.messages_signal.fire()
         return stored
 
@@ -286,6 +307,17 @@ class EmulatorState:
             for m in chat.messages.values()
             if m.from_bot and (include_deleted or not m.deleted)
         ]
+
+    def sent_messages(
+        self, chat_id: int | None = None, *, include_deleted: bool = False
+    ) -> list[SentMessage]:
+        """The bot's messages (in `chat_id`, or everywhere) as `SentMessage`, in send order."""
+        if chat_id is None:
+            stored: list[StoredMessage] = self.bot_log
+        else:
+            chat = self.chats.get(chat_id)
+            stored = [m for m in chat.messages.values() if m.from_bot] if chat else []
+        return [m.summary() for m in stored if include_deleted or not m.deleted]
 
     # -- updates -----------------------------------------------------------------------------
 

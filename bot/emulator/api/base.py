@@ -34,7 +34,8 @@ class MethodFamily:
         return {name: getattr(self, _snake(name)) for name in self.METHODS}
 
     def chat(self, chat_id: int | str, *, writing: bool) -> ChatState:
-        """Resolve a chat and apply migration, block and membership faults."""
+        """Resolve a chat and apply migration, block and membership faults; for `writing`, a
+        channel also needs the bot to be an administrator allowed to post."""
         chat = self.state.resolve_chat(chat_id, self.faults.migrations)
         if chat is None:
             raise bad_request("chat not found")
@@ -53,6 +54,8 @@ class MethodFamily:
             if chat.bot_status == "kicked":
                 raise ApiError(403, f"Forbidden: bot was kicked from the {chat.type} chat")
             raise ApiError(403, f"Forbidden: bot is not a member of the {chat.type} chat")
+        if writing and not chat.bot_can_post:
+            raise bad_request("need administrator rights in the channel chat")
         return chat
 
     def rate(self, chat: ChatState, p: Params) -> None:

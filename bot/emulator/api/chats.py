@@ -66,7 +66,8 @@ class ChatMethods(MethodFamily):
             if found is None:
                 raise bad_request("user not found")
             user = found
-        return member_dict(user, self._member_status(chat, user_id))
+        rights = chat.bot_rights if user_id == self.state.bot_user["id"] else None
+        return member_dict(user, self._member_status(chat, user_id), rights)
 
     async def get_chat_administrators(self, p: Params) -> Any:
         chat = self.chat(p.chat_id(), writing=False)
@@ -77,7 +78,7 @@ class ChatMethods(MethodFamily):
             if status in ("creator", "administrator") and user_id in self.state.users:
                 admins.append(member_dict(self.state.users[user_id], status))
         if chat.bot_status == "administrator":
-            admins.append(member_dict(self.state.bot_user, "administrator"))
+            admins.append(member_dict(self.state.bot_user, "administrator", chat.bot_rights))
         return admins
 
     async def get_chat_member_count(self, p: Params) -> Any:

@@ -29,7 +29,7 @@ class ComposingFamily(MethodFamily):
                 raise bad_request("TOPIC_CLOSED")
             return {}
         topic = chat.topics.get(thread_id)
-        if topic is None:
+        if topic is None or topic.deleted:
             raise bad_request("message thread not found")
         if topic.closed:
             raise bad_request("TOPIC_CLOSED")
@@ -76,10 +76,17 @@ class ComposingFamily(MethodFamily):
             extra["has_protected_content"] = True
         return extra
 
-    def store_bot_message(self, chat: ChatState, fields: JSON) -> JSON:
-        """Store a new message from the bot in `chat`; return a copy of it."""
+    def store_bot_message(self, chat: ChatState, fields: JSON, p: Params) -> JSON:
+        """Store a new message from the bot in `chat`, remembering its ``disable_notification``
+        and ``allow_paid_broadcast``; return a copy of it."""
         message = self.state.new_message(chat, self.state.bot_user, fields)
-        self.state.store_message(chat, message, from_bot=True)
+        self.state.store_message(
+            chat,
+            message,
+            from_bot=True,
+            disable_notification=p.get_bool("disable_notification"),
+            paid_broadcast=p.get_bool("allow_paid_broadcast"),
+        )
         return copy.deepcopy(message)
 
     def editable(

@@ -44,7 +44,7 @@ class MediaMethods(ComposingFamily):
         fields.pop("link_preview_options", None)
         if markup is not None:
             fields["reply_markup"] = markup
-        return self.store_bot_message(chat, fields)
+        return self.store_bot_message(chat, fields, p)
 
     def _photo(self, p: Params) -> StoredFile:
         value = p.raw("photo")

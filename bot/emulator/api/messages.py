@@ -40,7 +40,7 @@ class MessageMethods(ComposingFamily):
         fields.update(self.send_options(p))
         if markup is not None:
             fields["reply_markup"] = markup
-        return self.store_bot_message(chat, fields)
+        return self.store_bot_message(chat, fields, p)
 
     async def copy_message(self, p: Params) -> Any:
         source_chat = self.chat(p.chat_id("from_chat_id"), writing=False)
@@ -60,7 +60,7 @@ class MessageMethods(ComposingFamily):
             target["has_protected_content"] = True
         if markup is not None:
             target["reply_markup"] = markup
-        message = self.store_bot_message(chat, target)
+        message = self.store_bot_message(chat, target, p)
         return {"message_id": message["message_id"]}
 
     @staticmethod
@@ -134,7 +134,7 @@ class MessageMethods(ComposingFamily):
             not stored.from_bot
             and chat.type != "private"
             and chat.bot_status not in ("creator", "administrator")
-        ):
+        ) or not chat.bot_can_post:
             raise bad_request("message can't be deleted")
         stored.deleted = True
         self.state.messages_signal.fire()
