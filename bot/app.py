@@ -34,7 +34,9 @@ from bot.ingest.fetch import FeedFetcher
 from bot.metrics import BotMetrics
 from bot.services.comments import CommentService
 from bot.services.container import Services
+from bot.services.corrections import CorrectionService
 from bot.services.delivery import DeliveryService
+from bot.services.leadership import LeaderElection, SingleInstanceLock
 from bot.services.news import NewsService, load_card
 from bot.services.polling import IngestionService, PollResult
 from bot.services.readers import ReaderService
@@ -48,6 +50,7 @@ from bot.services.readiness import (
 )
 from bot.services.update_dedupe import UpdateDeduplicator
 from bot.services.workers import create_worker_pool
+from bot.telegram_edits import PtbEditor
 from bot.telegram_io import PtbSender, send_rendered
 from bot.transport import ApiActivity
 from bot.webserver import BotWebServer, UnreadableUpdate
@@ -76,6 +79,8 @@ class Running:
     readiness: Readiness
     database_watch: DatabaseFileWatch
     dedupe: UpdateDeduplicator
+    leadership: LeaderElection
+    corrections: CorrectionService
 
 
 def _scheduler_running(application: NewsApplication) -> bool:
@@ -164,6 +169,12 @@ class NewsBot:
         if tg.webhook_secret is not None:
             botlog.register_secret(tg.webhook_secret.get_secret_value())
 
+        # One process per SQLite file (taken before anything migrates it); several processes
+        # share PostgreSQL, with one leader for polling and scheduled jobs.
+        instance_lock = SingleInstanceLock.for_database(settings.database.url)
+        if instance_lock is not None:
+            instance_lock.acquire()
+            stack.callback(instance_lock.release)
         engine = create_engine(
             settings.database.url,
             echo=settings.database.echo,
@@ -175,6 +186,9 @@ class NewsBot:
         await upgrade_schema(engine)
         database_watch = DatabaseFileWatch(sqlite_file(engine))
         sessions = create_session_factory(engine)
+        leadership = LeaderElection(engine, interval=settings.delivery.leader_check_seconds)
+        await leadership.start()
+        close_on_stop(stack, "leader election", leadership.stop)
 
         fetcher = FeedFetcher(settings.ingestion)
         await fetcher.start()
@@ -202,9 +216,16 @@ class NewsBot:
                 sessions, fetcher, settings, self._notify_admins,
                 on_new_articles=deliveries_dao.enqueue_articles, executor=workers,
             ),
-            delivery=DeliveryService(sessions, PtbSender(application.bot), load_card),
+            delivery=DeliveryService(
+                sessions, PtbSender(application.bot), load_card, settings.delivery,
+                observer=self.metrics, notify_admins=self._notify_admins,
+            ),
         )
         attach_services(application, services)
+        corrections = CorrectionService(
+            sessions, PtbEditor(application.bot), load_card, services.delivery.limiter,
+            mode=settings.delivery.corrections, sender=PtbSender(application.bot),
+        )
         await services.ingestion.sync_config()
         await services.delivery.recover()
 
@@ -213,6 +234,9 @@ class NewsBot:
         await application.start()
         close_on_stop(stack, "application", application.stop)
         self._schedule_jobs(application)
+        # Closed before the application: stop claiming, let in-flight sends finish within
+        # delivery.shutdown_grace_seconds, hand the rest back.
+        close_on_stop(stack, "outbox", services.delivery.shutdown)
         readiness = Readiness({
             "database": DatabaseCheck(engine),
             "database_file": database_watch,
@@ -240,7 +264,7 @@ class NewsBot:
         # stopped taking them.
         close_on_stop(stack, "web server", web.stop)
         running = Running(engine, sessions, services, application, web, workers, readiness,
-                          database_watch, dedupe)
+                          database_watch, dedupe, leadership, corrections)
 
         if application.updater is not None:  # polling mode
             await application.bot.delete_webhook(drop_pending_updates=tg.drop_pending_updates)
@@ -269,9 +293,11 @@ class NewsBot:
                 self._poll_feeds_job, interval=FEED_TICK, first=1.0, name="poll-feeds",
                 job_kwargs={"misfire_grace_time": None},
             )
+        # A second instance may start while a long drain runs: it returns at once (the drain
+        # in progress sends what is due), instead of APScheduler warning every tick.
         job_queue.run_repeating(
             self._outbox_job, interval=OUTBOX_INTERVAL, first=OUTBOX_INTERVAL, name="outbox",
-            job_kwargs={"misfire_grace_time": None},
+            job_kwargs={"misfire_grace_time": None, "max_instances": 2},
         )
         job_queue.run_repeating(
             self._watch_database_job, interval=DATABASE_WATCH_INTERVAL,
@@ -283,8 +309,15 @@ class NewsBot:
                 first=SEEN_UPDATES_PRUNE_INTERVAL, name="prune-seen-updates",
             )
 
+    @property
+    def is_leader(self) -> bool:
+        """Whether this process runs feed polling and scheduled jobs (one process does)."""
+        return self._running is not None and self._running.leadership.is_leader
+
     async def _poll_feeds_job(self, context: NewsContext) -> None:
-        """Scheduler job: poll the feeds that are due."""
+        """Scheduler job: poll the feeds that are due (the leader process only)."""
+        if not self.is_leader:
+            return
         for result in await context.services.ingestion.poll_due_feeds():
             self._count_poll(result)
 
@@ -307,12 +340,27 @@ class NewsBot:
                 for entry in await self.services.ingestion.feed_schedule()]
 
     async def _outbox_job(self, _context: NewsContext) -> None:
-        """Scheduler job: send what is due in the outbox."""
+        """Scheduler job: send what is due in the outbox (every process: rows are claimed),
+        then, on the leader, correct sent messages of explainers that changed."""
         await self.drain_outbox()
+        if self.is_leader:
+            await self.correct_sent_messages()
+
+    async def correct_sent_messages(self) -> None:
+        """Edit (or re-push) sent messages of explainers corrected since they were sent."""
+        try:
+            await self.running.corrections.run_once()
+        except Exception:  # a database hiccup: the next tick tries again
+            log.exception("correcting sent messages failed")
 
     async def drain_outbox(self) -> None:
         """Send every due delivery now."""
-        self.metrics.count_drain(await self.services.delivery.send_due())
+        delivery = self.services.delivery
+        self.metrics.count_drain(await delivery.send_due())
+        try:
+            self.metrics.set_outbox_depth(await delivery.depth())
+        except Exception as exc:  # metrics must not break the outbox
+            log.debug("outbox depth unavailable: %s", exc)
 
     async def _watch_database_job(self, _context: NewsContext) -> None:
         """Scheduler job: notice a deleted or replaced SQLite file (alert once, and on return)."""
@@ -324,6 +372,8 @@ class NewsBot:
 
     async def _prune_seen_updates_job(self, _context: NewsContext) -> None:
         """Scheduler job: forget webhook update ids older than the dedupe window."""
+        if not self.is_leader:
+            return
         await self.running.dedupe.prune()
 
     async def _notify_admins(self, text: str) -> None:

@@ -210,10 +210,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from telegram.error import InvalidToken, TelegramError
 
     from bot.config import ConfigError
+    from bot.services.leadership import AnotherInstanceRunning
     from storage.db import DatabaseError
 
     try:
         return COMMANDS[args.command](args)
+    except AnotherInstanceRunning as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except ConfigError as exc:
         print(exc.one_line(), file=sys.stderr)
         return EXIT_CONFIG

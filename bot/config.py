@@ -155,6 +155,27 @@ class ServerSettings(_Section):
     ready_outbox_stuck_minutes: Annotated[float, Field(gt=0, le=7 * 1440)] = 15.0
 
 
+class DeliverySettings(_Section):
+    """How the outbox pushes explainers: Telegram's limits, concurrency, coalescing, shutdown."""
+
+    rate_per_second: Annotated[float, Field(gt=0, le=1000)] = 30.0
+    paid_broadcast: bool = False
+    paid_rate_per_second: Annotated[float, Field(gt=0, le=1000)] = 1000.0
+    private_chat_interval: Annotated[float, Field(ge=0, le=3600)] = 1.05
+    group_chat_interval: Annotated[float, Field(ge=0, le=3600)] = 3.15
+    concurrency: Annotated[int, Field(ge=1, le=1024)] = 32
+    batch_size: Annotated[int, Field(ge=1, le=10_000)] = 500
+    coalesce_seconds: Annotated[float, Field(ge=0, le=86_400)] = 120.0
+    max_items_per_push: Annotated[int, Field(ge=1, le=100)] = 10
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 8
+    retry_base_seconds: Annotated[float, Field(gt=0, le=3600)] = 2.0
+    retry_max_seconds: Annotated[float, Field(gt=0, le=86_400)] = 300.0
+    lease_seconds: Annotated[float, Field(ge=10, le=3600)] = 120.0
+    shutdown_grace_seconds: Annotated[float, Field(ge=0, le=300)] = 5.0
+    corrections: Literal["edit", "push", "off"] = "edit"
+    leader_check_seconds: Annotated[float, Field(ge=0.1, le=300)] = 5.0
+
+
 class LoggingSettings(_Section):
     """Log output."""
 
@@ -250,6 +271,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = DatabaseSettings()
     server: ServerSettings = ServerSettings()
     logging: LoggingSettings = LoggingSettings()
+    delivery: DeliverySettings = DeliverySettings()
     ingestion: IngestionSettings = IngestionSettings()
     feeds: tuple[FeedSettings, ...] = ()
     topics: tuple[TopicSettings, ...] = ()

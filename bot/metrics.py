@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from bot.services.delivery import DeliveryStats
 from bot.services.polling import PollResult
@@ -35,7 +35,31 @@ class BotMetrics:
             "newsbot_outbox_runs", "Outbox drains completed", registry=self.registry
         )
         self.deliveries = Counter(
-            "newsbot_deliveries", "Outbox sends by outcome", ["outcome"], registry=self.registry
+            "newsbot_deliveries",
+            "Outbox deliveries (rows) by outcome: sent, retry, blocked, skipped, failed, deferred",
+            ["outcome"], registry=self.registry,
+        )
+        self.send_seconds = Histogram(
+            "newsbot_send_seconds", "Time of one Bot API send from the outbox, by outcome",
+            ["outcome"], registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+        )
+        self.limiter_wait_seconds = Histogram(
+            "newsbot_limiter_wait_seconds",
+            "Time a send waited for Telegram's rate limits (our limiter)",
+            registry=self.registry,
+            buckets=(0.001, 0.01, 0.05, 0.1, 0.5, 1.0, 3.0, 10.0, 60.0),
+        )
+        self.flood_waits = Counter(
+            "newsbot_flood_waits", "429 Too Many Requests answers received", registry=self.registry
+        )
+        self.unknown_outcomes = Counter(
+            "newsbot_unknown_send_outcomes",
+            "Sends whose answer was lost (timeout, dropped connection): sent again, they may "
+            "arrive twice", registry=self.registry,
+        )
+        self.outbox_depth = Gauge(
+            "newsbot_outbox_depth", "Deliveries pending or being sent", registry=self.registry
         )
 
     def observe_update(
@@ -60,6 +84,27 @@ class BotMetrics:
         """Count one outbox drain and its sends by outcome."""
         self.outbox_runs.inc()
         for outcome, count in (("sent", stats.sent), ("retry", stats.retried),
-                               ("blocked", stats.blocked), ("failed", stats.failed)):
+                               ("blocked", stats.blocked), ("skipped", stats.skipped),
+                               ("failed", stats.failed), ("deferred", stats.deferred)):
             if count:
                 self.deliveries.labels(outcome).inc(count)
+
+    def observe_send(self, outcome: str, seconds: float) -> None:
+        """Time one send from the outbox."""
+        self.send_seconds.labels(outcome).observe(seconds)
+
+    def observe_limiter_wait(self, seconds: float) -> None:
+        """Record how long a send waited for the rate limits."""
+        self.limiter_wait_seconds.observe(seconds)
+
+    def count_flood_wait(self) -> None:
+        """Count one 429 answer."""
+        self.flood_waits.inc()
+
+    def count_unknown_outcome(self) -> None:
+        """Count one send whose answer was lost."""
+        self.unknown_outcomes.inc()
+
+    def set_outbox_depth(self, depth: int) -> None:
+        """Record how many deliveries are waiting."""
+        self.outbox_depth.set(depth)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
 from telegram import (
     Bot,
@@ -21,6 +21,7 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 
 from bot.render import Button, OutgoingMessage
@@ -60,15 +61,23 @@ async def send_rendered(
     *,
     thread_id: int | None = None,
     reply_to: int | None = None,
+    silent: bool = False,
+    paid: bool = False,
 ) -> Message:
-    """Send one rendered message; a rejected photo falls back to its text version."""
+    """Send one rendered message; a rejected photo falls back to its text version.
+    ``silent`` sends without a notification sound; ``paid`` with ``allow_paid_broadcast``."""
     markup = keyboard(message.buttons)
+    options: dict[str, Any] = {}
+    if silent:
+        options["disable_notification"] = True
+    if paid:
+        options["allow_paid_broadcast"] = True
     if message.method == "sendPhoto" and message.photo:
         try:
             return await bot.send_photo(
                 chat_id, message.photo, caption=message.caption, parse_mode=ParseMode.HTML,
                 reply_markup=markup, message_thread_id=thread_id,
-                reply_to_message_id=reply_to,
+                reply_to_message_id=reply_to, **options,
             )
         except BadRequest as exc:
             if message.fallback is None or "parse entities" in str(exc):
@@ -84,6 +93,7 @@ async def send_rendered(
         reply_to_message_id=reply_to,
         link_preview_options=LinkPreviewOptions(is_disabled=True) if message.disable_preview
         else None,
+        **options,
     )
 
 
@@ -106,11 +116,13 @@ class PtbSender:
         self._bot = bot
 
     async def send(
-        self, chat_id: int, messages: Sequence[OutgoingMessage], thread_id: int | None
+        self, chat_id: int, message: OutgoingMessage, thread_id: int | None, *,
+        silent: bool = False, paid: bool = False,
     ) -> SendOutcome:
-        """Send all parts; translate Telegram's errors into an outcome."""
+        """Send one message; translate Telegram's answer into an outcome (never raises)."""
         try:
-            sent = await send_all(self._bot, chat_id, list(messages), thread_id=thread_id)
+            sent = await send_rendered(self._bot, chat_id, message, thread_id=thread_id,
+                                       silent=silent, paid=paid)
         except RetryAfter as exc:
             seconds = exc.retry_after
             delay = seconds.total_seconds() if hasattr(seconds, "total_seconds") else seconds
@@ -118,13 +130,32 @@ class PtbSender:
         except ChatMigrated as exc:
             return SendOutcome("migrated", new_chat_id=exc.new_chat_id, error=str(exc))
         except Forbidden as exc:
+            text = str(exc).lower()
+            if "not a member of the channel" in text:
+                return SendOutcome("paused", paused="channel_left", error=str(exc))
             return SendOutcome("blocked", error=str(exc))
         except BadRequest as exc:
-            if "chat not found" in str(exc).lower():
-                return SendOutcome("blocked", error=str(exc))
-            return SendOutcome("failed", error=str(exc))
-        except NetworkError as exc:  # includes TimedOut; worth another try
-            return SendOutcome("retry", error=str(exc))
+            return _bad_request(exc)
+        except TimedOut as exc:  # the request may have been carried out
+            return SendOutcome("retry", error=str(exc), unknown=True)
+        except NetworkError as exc:
+            unknown = "disconnected" in str(exc).lower() or "reset" in str(exc).lower()
+            return SendOutcome("retry", error=str(exc), unknown=unknown)
         except TelegramError as exc:
             return SendOutcome("failed", error=str(exc))
-        return SendOutcome("sent", message_id=sent[0].message_id if sent else None)
+        return SendOutcome("sent", message_id=sent.message_id)
+
+
+def _bad_request(exc: BadRequest) -> SendOutcome:
+    text = str(exc).lower()
+    if "chat not found" in text:
+        return SendOutcome("blocked", error=str(exc))
+    if "topic_closed" in text or "topic closed" in text:
+        return SendOutcome("paused", paused="thread_closed", error=str(exc))
+    if "thread not found" in text or "topic_deleted" in text:
+        return SendOutcome("paused", paused="thread_gone", error=str(exc))
+    if "administrator rights" in text or "chat_write_forbidden" in text or (
+        "not enough rights" in text
+    ):
+        return SendOutcome("paused", paused="channel_rights", error=str(exc))
+    return SendOutcome("failed", error=str(exc))

@@ -17,7 +17,8 @@ async def start(update: Update, context: NewsContext) -> None:
     if incoming is None:
         return
     services = context.services
-    choices = await services.readers.register(incoming.chat, incoming.user)
+    choices = await services.readers.register(incoming.chat, incoming.user,
+                                              incoming.thread_id or 0)
     reply = render.render_welcome(services.publisher_name, incoming.user, choices)
     await send_rendered(context.bot, incoming.chat.id, reply, thread_id=incoming.thread_id)
 

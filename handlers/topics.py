@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import render
@@ -18,7 +18,8 @@ async def topics_command(update: Update, context: NewsContext) -> None:
     if incoming is None:
         return
     services = context.services
-    choices = await services.readers.register(incoming.chat, incoming.user)
+    choices = await services.readers.register(incoming.chat, incoming.user,
+                                              incoming.thread_id or 0)
     await send_rendered(context.bot, incoming.chat.id, render.render_topic_picker(choices),
                         thread_id=incoming.thread_id)
 
@@ -32,8 +33,11 @@ async def toggle_topic(update: Update, context: NewsContext) -> None:
     if pressed is None:
         await query.answer(render.toggle_notice(None))
         return
+    message = query.message
+    thread_id = (message.message_thread_id or 0) if isinstance(message, Message) and (
+        message.is_topic_message) else 0
     result = await context.services.readers.toggle(
-        chat_info(update.effective_chat), pressed.slug
+        chat_info(update.effective_chat), pressed.slug, thread_id
     )
     await query.answer(render.toggle_notice(result.topic))
     await edit_keyboard(query, render.topic_picker(result.choices))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import BigInteger, delete, exists, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from storage.models import Chat, Subscription, utcnow
+from storage.articles import dialect_insert
+from storage.models import Chat, Comment, Delivery, Subscription, utcnow
 
 
 async def upsert_chat(
@@ -52,12 +54,23 @@ async def set_chat_status(session: AsyncSession, chat_id: int, status: str) -> N
         chat.updated_at = utcnow()
 
 
-async def subscribed_topic_ids(session: AsyncSession, chat_id: int) -> set[int]:
-    """Ids of the topics a chat subscribes to (any thread)."""
-    rows = await session.scalars(
-        select(Subscription.topic_id).where(Subscription.chat_id == chat_id)
+async def subscribed_topic_ids(
+    session: AsyncSession, chat_id: int, thread_id: int | None = None
+) -> set[int]:
+    """Ids of the topics a chat subscribes to (in one forum thread, or in any)."""
+    query = select(Subscription.topic_id).where(Subscription.chat_id == chat_id)
+    if thread_id is not None:
+        query = query.where(Subscription.thread_id == thread_id)
+    return set(await session.scalars(query))
+
+
+async def resume_destination(session: AsyncSession, chat_id: int, thread_id: int) -> None:
+    """Lift a pause on a destination's subscriptions (its admins chose topics there again)."""
+    await session.execute(
+        update(Subscription)
+        .where(Subscription.chat_id == chat_id, Subscription.thread_id == thread_id)
+        .values(paused_reason=None).execution_options(synchronize_session=False)
     )
-    return set(rows)
 
 
 async def add_subscription(
@@ -88,3 +101,65 @@ async def remove_subscription(
             Subscription.thread_id == thread_id,
         )
     )
+
+
+async def merge_chat(session: AsyncSession, old_id: int, new_id: int) -> bool:
+    """A group became supergroup ``new_id``: move its subscriptions, settings, delivery
+    history and comments there (also when the new chat already exists: what it has wins),
+    and retire the old id. Returns False when the old chat is unknown or already merged."""
+    old = await session.get(Chat, old_id)
+    if old is None or old.status == "migrated":
+        return False
+    now = utcnow()
+    new = await session.get(Chat, new_id)
+    if new is None:
+        new = Chat(
+            id=new_id, type="supergroup", title=old.title, username=old.username,
+            language=old.language, status="active", timezone=old.timezone,
+            settings=dict(old.settings or {}), created_at=now, updated_at=now,
+        )
+        session.add(new)
+    else:
+        new.settings = {**(old.settings or {}), **(new.settings or {})}
+        new.language = new.language or old.language
+        if new.timezone == "UTC":
+            new.timezone = old.timezone
+        new.status = "active"
+        new.updated_at = now
+    await session.flush()
+    await session.execute(
+        dialect_insert(session, Subscription).from_select(
+            ["chat_id", "topic_id", "thread_id", "mode", "created_at"],
+            select(literal(new_id, BigInteger()), Subscription.topic_id, Subscription.thread_id,
+                   Subscription.mode, Subscription.created_at)
+            .where(Subscription.chat_id == old_id),
+        ).on_conflict_do_nothing()
+    )
+    await session.execute(delete(Subscription).where(Subscription.chat_id == old_id))
+    # History moves unless the new chat has that destination × story already (then the old
+    # row stays behind on the retired id, as history).
+    taken = aliased(Delivery)
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.chat_id == old_id, ~exists().where(
+            taken.chat_id == new_id, taken.thread_id == Delivery.thread_id,
+            (taken.story_id == Delivery.story_id) | (taken.article_id == Delivery.article_id)
+            | (taken.broadcast_id == Delivery.broadcast_id)))
+        .values(chat_id=new_id).execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.chat_id == old_id, Delivery.status.in_(("pending", "sending")))
+        .values(status="skipped", last_error=f"group migrated to {new_id}",
+                claimed_by=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Comment).where(Comment.chat_id == old_id).values(chat_id=new_id)
+        .execution_options(synchronize_session=False)
+    )
+    old.status = "migrated"
+    old.migrated_to = new_id
+    old.updated_at = now
+    await session.flush()
+    return True

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.articles import dialect_insert
@@ -21,14 +23,15 @@ from storage.models import (
 
 
 async def enqueue_articles(session: AsyncSession, article_ids: Sequence[int]) -> int:
-    """Create a pending delivery per active chat subscribed to a topic of each article's
+    """Create a pending delivery per destination (an active chat, or one forum thread of it)
+    subscribed, without a pause, to a topic of each article's
     story, with the story's version in the chat's language (the first two letters of
     ``chats.language``), else its original (first stored) version.
 
-    A chat gets one delivery per story (unique chat × story), so a translation stored after
-    the story was queued is not pushed again; existing rows are left alone. One INSERT …
-    SELECT per version, so the number of subscribers is not limited by bind parameters.
-    Returns rows created."""
+    A destination gets one delivery per story (unique chat × thread × story), so a
+    translation stored after the story was queued is not pushed again; existing rows are
+    left alone. One INSERT … SELECT per version, so the number of subscribers is not
+    limited by bind parameters. Returns rows created."""
     now = utcnow()
     created = 0
     for story_id in await _stories(session, article_ids):
@@ -95,7 +98,7 @@ async def _enqueue_version(
             Subscription.chat_id,
             literal(article_id).label("article_id"),
             literal(story_id).label("story_id"),
-            func.min(Subscription.thread_id).label("thread_id"),
+            Subscription.thread_id,
             literal("pending").label("status"),
             literal(0).label("attempts"),
             literal(now, UTCDateTime()).label("next_attempt_at"),
@@ -103,8 +106,9 @@ async def _enqueue_version(
         )
         .join(ArticleTopic, ArticleTopic.topic_id == Subscription.topic_id)
         .join(Chat, Chat.id == Subscription.chat_id)
-        .where(ArticleTopic.article_id.in_(story_article_ids), Chat.status == "active", chats)
-        .group_by(Subscription.chat_id)
+        .where(ArticleTopic.article_id.in_(story_article_ids), Chat.status == "active",
+               Subscription.paused_reason.is_(None), chats)
+        .group_by(Subscription.chat_id, Subscription.thread_id)
     )
     statement = dialect_insert(session, Delivery).from_select(
         ["chat_id", "article_id", "story_id", "thread_id", "status", "attempts",
@@ -115,31 +119,221 @@ async def _enqueue_version(
     return max(int(getattr(result, "rowcount", 0) or 0), 0)
 
 
-async def claim_due(session: AsyncSession, now: datetime, limit: int) -> Sequence[Delivery]:
-    """Mark up to ``limit`` due pending deliveries as sending and return them.
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    """A delivery row claimed for sending, as plain values."""
 
-    On PostgreSQL concurrent workers skip each other's rows (FOR UPDATE SKIP LOCKED)."""
-    query = (
-        select(Delivery)
-        .where(Delivery.status == "pending", Delivery.next_attempt_at <= now)
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(limit)
+    id: int
+    chat_id: int
+    thread_id: int
+    article_id: int | None
+    broadcast_id: int | None
+    attempts: int
+    schedule: str
+    silent: bool
+    parts_sent: int
+    message_id: int | None
+    created_at: datetime
+
+
+_CLAIM_COLUMNS = (
+    Delivery.id, Delivery.chat_id, Delivery.thread_id, Delivery.article_id,
+    Delivery.broadcast_id, Delivery.attempts, Delivery.schedule, Delivery.silent,
+    Delivery.parts_sent, Delivery.message_id, Delivery.created_at,
+)
+_CHUNK = 500  # ids per IN (…): well under SQLite's and asyncpg's bind-parameter limits
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """Due pending rows, and rows whose claim's lease has run out (a crashed or stalled
+    process: its claims come back while the others run, not only at the next start)."""
+    return ((Delivery.status == "pending") & (Delivery.next_attempt_at <= now)) | (
+        (Delivery.status == "sending") & (Delivery.lease_until < now)
     )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    deliveries = (await session.scalars(query)).all()
-    for delivery in deliveries:
-        delivery.status = "sending"
-    await session.flush()
-    return deliveries
 
 
-async def release_stale_claims(session: AsyncSession) -> int:
-    """Return rows left in 'sending' by a crash to 'pending' (at-least-once delivery)."""
+async def claim_due(
+    session: AsyncSession, now: datetime, limit: int, owner: str, lease_until: datetime
+) -> list[ClaimedDelivery]:
+    """Claim up to ``limit`` due deliveries for ``owner`` until ``lease_until``, plus every
+    other due row of the same chats (so one chat's explainers can go out as one message).
+
+    On PostgreSQL concurrent processes skip each other's rows (FOR UPDATE SKIP LOCKED); on
+    SQLite only one process runs (see bot.services.leadership)."""
+    postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
+    first = (
+        select(*_CLAIM_COLUMNS).where(_claimable(now))
+        .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
+    )
+    if postgres:
+        first = first.with_for_update(skip_locked=True)
+    rows = list((await session.execute(first)).all())
+    if not rows:
+        return []
+    seen = {row.id for row in rows}
+    chat_ids = sorted({row.chat_id for row in rows})
+    for chunk in _chunks(chat_ids):
+        more = select(*_CLAIM_COLUMNS).where(_claimable(now), Delivery.chat_id.in_(chunk))
+        if postgres:
+            more = more.with_for_update(skip_locked=True)
+        rows.extend(row for row in (await session.execute(more)).all() if row.id not in seen)
+    ids = [row.id for row in rows]
+    for chunk in _chunks(ids):
+        await session.execute(
+            update(Delivery).where(Delivery.id.in_(chunk))
+            .values(status="sending", claimed_by=owner, lease_until=lease_until)
+            .execution_options(synchronize_session=False)
+        )
+    return [ClaimedDelivery(*row) for row in rows]
+
+
+def _chunks(values: Sequence[int]) -> list[Sequence[int]]:
+    return [values[i:i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+async def renew_leases(session: AsyncSession, owner: str, lease_until: datetime) -> int:
+    """Extend the lease of every row ``owner`` holds (a long push keeps its claims)."""
     result = await session.execute(
-        update(Delivery).where(Delivery.status == "sending").values(status="pending")
+        update(Delivery).where(Delivery.status == "sending", Delivery.claimed_by == owner)
+        .values(lease_until=lease_until).execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def release_claims(
+    session: AsyncSession, owner: str, delivery_ids: Sequence[int] | None = None
+) -> int:
+    """Hand ``owner``'s claims (all, or those in ``delivery_ids``) back as pending. Never
+    touches another process's claims."""
+    mine = (Delivery.status == "sending") & (Delivery.claimed_by == owner)
+    release = {"status": "pending", "claimed_by": None, "lease_until": None}
+    if delivery_ids is None:
+        result = await session.execute(
+            update(Delivery).where(mine).values(**release)
+            .execution_options(synchronize_session=False))
+        return int(getattr(result, "rowcount", 0) or 0)
+    released = 0
+    for chunk in _chunks(list(delivery_ids)):
+        result = await session.execute(
+            update(Delivery).where(mine, Delivery.id.in_(chunk)).values(**release)
+            .execution_options(synchronize_session=False))
+        released += int(getattr(result, "rowcount", 0) or 0)
+    return released
+
+
+async def release_stale_claims(session: AsyncSession, now: datetime | None = None) -> int:
+    """Return claims whose lease ran out (or that carry none: rows from before leases) to
+    'pending'. Live processes' claims are left alone."""
+    now = now or utcnow()
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.status == "sending",
+               Delivery.lease_until.is_(None) | (Delivery.lease_until < now))
+        .values(status="pending", claimed_by=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# Every outcome row carries these keys, so one executemany covers a whole batch.
+OUTCOME_KEYS = (
+    "id", "status", "attempts", "next_attempt_at", "message_id", "sent_at", "sent_version",
+    "last_error", "schedule", "silent", "parts_sent",
+)
+
+
+async def record_outcomes(session: AsyncSession, outcomes: Sequence[dict[str, Any]]) -> None:
+    """Write many rows' outcomes (dicts with exactly :data:`OUTCOME_KEYS`) in one
+    executemany; the claim is cleared on each."""
+    if not outcomes:
+        return
+    table = Delivery.__table__
+    assert isinstance(table, Table)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("b_id"))
+        .values({key: bindparam(f"b_{key}") for key in OUTCOME_KEYS if key != "id"}
+                | {"claimed_by": None, "lease_until": None})
+    )
+    await session.execute(statement, [{f"b_{k}": row[k] for k in OUTCOME_KEYS}
+                                       for row in outcomes])
+
+
+async def last_pushes(
+    session: AsyncSession, chat_ids: Sequence[int], since: datetime
+) -> dict[tuple[int, int], datetime]:
+    """When each destination (chat, thread) of ``chat_ids`` last got a push after ``since``."""
+    found: dict[tuple[int, int], datetime] = {}
+    for chunk in _chunks(list(chat_ids)):
+        rows = await session.execute(
+            select(Delivery.chat_id, Delivery.thread_id, func.max(Delivery.sent_at))
+            .where(Delivery.chat_id.in_(chunk), Delivery.sent_at > since,
+                   Delivery.broadcast_id.is_(None))
+            .group_by(Delivery.chat_id, Delivery.thread_id)
+        )
+        for chat_id, thread_id, sent_at in rows.all():
+            if sent_at is not None:
+                found[(chat_id, thread_id)] = sent_at
+    return found
+
+
+async def chat_delivery_settings(
+    session: AsyncSession, chat_ids: Sequence[int]
+) -> dict[int, tuple[str | None, dict[str, Any]]]:
+    """Each chat's timezone and settings (what decides digests and quiet hours)."""
+    found: dict[int, tuple[str | None, dict[str, Any]]] = {}
+    for chunk in _chunks(list(chat_ids)):
+        rows = await session.execute(
+            select(Chat.id, Chat.timezone, Chat.settings).where(Chat.id.in_(chunk)))
+        for chat_id, timezone, settings in rows.all():
+            found[chat_id] = (timezone, settings or {})
+    return found
+
+
+async def article_versions(session: AsyncSession, article_ids: Sequence[int]) -> dict[int, int]:
+    """The current version of each article."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(list(article_ids)):
+        rows = await session.execute(
+            select(Article.id, Article.version).where(Article.id.in_(chunk)))
+        found.update({row.id: row.version for row in rows.all()})
+    return found
+
+
+async def rows_in_chat(session: AsyncSession, delivery_ids: Sequence[int], chat_id: int) -> bool:
+    """True if every delivery in ``delivery_ids`` belongs to ``chat_id``."""
+    count = await session.scalar(
+        select(func.count()).select_from(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.chat_id == chat_id))
+    return int(count or 0) == len(delivery_ids)
+
+
+async def outbox_depth(session: AsyncSession) -> int:
+    """Rows still to send (pending or being sent)."""
+    return int(await session.scalar(
+        select(func.count()).select_from(Delivery)
+        .where(Delivery.status.in_(("pending", "sending")))) or 0)
+
+
+async def pause_destination(
+    session: AsyncSession, chat_id: int, thread_id: int, reason: str
+) -> bool:
+    """Pause a destination's subscriptions and skip its pending rows; True if it was not
+    paused before (so the admins are told once)."""
+    result = await session.execute(
+        update(Subscription)
+        .where(Subscription.chat_id == chat_id, Subscription.thread_id == thread_id,
+               Subscription.paused_reason.is_(None))
+        .values(paused_reason=reason[:200]).execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.chat_id == chat_id, Delivery.thread_id == thread_id,
+               Delivery.status.in_(("pending", "sending")))
+        .values(status="skipped", last_error=reason, claimed_by=None, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) > 0
 
 
 async def skip_pending_for_chat(session: AsyncSession, chat_id: int, reason: str) -> None:
@@ -147,7 +341,8 @@ async def skip_pending_for_chat(session: AsyncSession, chat_id: int, reason: str
     await session.execute(
         update(Delivery)
         .where(Delivery.chat_id == chat_id, Delivery.status.in_(("pending", "sending")))
-        .values(status="skipped", last_error=reason)
+        .values(status="skipped", last_error=reason, claimed_by=None, lease_until=None)
+        .execution_options(synchronize_session=False)
     )
 
 

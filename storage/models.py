@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -240,6 +241,9 @@ class Subscription(Base):
     # 0 = no forum thread (NULLs would not take part in the unique constraint)
     thread_id: Mapped[int] = mapped_column(BigInteger, default=0)
     mode: Mapped[str] = mapped_column(String(16), default="instant")  # instant | digest
+    # Set when Telegram refused the destination (closed thread, lost channel rights): no
+    # pushes until the chat's admins fix it and subscribe again.
+    paused_reason: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -264,10 +268,14 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("chat_id", "article_id"),
+        # A forum thread is a destination of its own; one version of a story per destination.
+        UniqueConstraint("chat_id", "thread_id", "article_id"),
         UniqueConstraint("chat_id", "broadcast_id"),
-        UniqueConstraint("chat_id", "story_id"),  # one version of a story per chat
+        UniqueConstraint("chat_id", "thread_id", "story_id"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_chat_sent", "chat_id", "sent_at"),
+        Index("ix_deliveries_chat_message", "chat_id", "message_id"),
+        Index("ix_deliveries_article", "article_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -290,6 +298,14 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # The process holding the row while it is 'sending', and until when: an expired lease
+    # may be reclaimed by any process (a crashed or stalled owner strands nothing).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    # Why next_attempt_at is what it is: now | window (coalescing) | quiet | digest.
+    schedule: Mapped[str] = mapped_column(String(16), default="now", server_default="now")
+    silent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Comment(Base):

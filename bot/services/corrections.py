@@ -72,7 +72,8 @@ class UpdateSender(Protocol):
     """The delivery sender (:class:`bot.services.delivery.MessageSender`), for "push"."""
 
     async def send(
-        self, chat_id: int, messages: Sequence[OutgoingMessage], thread_id: int | None
+        self, chat_id: int, message: OutgoingMessage, thread_id: int | None, *,
+        silent: bool = False, paid: bool = False,
     ) -> SendOutcome: ...
 
 
@@ -242,8 +243,13 @@ class CorrectionService:
         if self._mode == "edit":
             return await self._editor.edit(row.chat_id, row.message_id, messages[0])
         assert self._sender is not None  # checked in __init__
-        sent = await self._sender.send(row.chat_id, messages, row.thread_id or None)
-        return _push_outcome(sent)
+        for index, message in enumerate(messages):
+            if index:
+                await self._limiter.acquire(row.chat_id)
+            sent = await self._sender.send(row.chat_id, message, row.thread_id or None)
+            if sent.kind != "sent":
+                return _push_outcome(sent)
+        return EditOutcome("edited")
 
 
 def _push_outcome(sent: SendOutcome) -> EditOutcome:
@@ -252,6 +258,6 @@ def _push_outcome(sent: SendOutcome) -> EditOutcome:
         return EditOutcome("edited")
     if sent.kind == "retry":
         return EditOutcome("retry", retry_after=sent.retry_after, error=sent.error)
-    if sent.kind in ("blocked", "migrated"):  # the delivery engine handles both on its sends
+    if sent.kind in ("blocked", "migrated", "paused"):  # the outbox handles these on its sends
         return EditOutcome("gone", error=sent.error)
     return EditOutcome("failed", error=sent.error)

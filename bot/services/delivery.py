@@ -1,221 +1,519 @@
-"""Pushing explainers to subscribers through the outbox.
+"""Pushing explainers to subscribers through the outbox, at Telegram's limits.
 
-New articles become one ``deliveries`` row per subscribed chat (unique per chat × article, so
-a restart or a repeated poll never sends twice; see ``storage.deliveries.enqueue_articles``).
-A job claims due rows and sends them through a :class:`MessageSender`, paced to stay under
-Telegram's bulk limit. Telegram's answers decide what happens next: sent; a flood wait
-(429) pauses the whole outbox for ``retry_after`` without using up an attempt; the chat
-marked blocked (its pending rows skipped); the chat id migrated; or, after repeated
-failures, failed.
+New articles become one ``deliveries`` row per destination (a chat, or one forum thread of it)
+subscribed to any of their topics (``storage.deliveries.enqueue_articles``). A drain:
+
+1. **claims** due rows for this process with a lease (``FOR UPDATE SKIP LOCKED`` on
+   PostgreSQL), plus every other due row of the same chats;
+2. **plans** each destination (:func:`bot.services.schedule.plan_push`): send now, or hold
+   for its digest slot, quiet hours or the coalescing window — the hold is written into the
+   rows' ``next_attempt_at`` and ``schedule``, so it survives restarts;
+3. **renders** each article once per drain, one message for a single explainer, one list for
+   several (coalesced) or a digest;
+4. **sends** with up to ``delivery.concurrency`` destinations in flight, each send waiting on
+   the :class:`~bot.services.rate_limits.SendLimiter`;
+5. **records** every row's outcome in one executemany per batch; a database error keeps the
+   outcomes in memory and retries, so a hiccup strands nothing.
+
+Telegram's answers decide each row: sent; a 429 pauses everyone for ``retry_after`` and the
+same part is sent again (never an attempt); 5xx and network errors retry with exponential
+backoff, then fail; 403 / chat not found block the chat; a migrated group is merged into its
+supergroup and the message resent once; a closed or deleted forum topic or a channel that
+lost the bot's rights pauses that destination and tells its admins once.
+
+A send whose answer was lost (timeout, dropped connection) may have been delivered: sending it
+again is the one duplicate the Bot API cannot rule out; such sends are counted
+(``unknown_outcomes``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Awaitable, Callable, Sequence
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Literal, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.config import DeliverySettings
 from bot.domain import ArticleCard
-from bot.render import OutgoingMessage, render_pushed_article
+from bot.render import OutgoingMessage, render_coalesced, render_digest, render_pushed_article
+from bot.render.delivery_notices import PausedKind, render_destination_paused
+from bot.services.rate_limits import SendLimiter
+from bot.services.schedule import DeliveryPrefs, PushPlan, plan_push
 from storage import chats as chats_dao
 from storage import deliveries as deliveries_dao
 from storage.db import write_session
-from storage.models import Chat, Delivery, utcnow
+from storage.deliveries import ClaimedDelivery
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
-OutcomeKind = Literal["sent", "retry", "blocked", "migrated", "failed"]
+OutcomeKind = Literal["sent", "retry", "blocked", "migrated", "paused", "failed"]
+MAX_INLINE_FLOOD_WAIT = 60.0  # a longer 429 hands the row back instead of holding a slot
+DB_RETRY_MAX = 5.0  # seconds between tries while the database is unreachable
 
 
 @dataclass(frozen=True)
 class SendOutcome:
-    """What Telegram said to one send. ``retry_after`` > 0 means a flood wait."""
+    """What Telegram said to one send. ``retry_after`` > 0 means a flood wait; ``unknown``
+    that the request may have been carried out although no answer came."""
 
     kind: OutcomeKind
     message_id: int | None = None
     retry_after: float = 0.0
     new_chat_id: int | None = None
     error: str | None = None
+    paused: PausedKind | None = None
+    unknown: bool = False
 
 
 class MessageSender(Protocol):
-    """Sends rendered messages to a chat and reports the outcome (never raises)."""
+    """Sends one rendered message and reports the outcome (never raises)."""
 
     async def send(
-        self, chat_id: int, messages: Sequence[OutgoingMessage], thread_id: int | None
+        self, chat_id: int, message: OutgoingMessage, thread_id: int | None, *,
+        silent: bool = False, paid: bool = False,
     ) -> SendOutcome: ...
 
 
+class DeliveryObserver(Protocol):
+    """What the outbox reports to metrics."""
+
+    def observe_send(self, outcome: str, seconds: float) -> None: ...
+    def observe_limiter_wait(self, seconds: float) -> None: ...
+    def count_flood_wait(self) -> None: ...
+    def count_unknown_outcome(self) -> None: ...
+
+
 CardLoader = Callable[[AsyncSession, int], Awaitable[ArticleCard | None]]
+AdminNotifier = Callable[[str], Awaitable[None]]
 
 
 @dataclass
 class DeliveryStats:
-    """Counts of one outbox run."""
+    """Counts of one outbox run, by row."""
 
     sent: int = 0
     retried: int = 0
     blocked: int = 0
+    skipped: int = 0
     failed: int = 0
+    deferred: int = 0
     flood_waits: int = 0
+    unknown: int = 0
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Job:
+    """One destination's rows going out as one message (or its parts)."""
+
+    chat_id: int
+    thread_id: int
+    rows: list[ClaimedDelivery]
+    listed: list[ClaimedDelivery]  # rows the message shows (the rest are over the cap)
+    messages: list[OutgoingMessage]
+    silent: bool
+
+
+def process_owner() -> str:
+    """A token naming this process on claims: host, pid and a random part."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 class DeliveryService:
-    """Drains the outbox."""
+    """Drains the outbox; one drain at a time per process."""
 
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
         sender: MessageSender,
         load_card: CardLoader,
+        settings: DeliverySettings | None = None,
         *,
-        max_attempts: int = 8,
-        batch_size: int = 100,
-        retry_base: float = 5.0,
-        max_per_second: float = 25.0,
+        limiter: SendLimiter | None = None,
+        observer: DeliveryObserver | None = None,
+        notify_admins: AdminNotifier | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        owner: str | None = None,
     ) -> None:
         self._sessions = session_factory
         self._sender = sender
         self._load_card = load_card
-        self._max_attempts = max_attempts
-        self._batch_size = batch_size
-        self._retry_base = retry_base
-        self._interval = 1.0 / max_per_second if max_per_second > 0 else 0.0
-        self._next_send = 0.0  # monotonic time the next send may start
-        self._resume_at = 0.0  # monotonic time a flood wait ends
-        # One drain at a time per process: SQLite cannot lock rows, so two concurrent drains
-        # could claim the same rows (PostgreSQL workers in other processes use SKIP LOCKED).
+        self._settings = settings = settings or DeliverySettings()
+        self.limiter = limiter or SendLimiter(
+            settings.rate_per_second, paid_rate_per_second=settings.paid_rate_per_second,
+            private_chat_interval=settings.private_chat_interval,
+            group_chat_interval=settings.group_chat_interval)
+        self._observer = observer
+        self._notify_admins = notify_admins
+        self._clock = clock
+        self.owner = owner or process_owner()
         self._draining = asyncio.Lock()
+        self._stopping = False
+        self._in_flight: set[asyncio.Task[list[dict[str, Any]]]] = set()
+
+    # -- lifecycle -------------------------------------------------------------------------
 
     async def recover(self) -> int:
-        """At start: put rows a crash left in 'sending' back to 'pending'."""
+        """Put claims whose lease ran out (a crashed process's) back to pending."""
         async with write_session(self._sessions) as session:
-            return await deliveries_dao.release_stale_claims(session)
+            return await deliveries_dao.release_stale_claims(session, self._clock())
+
+    async def shutdown(self, grace: float | None = None) -> None:
+        """Stop claiming; let in-flight sends finish for up to ``grace`` seconds, then cancel
+        the rest (their rows go back to pending) and wait for the drain to record."""
+        self._stopping = True
+        grace = self._settings.shutdown_grace_seconds if grace is None else grace
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight), timeout=grace)
+        for task in list(self._in_flight):
+            task.cancel()
+        async with self._draining:  # the drain records what finished, then returns
+            pass
+        async with write_session(self._sessions) as session:
+            released = await deliveries_dao.release_claims(session, self.owner)
+        if released:
+            log.info("outbox: %d claimed deliveries handed back at shutdown", released)
+
+    async def depth(self) -> int:
+        """Deliveries pending or being sent."""
+        async with self._sessions() as session:
+            return await deliveries_dao.outbox_depth(session)
+
+    # -- draining --------------------------------------------------------------------------
 
     async def send_due(self) -> DeliveryStats:
         """Send every due delivery (in batches) and record each outcome."""
-        async with self._draining:
-            return await self._drain()
-
-    async def _drain(self) -> DeliveryStats:
         stats = DeliveryStats()
-        while time.monotonic() >= self._resume_at:
-            async with write_session(self._sessions) as session:
-                batch = list(await deliveries_dao.claim_due(session, utcnow(), self._batch_size))
-            if not batch:
-                break
-            for index, delivery in enumerate(batch):
-                if time.monotonic() < self._resume_at:  # a flood wait began: hand back the rest
-                    await self._release([d.id for d in batch[index:]])
-                    break
-                await self._pace()
-                try:
-                    await self._deliver(delivery, stats)
-                except Exception as exc:  # a bug or a database hiccup must not strand rows
-                    log.exception("delivery %s to chat %s raised", delivery.id, delivery.chat_id)
-                    stats.errors.append(str(exc))
-                    await self._finish(delivery.id, status="pending", error=str(exc)[:500],
-                                       retry_in=self._retry_base * 2**delivery.attempts,
-                                       count_attempt=True)
+        if self._draining.locked():
+            return stats  # the running drain will get to them
+        async with self._draining:
+            heartbeat = asyncio.create_task(self._renew_leases())
+            try:
+                while not self._stopping:
+                    if self.limiter.paused_for > MAX_INLINE_FLOOD_WAIT:
+                        break
+                    batch = await self._claim()
+                    if not batch:
+                        break
+                    await self._push(batch, stats)
+            finally:
+                heartbeat.cancel()
         return stats
 
-    async def _pace(self) -> None:
-        now = time.monotonic()
-        if now < self._next_send:
-            await asyncio.sleep(self._next_send - now)
-        self._next_send = max(now, self._next_send) + self._interval
-
-    async def _release(self, delivery_ids: Sequence[int]) -> None:
-        async with write_session(self._sessions) as session:
-            for delivery_id in delivery_ids:
-                row = await session.get(Delivery, delivery_id)
-                if row is not None and row.status == "sending":
-                    row.status = "pending"
-
-    async def _deliver(self, delivery: Delivery, stats: DeliveryStats) -> None:
-        async with self._sessions() as session:
-            card = (
-                await self._load_card(session, delivery.article_id)
-                if delivery.article_id is not None
-                else None
-            )
-        if card is None:
-            await self._finish(delivery.id, status="skipped", error="article gone")
-            return
-        messages = render_pushed_article(card, delivery.article_id or 0)
-        outcome = await self._sender.send(delivery.chat_id, messages, delivery.thread_id or None)
-        if outcome.kind == "migrated" and outcome.new_chat_id is not None:
-            await self._migrate_chat(delivery.chat_id, outcome.new_chat_id)
-            outcome = await self._sender.send(
-                outcome.new_chat_id, messages, delivery.thread_id or None
-            )
-        if outcome.kind == "sent":
-            stats.sent += 1
-            await self._finish(delivery.id, status="sent", message_id=outcome.message_id)
-        elif outcome.kind == "blocked":
-            stats.blocked += 1
+    async def _claim(self) -> list[ClaimedDelivery]:
+        now = self._clock()
+        lease = now + timedelta(seconds=self._settings.lease_seconds)
+        try:
             async with write_session(self._sessions) as session:
-                await chats_dao.set_chat_status(session, delivery.chat_id, "blocked")
-                await deliveries_dao.skip_pending_for_chat(
-                    session, delivery.chat_id, outcome.error or "blocked"
-                )
-            log.info("chat %s blocked the bot; its pending deliveries are skipped",
-                     delivery.chat_id)
-        elif outcome.kind == "retry" and outcome.retry_after > 0:
-            # Flood wait: Telegram asks everyone to pause. Not the row's fault, so the
-            # attempt is not counted; the whole outbox waits.
-            stats.flood_waits += 1
-            self._resume_at = time.monotonic() + outcome.retry_after
-            await self._finish(delivery.id, status="pending", error=outcome.error,
-                               retry_in=outcome.retry_after, count_attempt=False)
-            log.warning("flood wait: outbox paused for %.0fs", outcome.retry_after)
-        elif outcome.kind == "retry" and delivery.attempts + 1 < self._max_attempts:
-            stats.retried += 1
-            await self._finish(delivery.id, status="pending", error=outcome.error,
-                               retry_in=self._retry_base * 2**delivery.attempts)
+                return await deliveries_dao.claim_due(
+                    session, now, self._settings.batch_size, self.owner, lease)
+        except Exception as exc:  # the database is away: the next tick tries again
+            log.warning("outbox: could not claim deliveries: %s", _describe(exc))
+            return []
+
+    async def _renew_leases(self) -> None:
+        interval = self._settings.lease_seconds / 3
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                async with write_session(self._sessions) as session:
+                    await deliveries_dao.renew_leases(
+                        session, self.owner,
+                        self._clock() + timedelta(seconds=self._settings.lease_seconds))
+            except Exception as exc:
+                log.warning("outbox: could not renew claim leases: %s", _describe(exc))
+
+    async def _push(self, batch: list[ClaimedDelivery], stats: DeliveryStats) -> None:
+        now = self._clock()
+        outcomes: list[dict[str, Any]] = []
+        destinations: dict[tuple[int, int], list[ClaimedDelivery]] = {}
+        for row in batch:
+            if row.article_id is None:  # broadcasts are not sent by this outbox yet
+                outcomes.append(_row(row, "skipped", error="not an explainer"))
+                stats.skipped += 1
+                continue
+            destinations.setdefault((row.chat_id, row.thread_id), []).append(row)
+        prefs, last, cards, versions = await self._context(destinations, now)
+        jobs: list[_Job] = []
+        for (chat_id, thread_id), rows in destinations.items():
+            plan = plan_push(
+                prefs.get(chat_id, DeliveryPrefs()), now,
+                schedules={row.schedule for row in rows},
+                last_push_at=last.get((chat_id, thread_id)),
+                window=timedelta(seconds=self._settings.coalesce_seconds))
+            if plan.action == "defer" and plan.at is not None:
+                stats.deferred += len(rows)
+                outcomes.extend(_row(row, "pending", next_attempt_at=plan.at,
+                                     schedule=plan.schedule, silent=row.silent or plan.silent)
+                                for row in rows)
+                continue
+            # delivery.coalesce_seconds = 0 turns coalescing off: one message per explainer.
+            groups = ([rows] if plan.style == "digest" or self._settings.coalesce_seconds > 0
+                      else [[row] for row in rows])
+            for group in groups:
+                job = self._job(chat_id, thread_id, group, plan, cards, prefs.get(chat_id), now)
+                if job is None:
+                    stats.skipped += len(group)
+                    outcomes.extend(_row(row, "skipped", error="article gone") for row in group)
+                else:
+                    jobs.append(job)
+        for job in jobs:  # rows over the per-push cap were summed up as "…and N more"
+            extra = [row for row in job.rows if row not in job.listed]
+            stats.skipped += len(extra)
+            outcomes.extend(_row(row, "skipped", error="over the per-push cap; counted in "
+                                 "the push's “and N more”") for row in extra)
+        outcomes.extend(await self._send_jobs(jobs, versions, stats))
+        await self._record(outcomes)
+
+    async def _context(
+        self, destinations: Mapping[tuple[int, int], list[ClaimedDelivery]], now: datetime,
+    ) -> tuple[dict[int, DeliveryPrefs], dict[tuple[int, int], datetime],
+               dict[int, ArticleCard | None], dict[int, int]]:
+        chat_ids = sorted({chat_id for chat_id, _ in destinations})
+        article_ids = sorted({row.article_id for rows in destinations.values() for row in rows
+                              if row.article_id is not None})
+        window = timedelta(seconds=self._settings.coalesce_seconds)
+        async with self._sessions() as session:
+            chats = await deliveries_dao.chat_delivery_settings(session, chat_ids)
+            last = await deliveries_dao.last_pushes(session, chat_ids, now - window)
+            versions = await deliveries_dao.article_versions(session, article_ids)
+            cards = {article_id: await self._load_card(session, article_id)
+                     for article_id in article_ids}
+        prefs = {chat_id: DeliveryPrefs.from_chat(timezone, settings)
+                 for chat_id, (timezone, settings) in chats.items()}
+        return prefs, last, cards, versions
+
+    def _job(
+        self, chat_id: int, thread_id: int, rows: list[ClaimedDelivery], plan: PushPlan,
+        cards: Mapping[int, ArticleCard | None], prefs: DeliveryPrefs | None, now: datetime,
+    ) -> _Job | None:
+        present = [row for row in rows if row.article_id and cards.get(row.article_id)]
+        if not present:
+            return None
+        present.sort(key=lambda row: (row.created_at, row.id))
+        silent = plan.silent or any(row.silent for row in present)
+        if plan.style == "digest":
+            listed = present
+            shown = [card for row in listed if (card := cards[row.article_id or 0])]
+            messages = render_digest(shown, when=now, timezone=(prefs or DeliveryPrefs()).timezone)
+        elif len(present) == 1:
+            listed = present
+            card = cards[present[0].article_id or 0]
+            assert card is not None
+            messages = render_pushed_article(card, present[0].article_id or 0)
         else:
-            stats.failed += 1
-            stats.errors.append(outcome.error or outcome.kind)
-            await self._finish(delivery.id, status="failed", error=outcome.error)
-            log.warning("delivery %s to chat %s failed: %s", delivery.id, delivery.chat_id,
-                        outcome.error)
+            cap = self._settings.max_items_per_push
+            shown = [card for row in present if (card := cards[row.article_id or 0])]
+            messages = render_coalesced(shown, max_items=cap)
+            listed = present  # all rows are in the message: listed or counted in "…N more"
+        return _Job(chat_id, thread_id, present, listed, messages, silent)
 
-    async def _finish(
-        self,
-        delivery_id: int,
-        *,
-        status: str,
-        message_id: int | None = None,
-        error: str | None = None,
-        retry_in: float | None = None,
-        count_attempt: bool = True,
-    ) -> None:
-        async with write_session(self._sessions) as session:
-            delivery = await session.get(Delivery, delivery_id)
-            if delivery is None:
-                return
-            if count_attempt:
-                delivery.attempts += 1
-            delivery.status = status
-            delivery.last_error = error
-            if message_id is not None:
-                delivery.message_id = message_id
-                delivery.sent_at = utcnow()
-            if retry_in is not None:
-                delivery.next_attempt_at = utcnow() + timedelta(seconds=retry_in)
+    async def _send_jobs(
+        self, jobs: Sequence[_Job], versions: Mapping[int, int], stats: DeliveryStats
+    ) -> list[dict[str, Any]]:
+        slots = asyncio.Semaphore(self._settings.concurrency)
 
-    async def _migrate_chat(self, old_id: int, new_id: int) -> None:
-        async with write_session(self._sessions) as session:
-            old = await session.get(Chat, old_id)
-            if old is None or await session.get(Chat, new_id) is not None:
+        async def run(job: _Job) -> list[dict[str, Any]]:
+            async with slots:
+                return await self._send_job(job, versions, stats)
+
+        tasks = [asyncio.create_task(run(job)) for job in jobs]
+        self._in_flight.update(tasks)
+        outcomes: list[dict[str, Any]] = []
+        try:
+            for job, result in zip(jobs, await asyncio.gather(*tasks, return_exceptions=True),
+                                   strict=True):
+                if isinstance(result, asyncio.CancelledError):  # shutdown: rows go back
+                    outcomes.extend(_row(row, "pending") for row in job.rows)
+                elif isinstance(result, BaseException):  # a bug: retried later, not lost
+                    log.error("outbox: sending to chat %s raised", job.chat_id,
+                              exc_info=result)
+                    stats.errors.append(_describe(result))
+                    stats.retried += len(job.rows)
+                    outcomes.extend(self._retry_later(job.rows, _describe(result)))
+                else:
+                    outcomes.extend(result)
+        finally:
+            self._in_flight.difference_update(tasks)
+        return outcomes
+
+    async def _send_job(
+        self, job: _Job, versions: Mapping[int, int], stats: DeliveryStats
+    ) -> list[dict[str, Any]]:
+        paid = self._settings.paid_broadcast
+        chat_id = job.chat_id
+        thread = job.thread_id or None
+        first = min(row.parts_sent for row in job.rows)
+        message_id = next((row.message_id for row in job.rows if row.message_id), None)
+        migrated = False
+        part = first
+        while part < len(job.messages):
+            if self._stopping and part == first:
+                return [_row(row, "pending") for row in job.rows]
+            waited = await self.limiter.acquire(chat_id, paid=paid)
+            if self._observer is not None:
+                self._observer.observe_limiter_wait(waited)
+            started = asyncio.get_running_loop().time()
+            outcome = await self._sender.send(chat_id, job.messages[part], thread,
+                                              silent=job.silent, paid=paid)
+            if self._observer is not None:
+                self._observer.observe_send(outcome.kind, asyncio.get_running_loop().time()
+                                            - started)
+                if outcome.unknown:
+                    self._observer.count_unknown_outcome()
+            if outcome.unknown:
+                stats.unknown += 1
+            if outcome.kind == "sent":
+                message_id = message_id or outcome.message_id
+                part += 1
+                continue
+            if outcome.kind == "retry" and outcome.retry_after > 0:
+                stats.flood_waits += 1
+                if self._observer is not None:
+                    self._observer.count_flood_wait()
+                self.limiter.pause(outcome.retry_after)
+                log.warning("flood wait: sending paused for %.0fs", outcome.retry_after)
+                if outcome.retry_after <= MAX_INLINE_FLOOD_WAIT and not self._stopping:
+                    continue
+                when = self._clock() + timedelta(seconds=outcome.retry_after)
+                return [_row(row, "pending", next_attempt_at=when, parts_sent=part,
+                             message_id=message_id) for row in job.rows]
+            if outcome.kind == "migrated" and outcome.new_chat_id and not migrated:
+                migrated = True
+                moved = await self._merge_chat(chat_id, outcome.new_chat_id, job.rows)
+                if not moved:  # the supergroup has these explainers queued already
+                    stats.skipped += len(job.rows)
+                    return [_row(row, "skipped", error=f"group migrated to "
+                                 f"{outcome.new_chat_id}, which has it already")
+                            for row in job.rows]
+                chat_id = outcome.new_chat_id
+                continue
+            return await self._unsent(job, outcome, part, message_id, stats)
+        stats.sent += len(job.rows)
+        sent_at = self._clock()
+        return [_row(row, "sent", message_id=message_id, sent_at=sent_at,
+                     sent_version=versions.get(row.article_id or 0), parts_sent=part)
+                for row in job.rows]
+
+    async def _unsent(
+        self, job: _Job, outcome: SendOutcome, part: int, message_id: int | None,
+        stats: DeliveryStats,
+    ) -> list[dict[str, Any]]:
+        error = (outcome.error or outcome.kind)[:500]
+        if outcome.kind == "blocked":
+            stats.blocked += len(job.rows)
+            await self._write(lambda s: _block(s, job.chat_id, error))
+            log.info("chat %s cannot be reached (%s); its pending deliveries are skipped",
+                     job.chat_id, error)
+            return [_row(row, "skipped", error=error) for row in job.rows]
+        if outcome.kind == "paused" and outcome.paused is not None:
+            stats.skipped += len(job.rows)
+            await self._pause(job.chat_id, job.thread_id, outcome.paused, error)
+            return [_row(row, "skipped", error=error) for row in job.rows]
+        attempts = max(row.attempts for row in job.rows) + 1
+        if outcome.kind == "retry" and attempts < self._settings.max_attempts:
+            stats.retried += len(job.rows)
+            return self._retry_later(job.rows, error, parts_sent=part, message_id=message_id)
+        stats.failed += len(job.rows)
+        stats.errors.append(error)
+        if "parse entities" in error:
+            log.error("delivery to chat %s failed: %s; the text was: %r", job.chat_id, error,
+                      job.messages[part].text or job.messages[part].caption)
+        else:
+            log.warning("delivery to chat %s failed: %s", job.chat_id, error)
+        return [_row(row, "failed", attempts=row.attempts + 1, error=error, parts_sent=part,
+                     message_id=message_id) for row in job.rows]
+
+    def _retry_later(
+        self, rows: Sequence[ClaimedDelivery], error: str, **changes: Any
+    ) -> list[dict[str, Any]]:
+        """Rows to try again after an exponential backoff (an attempt is counted)."""
+        attempts = max(row.attempts for row in rows) + 1
+        delay = min(self._settings.retry_max_seconds,
+                    self._settings.retry_base_seconds * 2 ** (attempts - 1))
+        when = self._clock() + timedelta(seconds=delay)
+        return [_row(row, "pending", attempts=row.attempts + 1, next_attempt_at=when,
+                     error=error[:500], **changes) for row in rows]
+
+    async def _merge_chat(
+        self, old_id: int, new_id: int, rows: Sequence[ClaimedDelivery]
+    ) -> bool:
+        """Merge the old group into its supergroup; True if ``rows`` moved there (else the
+        supergroup already had them)."""
+
+        async def merge(session: AsyncSession) -> bool:
+            await chats_dao.merge_chat(session, old_id, new_id)
+            return await deliveries_dao.rows_in_chat(session, [row.id for row in rows], new_id)
+
+        moved: bool = await self._write(merge)
+        log.info("group %s became supergroup %s: its subscriptions and history moved",
+                 old_id, new_id)
+        return moved
+
+    async def _pause(self, chat_id: int, thread_id: int, kind: PausedKind, error: str) -> None:
+        first_time = await self._write(
+            lambda s: deliveries_dao.pause_destination(s, chat_id, thread_id, error))
+        log.warning("pushes to chat %s thread %s paused: %s", chat_id, thread_id, error)
+        if not first_time:
+            return
+        if kind.startswith("thread"):
+            where = "this group's topic" if thread_id else "this group's General topic"
+            notice = render_destination_paused(kind, where)
+            outcome = await self._sender.send(chat_id, notice, None)
+            if outcome.kind == "sent":
                 return
-            old.id = new_id
-            old.type = "supergroup"
-        log.info("group %s became supergroup %s", old_id, new_id)
+        if self._notify_admins is not None:
+            await self._notify_admins(
+                f"Pushes to chat {chat_id}" + (f" (topic {thread_id})" if thread_id else "")
+                + f" are paused: {error}. Its subscriptions wait until its admins fix it.")
+
+    async def _write(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        """Run ``work`` in a write transaction, retrying while the database is away."""
+        delay = 0.5
+        while True:
+            try:
+                async with write_session(self._sessions) as session:
+                    return await work(session)
+            except Exception as exc:
+                if self._stopping and delay >= DB_RETRY_MAX:
+                    raise
+                log.warning("outbox: database write failed (%s); retrying in %.1fs",
+                            _describe(exc), delay)
+                await asyncio.sleep(delay)
+                delay = min(DB_RETRY_MAX, delay * 2)
+
+    async def _record(self, outcomes: list[dict[str, Any]]) -> None:
+        await self._write(lambda s: deliveries_dao.record_outcomes(s, outcomes))
+
+
+def _row(row: ClaimedDelivery, status: str, **changes: Any) -> dict[str, Any]:
+    """An outcome for ``row``: every key of :data:`storage.deliveries.OUTCOME_KEYS`."""
+    values: dict[str, Any] = {
+        "id": row.id, "status": status, "attempts": row.attempts,
+        "next_attempt_at": utcnow(),
+        "message_id": row.message_id, "sent_at": None, "sent_version": None,
+        "last_error": None, "schedule": "now" if status == "pending" else row.schedule,
+        "silent": row.silent, "parts_sent": row.parts_sent,
+    }
+    if "error" in changes:
+        values["last_error"] = changes.pop("error")
+    values.update(changes)
+    return values
+
+
+async def _block(session: AsyncSession, chat_id: int, reason: str) -> None:
+    await chats_dao.set_chat_status(session, chat_id, "blocked")
+    await deliveries_dao.skip_pending_for_chat(session, chat_id, reason)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{exc.__class__.__name__}: {text}"[:300] if text else exc.__class__.__name__

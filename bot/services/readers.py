@@ -28,8 +28,11 @@ class ReaderService:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = session_factory
 
-    async def register(self, chat: ChatInfo, user: UserInfo | None) -> tuple[TopicChoice, ...]:
-        """Record (or reactivate) the chat and return the topic picker state.
+    async def register(
+        self, chat: ChatInfo, user: UserInfo | None, thread_id: int = 0
+    ) -> tuple[TopicChoice, ...]:
+        """Record (or reactivate) the chat and return the topic picker state (of the forum
+        thread ``thread_id`` in a forum).
 
         A private chat's content language is its user's Telegram language (its first two
         letters: "uk" for "uk-UA"); groups keep none and get each story's original version.
@@ -46,7 +49,7 @@ class ReaderService:
                 language=language,
                 status="active",
             )
-            return await self._choices(session, chat.id)
+            return await self._choices(session, chat.id, thread_id)
 
     async def set_membership(self, chat: ChatInfo, status: str) -> None:
         """Record that the bot was added to (active) or removed from (left) a chat."""
@@ -56,13 +59,15 @@ class ReaderService:
                 username=chat.username, status=status,
             )
 
-    async def topics(self, chat_id: int) -> tuple[TopicChoice, ...]:
-        """The topic picker state for a chat."""
+    async def topics(self, chat_id: int, thread_id: int = 0) -> tuple[TopicChoice, ...]:
+        """The topic picker state for a chat (or one forum thread of it)."""
         async with self._sessions() as session:
-            return await self._choices(session, chat_id)
+            return await self._choices(session, chat_id, thread_id)
 
-    async def toggle(self, chat: ChatInfo, slug: str) -> ToggleResult:
-        """Subscribe to ``slug`` if not subscribed, else unsubscribe."""
+    async def toggle(self, chat: ChatInfo, slug: str, thread_id: int = 0) -> ToggleResult:
+        """Subscribe to ``slug`` if not subscribed, else unsubscribe. In a forum the
+        subscription belongs to the thread it was made in (pushes go there); choosing again
+        there lifts a pause (a topic that was closed and reopened)."""
         async with write_session(self._sessions) as session:
             if await chats_dao.get_chat(session, chat.id) is None:
                 await chats_dao.upsert_chat(
@@ -72,17 +77,21 @@ class ReaderService:
             topics = {t.slug: t for t in await topics_dao.list_active_topics(session)}
             topic = topics.get(slug)
             if topic is None:
-                return ToggleResult(None, await self._choices(session, chat.id))
-            subscribed = topic.id in await chats_dao.subscribed_topic_ids(session, chat.id)
+                return ToggleResult(None, await self._choices(session, chat.id, thread_id))
+            subscribed = topic.id in await chats_dao.subscribed_topic_ids(
+                session, chat.id, thread_id)
             if subscribed:
-                await chats_dao.remove_subscription(session, chat.id, topic.id)
+                await chats_dao.remove_subscription(session, chat.id, topic.id, thread_id)
             else:
-                await chats_dao.add_subscription(session, chat.id, topic.id)
-            choices = await self._choices(session, chat.id)
+                await chats_dao.add_subscription(session, chat.id, topic.id, thread_id)
+                await chats_dao.resume_destination(session, chat.id, thread_id)
+            choices = await self._choices(session, chat.id, thread_id)
             return ToggleResult(TopicChoice(topic.slug, topic.name, not subscribed), choices)
 
     @staticmethod
-    async def _choices(session: AsyncSession, chat_id: int) -> tuple[TopicChoice, ...]:
+    async def _choices(
+        session: AsyncSession, chat_id: int, thread_id: int = 0
+    ) -> tuple[TopicChoice, ...]:
         topics: list[Topic] = list(await topics_dao.list_active_topics(session))
-        subscribed = await chats_dao.subscribed_topic_ids(session, chat_id)
+        subscribed = await chats_dao.subscribed_topic_ids(session, chat_id, thread_id)
         return tuple(TopicChoice(t.slug, t.name, t.id in subscribed) for t in topics)

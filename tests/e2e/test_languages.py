@@ -75,7 +75,8 @@ async def test_each_reader_gets_the_version_in_their_language_once(
     pushed is pushed to nobody; comments on either version show under both."""
     feed_server.route("/explainers.xml", atom_feed())
     config = {"topics": [ENERGY],
-              "feeds": [{"url": feed_server.url("/explainers.xml"), "name": "Explainers"}]}
+              "feeds": [{"url": feed_server.url("/explainers.xml"), "name": "Explainers"}],
+              "delivery": {"coalesce_seconds": 0}}  # one message per explainer
     async with running_bot(extra=config) as bot:
         await bot.poll_all_feeds()  # the baseline: an empty feed
         for reader, language in ((61, "uk"), (62, "en-GB"), (63, "de")):

@@ -110,9 +110,12 @@ class RecordingSender:
     def __init__(self) -> None:
         self.sent: list[tuple[int, list[OutgoingMessage], int | None]] = []
 
-    async def send(self, chat_id: int, messages: Sequence[OutgoingMessage],
-                   thread_id: int | None) -> SendOutcome:
-        self.sent.append((chat_id, list(messages), thread_id))
+    async def send(self, chat_id: int, message: OutgoingMessage, thread_id: int | None, *,
+                   silent: bool = False, paid: bool = False) -> SendOutcome:
+        if self.sent and self.sent[-1][0] == chat_id and self.sent[-1][2] == thread_id:
+            self.sent[-1][1].append(message)  # the next part of the same push
+        else:
+            self.sent.append((chat_id, [message], thread_id))
         return SendOutcome("sent", message_id=900 + chat_id)
 
 

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.config import DeliverySettings
 from bot.render import OutgoingMessage
 from bot.services.delivery import DeliveryService, SendOutcome
 from bot.services.news import load_card
 from storage.deliveries import enqueue_articles
 from storage.models import Article, ArticleTopic, Chat, Delivery, Subscription, Topic, utcnow
+
+UNLIMITED = DeliverySettings(rate_per_second=1000, private_chat_interval=0,
+                             group_chat_interval=0, coalesce_seconds=0)
 
 
 async def _article_with_subscribers(
@@ -58,7 +60,8 @@ class FlakySender:
         self.sent: list[int] = []
 
     async def send(
-        self, chat_id: int, messages: Sequence[OutgoingMessage], thread_id: int | None
+        self, chat_id: int, message: OutgoingMessage, thread_id: int | None, *,
+        silent: bool = False, paid: bool = False,
     ) -> SendOutcome:
         if chat_id == self.broken_chat:
             raise RuntimeError("unexpected failure in the transport")
@@ -74,7 +77,7 @@ async def test_an_exception_in_one_send_strands_nothing(
     async with session_factory() as session, session.begin():
         await enqueue_articles(session, [article_id])
     sender = FlakySender(broken_chat=2)
-    service = DeliveryService(session_factory, sender, load_card, max_per_second=0)
+    service = DeliveryService(session_factory, sender, load_card, UNLIMITED)
     stats = await service.send_due()
     assert sorted(sender.sent) == [1, 3]
     assert stats.sent == 2

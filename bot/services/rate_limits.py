@@ -1,0 +1,93 @@
+"""Telegram's sending limits, kept on our side so the outbox gets no 429s at full speed.
+
+Three limits apply to every send (Bot API FAQ): about 30 messages per second overall (or up
+to 1,000/s for sends with ``allow_paid_broadcast``), about one message per second to a private
+chat, and 20 messages per minute to a group or channel. Each is an :class:`aiolimiter
+.AsyncLimiter` (a leaky bucket): the overall one with a small burst (2 % of the rate, at least
+1), the per-chat ones strictly spaced. Rates are kept 3 % under the configured figure, so
+network jitter cannot push a one-second window over Telegram's count.
+
+A 429 that gets through anyway (another bot on the token, a limit lower than documented)
+calls :meth:`SendLimiter.pause`: nobody sends until ``retry_after`` has passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable
+
+from aiolimiter import AsyncLimiter
+
+HEADROOM = 0.97  # fraction of a configured rate actually used
+MAX_CHAT_LIMITERS = 20_000  # idle per-chat limiters are dropped beyond this many
+
+
+def _bucket(rate_per_second: float) -> AsyncLimiter:
+    burst = max(1, math.floor(rate_per_second * 0.02))
+    return AsyncLimiter(burst, burst / (rate_per_second * HEADROOM))
+
+
+class SendLimiter:
+    """Waits until a send to a chat is within every limit; :meth:`pause` on a 429."""
+
+    def __init__(
+        self,
+        rate_per_second: float = 30.0,
+        *,
+        paid_rate_per_second: float = 1000.0,
+        private_chat_interval: float = 1.05,
+        group_chat_interval: float = 3.15,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._overall = _bucket(rate_per_second)
+        self._paid = _bucket(paid_rate_per_second)
+        self._private_interval = private_chat_interval
+        self._group_interval = group_chat_interval
+        self._chats: dict[int, AsyncLimiter] = {}
+        self._resume_at = 0.0
+        self._clock = clock
+        self.pauses = 0
+
+    def pause(self, seconds: float) -> None:
+        """Telegram answered 429: hold every send for ``seconds``."""
+        self.pauses += 1
+        self._resume_at = max(self._resume_at, self._clock() + max(0.0, seconds))
+
+    @property
+    def paused_for(self) -> float:
+        """Seconds left of the current pause (0 when sending may go on)."""
+        return max(0.0, self._resume_at - self._clock())
+
+    async def acquire(self, chat_id: int, *, paid: bool = False) -> float:
+        """Wait until a message to ``chat_id`` may go; return the seconds waited."""
+        started = self._clock()
+        await self._wait_pause()
+        chat_limiter = self._chat_limiter(chat_id)
+        if chat_limiter is not None:
+            await chat_limiter.acquire()
+        await (self._paid if paid else self._overall).acquire()
+        await self._wait_pause()
+        return self._clock() - started
+
+    async def _wait_pause(self) -> None:
+        # A loop, not an Event: another 429 may extend the pause while we sleep.
+        while (left := self._resume_at - self._clock()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(left)
+
+    def _chat_limiter(self, chat_id: int) -> AsyncLimiter | None:
+        interval = self._private_interval if chat_id > 0 else self._group_interval
+        if interval <= 0:
+            return None
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            if len(self._chats) >= MAX_CHAT_LIMITERS:
+                self._prune()
+            limiter = self._chats[chat_id] = AsyncLimiter(1, interval)
+        return limiter
+
+    def _prune(self) -> None:
+        """Forget limiters of chats that could send right now (nothing to remember)."""
+        for chat_id in [cid for cid, lim in self._chats.items() if lim.has_capacity()]:
+            del self._chats[chat_id]
