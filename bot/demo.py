@@ -13,16 +13,19 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
 from aiohttp import web
+from sqlalchemy import select, update
 
 from bot.app import NewsBot
 from bot.config import load_settings
 from bot.emulator import BotAPIEmulator
 from bot.emulator.html import utf16_len
+from storage.models import Delivery, utcnow
 
 DEMO_TOKEN = "4242424242:DEMO-offline-token"  # noqa: S105 - the emulator's, not a secret
 FEED_PATH = "/explainers.rss"
@@ -175,6 +178,22 @@ def _button(message: dict[str, Any], label_part: str) -> str:
     raise LookupError(f"no button containing {label_part!r}")
 
 
+async def _held_until(bot: NewsBot, chat_id: int) -> list[datetime]:
+    """When the chat's held (digest) deliveries are due."""
+    async with bot.sessions() as session:
+        rows = await session.scalars(select(Delivery.next_attempt_at).where(
+            Delivery.chat_id == chat_id, Delivery.status == "pending"))
+        return list(rows)
+
+
+async def _release_held(bot: NewsBot, chat_id: int) -> None:
+    """The demo's fast-forward: make the chat's held deliveries due now."""
+    async with bot.sessions() as session, session.begin():
+        await session.execute(update(Delivery).where(
+            Delivery.chat_id == chat_id, Delivery.status == "pending",
+        ).values(next_attempt_at=utcnow()))
+
+
 async def run_demo(out: TextIO) -> int:
     """Run the scripted reader session and print its transcript; return the exit code."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -255,25 +274,59 @@ async def _session(
         await taras.handle.press(taras_welcome, _button(taras_welcome, "Russia"))
         await emulator.wait_for_calls("answerCallbackQuery", count=3)
 
-        show.heading("6. The publisher posts a new explainer; the bot pushes it")
+        show.heading("6. A newsroom's forum group follows Russia in its “Explainers” topic")
+        editor = emulator.user(1003, first_name="Iryna")
+        forum = emulator.group(-1003001, "Kyiv newsroom", type="supergroup", is_forum=True)
+        await forum.add_bot(by=editor, as_admin=True)
+        thread = forum.create_topic("Explainers", by=editor)
+        show.said("Iryna", "/topics in the forum topic “Explainers”, taps “Russia”")
+        await editor.send("/topics", chat_id=forum.id, message_thread_id=thread)
+        [picker] = await emulator.wait_for_sent(forum.id, count=1)
+        await editor.press(picker, _button(picker, "Russia"))
+        await emulator.wait_for_calls("answerCallbackQuery", count=4)
+        show.note("The subscription remembers the topic it was made in: pushes go there.")
+
+        show.heading("7. A third reader takes a morning digest instead of instant pushes")
+        mykola = _Reader(emulator, 1004, "Mykola", "uk")
+        await mykola.handle.send("/start")
+        [mykola_welcome] = await mykola.new_messages()
+        await mykola.handle.press(mykola_welcome, _button(mykola_welcome, "Russia"))
+        await emulator.wait_for_calls("answerCallbackQuery", count=5)
+        await bot.services.readers.set_delivery_schedule(
+            mykola.id, mode="digest", digest_times=("08:00",), timezone="Europe/Kyiv")
+        show.note("Mykola: digest at 08:00, Kyiv time (stored per chat; /settings will "
+                  "offer it).")
+
+        show.heading("8. The publisher posts a new explainer; the bot pushes it")
         feeds.body = demo_file("explainers-after.xml")
         results = await bot.poll_all_feeds()
-        show.note(f"Feed poll: {sum(r.new for r in results)} new explainer; queued for the "
-                  "readers who follow its topics; the outbox sends it.")
+        show.note(f"Feed poll: {sum(r.new for r in results)} new explainer; queued for every "
+                  "destination that follows its topics; the outbox sends it.")
         await bot.drain_outbox()
         [pushed] = await olena.new_messages()
         show.bot("Olena", [pushed])
         [pushed_taras] = await taras.new_messages()
         show.note("Taras follows Russia, so he gets the same explainer.")
+        [in_forum] = [m for m in emulator.sent_messages(forum.id) if m.thread_id == thread
+                      and m.message_id != picker["message_id"]]
+        show.note(f"The forum group got it once, in topic #{in_forum.thread_id} "
+                  "(“Explainers”), not in General.")
+        held = await _held_until(bot, mykola.id)
+        show.note("Mykola got nothing yet: his copy waits for "
+                  + ", ".join(f"{when:%H:%M} UTC" for when in held) + " (08:00 in Kyiv).")
+        await _release_held(bot, mykola.id)
+        await bot.drain_outbox()
+        show.note("Fast-forward to 08:00 Kyiv (the demo moves the held delivery's time to now):")
+        show.bot("Mykola", await mykola.new_messages())
 
-        show.heading("7. Olena comments by replying to the explainer")
+        show.heading("9. Olena comments by replying to the explainer")
         comment = ("There is a logic to stopping POWs from returning with experiences far "
                    "better than are portrayed by the authorities that sent them into battle.")
         show.said("Olena", f"(reply) {comment}")
         await olena.handle.send(comment, reply_to=pushed["message_id"])
         show.bot("Olena", await olena.new_messages())
 
-        show.heading("8. Taras opens the comments — relayed behind a spoiler")
+        show.heading("10. Taras opens the comments — relayed behind a spoiler")
         show.said("Taras", "taps “💬 Comments”")
         await taras.handle.press(pushed_taras, _button(pushed_taras, "Comments"))
         show.bot("Taras", await taras.new_messages())

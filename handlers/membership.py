@@ -1,9 +1,10 @@
-"""The bot's own membership: added to or removed from a group, blocked in a private chat."""
+"""The bot's own membership (added to or removed from a group or channel, blocked in a private
+chat, its rights changed), a group's upgrade to a supergroup, and a reopened forum topic."""
 
 from __future__ import annotations
 
 from telegram import ChatMember, Update
-from telegram.ext import ChatMemberHandler
+from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from bot.context import NewsApplication, NewsContext
 from bot.mapping import chat_info
@@ -21,11 +22,33 @@ async def membership_changed(update: Update, context: NewsContext) -> None:
         status = "active"
     else:
         status = "blocked" if chat.type == "private" else "left"
-    await context.services.readers.set_membership(chat, status)
+    can_post = status == "active" and (
+        chat.type != "channel" or bool(getattr(change.new_chat_member, "can_post_messages",
+                                               False))
+    )
+    await context.services.readers.set_membership(chat, status, can_post=can_post)
+
+
+async def group_migrated(update: Update, context: NewsContext) -> None:
+    """Follow a group to the supergroup it became: subscriptions and history move there."""
+    message = update.effective_message
+    if message is None or message.migrate_to_chat_id is None:
+        return
+    await context.services.readers.migrate(message.chat_id, message.migrate_to_chat_id)
+
+
+async def topic_reopened(update: Update, context: NewsContext) -> None:
+    """Resume pushes to a forum topic that was closed and is open again."""
+    message = update.effective_message
+    if message is None:
+        return
+    await context.services.readers.resume(message.chat_id, message.message_thread_id or 0)
 
 
 def register(application: NewsApplication) -> None:
-    """Add the my_chat_member handler."""
-    application.add_handler(
-        ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
-    )
+    """Add the membership, migration and reopened-topic handlers."""
+    application.add_handlers([
+        ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated),
+        MessageHandler(filters.StatusUpdate.FORUM_TOPIC_REOPENED, topic_reopened),
+    ])

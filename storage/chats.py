@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import BigInteger, delete, exists, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -163,3 +165,18 @@ async def merge_chat(session: AsyncSession, old_id: int, new_id: int) -> bool:
     old.updated_at = now
     await session.flush()
     return True
+
+
+async def update_delivery_settings(
+    session: AsyncSession, chat_id: int, values: dict[str, Any], timezone: str | None
+) -> None:
+    """Merge ``values`` into a chat's settings (a None value removes the key) and set its
+    timezone when given."""
+    chat = await session.get(Chat, chat_id)
+    if chat is None:
+        raise LookupError(f"unknown chat {chat_id}")
+    merged = {**(chat.settings or {}), **values}
+    chat.settings = {key: value for key, value in merged.items() if value is not None}
+    if timezone is not None:
+        chat.timezone = timezone
+    chat.updated_at = utcnow()

@@ -45,7 +45,7 @@ from bot.domain import ArticleCard
 from bot.render import OutgoingMessage, render_coalesced, render_digest, render_pushed_article
 from bot.render.delivery_notices import PausedKind, render_destination_paused
 from bot.services.rate_limits import SendLimiter
-from bot.services.schedule import DeliveryPrefs, PushPlan, plan_push
+from bot.services.schedule import DeliveryPrefs, PushPlan, next_digest_at, plan_push
 from storage import chats as chats_dao
 from storage import deliveries as deliveries_dao
 from storage.db import write_session
@@ -303,7 +303,8 @@ class DeliveryService:
         if plan.style == "digest":
             listed = present
             shown = [card for row in listed if (card := cards[row.article_id or 0])]
-            messages = render_digest(shown, when=now, timezone=(prefs or DeliveryPrefs()).timezone)
+            prefs = prefs or DeliveryPrefs()
+            messages = render_digest(shown, when=_edition(prefs, now), timezone=prefs.timezone)
         elif len(present) == 1:
             listed = present
             card = cards[present[0].article_id or 0]
@@ -492,6 +493,14 @@ class DeliveryService:
 
     async def _record(self, outcomes: list[dict[str, Any]]) -> None:
         await self._write(lambda s: deliveries_dao.record_outcomes(s, outcomes))
+
+
+def _edition(prefs: DeliveryPrefs, now: datetime) -> datetime:
+    """The digest slot a digest sent at ``now`` belongs to: the latest one not after it."""
+    slot = next_digest_at(prefs, now - timedelta(hours=25))
+    while (following := next_digest_at(prefs, slot)) <= now:
+        slot = following
+    return slot
 
 
 def _row(row: ClaimedDelivery, status: str, **changes: Any) -> dict[str, Any]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import ChatInfo, TopicChoice, UserInfo
 from bot.ingest.languages import primary_language
+from bot.services.schedule import DeliveryPrefs
 from storage import chats as chats_dao
 from storage import topics as topics_dao
 from storage.db import write_session
@@ -51,13 +54,50 @@ class ReaderService:
             )
             return await self._choices(session, chat.id, thread_id)
 
-    async def set_membership(self, chat: ChatInfo, status: str) -> None:
-        """Record that the bot was added to (active) or removed from (left) a chat."""
+    async def set_membership(self, chat: ChatInfo, status: str, *, can_post: bool = True
+                             ) -> None:
+        """Record that the bot was added to (active) or removed from (left) a chat. Back with
+        the right to post, its paused destinations (a channel that lost the bot's rights)
+        take pushes again."""
         async with write_session(self._sessions) as session:
             await chats_dao.upsert_chat(
                 session, chat_id=chat.id, type=chat.type, title=chat.title,
                 username=chat.username, status=status,
             )
+            if status == "active" and can_post and chat.type == "channel":
+                await chats_dao.resume_destination(session, chat.id, 0)
+
+    async def set_delivery_schedule(
+        self, chat_id: int, *, mode: str, digest_times: Sequence[str] = (),
+        quiet_hours: tuple[str, str] | None = None, timezone: str | None = None,
+    ) -> DeliveryPrefs:
+        """Choose instant pushes or digests at local times (and quiet hours, a timezone) for a
+        chat; returns the schedule as the outbox will read it. Raises ValueError naming what
+        is wrong (an unknown timezone, a time that is not HH:MM)."""
+        settings: dict[str, Any] = {"delivery": mode}
+        if digest_times:
+            settings["digest_times"] = list(digest_times)
+        settings["quiet_hours"] = list(quiet_hours) if quiet_hours else None
+        prefs = DeliveryPrefs.from_chat(timezone, settings)
+        if mode not in ("instant", "digest") or prefs.mode != mode:
+            raise ValueError(f"unknown delivery mode {mode!r}: instant or digest")
+        if timezone is not None and prefs.timezone.key != timezone:
+            raise ValueError(f"unknown timezone {timezone!r}")
+        if digest_times and len(prefs.digest_times) != len(set(digest_times)):
+            raise ValueError(f"digest times must be HH:MM, got {list(digest_times)}")
+        async with write_session(self._sessions) as session:
+            await chats_dao.update_delivery_settings(session, chat_id, settings, timezone)
+        return prefs
+
+    async def migrate(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: merge it into the new id (see storage.chats)."""
+        async with write_session(self._sessions) as session:
+            await chats_dao.merge_chat(session, old_id, new_id)
+
+    async def resume(self, chat_id: int, thread_id: int) -> None:
+        """Lift a pause on one destination (a reopened forum topic)."""
+        async with write_session(self._sessions) as session:
+            await chats_dao.resume_destination(session, chat_id, thread_id)
 
     async def topics(self, chat_id: int, thread_id: int = 0) -> tuple[TopicChoice, ...]:
         """The topic picker state for a chat (or one forum thread of it)."""
