@@ -14,6 +14,8 @@ async def test_demo_runs_and_shows_every_step() -> None:
     assert await run_demo(out) == 0
     transcript = out.getvalue()
     assert "EXPLAINED: Why Russia Doesn't Want Its POWs Back" in transcript
-    assert "in topic #" in transcript and "not in General" in transcript
-    assert "Your digest" in transcript and "08:00" in transcript
+    assert "in topic #" in transcript
+    assert "not in General" in transcript
+    assert "Your digest" in transcript
+    assert "08:00" in transcript
     assert "▒" in transcript  # the relayed comment, behind a spoiler
