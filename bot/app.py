@@ -356,6 +356,7 @@ class NewsBot:
     async def drain_outbox(self) -> None:
         """Send every due delivery now."""
         delivery = self.services.delivery
+        delivery.limiter.share(self.running.leadership.members)
         self.metrics.count_drain(await delivery.send_due())
         try:
             self.metrics.set_outbox_depth(await delivery.depth())

@@ -37,6 +37,16 @@ def _advisory_key(name: str) -> int:
 #: database, so bots on different databases of one server never compete.
 LEADER_LOCK_KEY = _advisory_key("newsbot-leader")
 
+#: Every running process holds this key in shared mode, so counting its holders tells how many
+#: processes share the database (and so Telegram's rate limits: see ``members``).
+MEMBER_LOCK_KEY = _advisory_key("newsbot-member")
+_JOIN = text("SELECT pg_advisory_lock_shared(:key)").bindparams(key=MEMBER_LOCK_KEY)
+# pg_locks shows a bigint advisory key as classid (high 32 bits) and objid (low 32 bits).
+_COUNT_MEMBERS = text(
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND classid = :hi AND objid = :lo AND objsubid = 1"
+).bindparams(hi=(MEMBER_LOCK_KEY >> 32) & 0xFFFFFFFF, lo=MEMBER_LOCK_KEY & 0xFFFFFFFF)
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)").bindparams(key=LEADER_LOCK_KEY)
 _UNLOCK = text("SELECT pg_advisory_unlock(:key)").bindparams(key=LEADER_LOCK_KEY)
 _PING = text("SELECT 1")
@@ -85,11 +95,19 @@ class LeaderElection:
         self._started = False
         self._wake = asyncio.Event()  # the leader's connection was reported closed
         self._last_error: str | None = None
+        self._members = 1
 
     @property
     def is_leader(self) -> bool:
         """Whether this process is the leader now (as of the last check)."""
         return self._is_leader
+
+    @property
+    def members(self) -> int:
+        """How many newsbot processes share the database (as of the last check; at least 1).
+        They share Telegram's limits for the one bot token, so each sends at 1/members of
+        the configured rate."""
+        return self._members
 
     @property
     def _timeout(self) -> float:
@@ -132,6 +150,7 @@ class LeaderElection:
             self._wake.clear()
             try:
                 await self._step()
+                await self._count_members()
             except Exception:  # a bug here must not freeze is_leader for the process's life
                 log.exception("leader election step failed")
                 await self._set_leader(False, "the election failed")
@@ -156,6 +175,7 @@ class LeaderElection:
                     # would hold back vacuum, and trip idle_in_transaction_session_timeout).
                     self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                     await self._watch(self._conn)
+                    await self._conn.execute(_JOIN)
                 got = bool(await self._conn.scalar(_TRY_LOCK))
         except Exception as exc:  # drivers raise many unrelated types (OSError, asyncpg…)
             self._note_error("cannot try the leader lock", exc)
@@ -164,6 +184,20 @@ class LeaderElection:
         self._note_recovered()
         if got:
             await self._set_leader(True, "took the advisory lock")
+        await self._count_members()
+
+    async def _count_members(self) -> None:
+        if self._conn is None:
+            return
+        try:
+            async with asyncio.timeout(self._timeout):
+                count = int(await self._conn.scalar(_COUNT_MEMBERS) or 0)
+        except Exception as exc:
+            self._note_error("cannot count the processes sharing the database", exc)
+            return
+        if max(1, count) != self._members:
+            log.info("%d newsbot processes share the database", max(1, count))
+        self._members = max(1, count)
 
     async def _watch(self, conn: AsyncConnection) -> None:
         """Wake the loop as soon as the driver sees ``conn`` closed while it holds the lock,

@@ -8,7 +8,8 @@ chat, and 20 messages per minute to a group or channel. Each is an :class:`aioli
 network jitter cannot push a one-second window over Telegram's count.
 
 A 429 that gets through anyway (another bot on the token, a limit lower than documented)
-calls :meth:`SendLimiter.pause`: nobody sends until ``retry_after`` has passed.
+calls :meth:`SendLimiter.pause`: nobody sends until ``retry_after`` has passed. Processes
+sharing one bot token split the overall rate (:meth:`SendLimiter.share`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ class SendLimiter:
         group_chat_interval: float = 3.15,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self._rate = rate_per_second
+        self._paid_rate = paid_rate_per_second
+        self._share = 1
         self._overall = _bucket(rate_per_second)
         self._paid = _bucket(paid_rate_per_second)
         self._private_interval = private_chat_interval
@@ -49,6 +53,16 @@ class SendLimiter:
         self._resume_at = 0.0
         self._clock = clock
         self.pauses = 0
+
+    def share(self, processes: int) -> None:
+        """Several processes send for the same bot token: each keeps to 1/``processes`` of
+        the overall (and paid) rate. Per-chat limits need no share: a chat's rows are
+        claimed by one process at a time."""
+        processes = max(1, processes)
+        if processes != self._share:
+            self._share = processes
+            self._overall = _bucket(self._rate / processes)
+            self._paid = _bucket(self._paid_rate / processes)
 
     def pause(self, seconds: float) -> None:
         """Telegram answered 429: hold every send for ``seconds``."""

@@ -130,6 +130,22 @@ async def test_two_processes_elect_exactly_one_leader(
 
 
 @pytest.mark.postgres
+async def test_every_process_counts_the_processes_sharing_the_database(
+    elections: list[LeaderElection],
+) -> None:
+    """Two processes on one database each count two members (they split Telegram's rate);
+    after one stops the other counts one again."""
+    first, second = elections
+    assert first.members == 1  # before start: alone as far as it knows
+    await first.start()
+    await second.start()
+    await wait_until(lambda: first.members == 2 and second.members == 2, INTERVAL * 10,
+                     "both count two processes")
+    await second.stop()
+    await wait_until(lambda: first.members == 1, INTERVAL * 10, "the survivor counts one")
+
+
+@pytest.mark.postgres
 async def test_stopping_the_leader_hands_leadership_over(
     elections: list[LeaderElection], pg_engines: list[AsyncEngine],
 ) -> None:
