@@ -227,7 +227,9 @@ class NewsBot:
             mode=settings.delivery.corrections, sender=PtbSender(application.bot),
         )
         await services.ingestion.sync_config()
-        await services.delivery.recover()
+        # On SQLite this is the only process (the instance lock): a crash's claims are free
+        # now; on PostgreSQL only claims whose lease ran out are (others may be live).
+        await services.delivery.recover(only_process=instance_lock is not None)
 
         await stack.enter_async_context(initialized(application))
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in BOT_COMMANDS])

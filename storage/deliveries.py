@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, literal, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, func, literal, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.articles import dialect_insert
@@ -221,14 +221,17 @@ async def release_claims(
     return released
 
 
-async def release_stale_claims(session: AsyncSession, now: datetime | None = None) -> int:
+async def release_stale_claims(
+    session: AsyncSession, now: datetime | None = None, *, everyone: bool = False
+) -> int:
     """Return claims whose lease ran out (or that carry none: rows from before leases) to
-    'pending'. Live processes' claims are left alone."""
+    'pending'; live processes' claims are left alone. ``everyone``: every claim (the caller
+    knows no other process runs)."""
     now = now or utcnow()
+    stale = Delivery.lease_until.is_(None) | (Delivery.lease_until < now)
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.status == "sending",
-               Delivery.lease_until.is_(None) | (Delivery.lease_until < now))
+        .where(Delivery.status == "sending", true() if everyone else stale)
         .values(status="pending", claimed_by=None, lease_until=None)
         .execution_options(synchronize_session=False)
     )

@@ -161,9 +161,12 @@ class DeliveryService:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    async def recover(self) -> int:
-        """Put claims whose lease ran out (a crashed process's) back to pending."""
+    async def recover(self, *, only_process: bool = False) -> int:
+        """At start: put claims whose lease ran out (a crashed process's) back to pending —
+        all claims when ``only_process`` (SQLite: no other process can hold any)."""
         async with write_session(self._sessions) as session:
+            if only_process:
+                return await deliveries_dao.release_stale_claims(session, None, everyone=True)
             return await deliveries_dao.release_stale_claims(session, self._clock())
 
     async def shutdown(self, grace: float | None = None) -> None:
@@ -362,6 +365,8 @@ class DeliveryService:
             waited = await self.limiter.acquire(chat_id, paid=paid)
             if self._observer is not None:
                 self._observer.observe_limiter_wait(waited)
+            if self._stopping and part == first:  # shutdown came while waiting for a slot
+                return [_row(row, "pending") for row in job.rows]
             started = asyncio.get_running_loop().time()
             outcome = await self._sender.send(chat_id, job.messages[part], thread,
                                               silent=job.silent, paid=paid)
@@ -509,7 +514,7 @@ def _row(row: ClaimedDelivery, status: str, **changes: Any) -> dict[str, Any]:
         "id": row.id, "status": status, "attempts": row.attempts,
         "next_attempt_at": utcnow(),
         "message_id": row.message_id, "sent_at": None, "sent_version": None,
-        "last_error": None, "schedule": "now" if status == "pending" else row.schedule,
+        "last_error": None, "schedule": row.schedule,
         "silent": row.silent, "parts_sent": row.parts_sent,
     }
     if "error" in changes:
