@@ -7,8 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, literal, select, true, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.articles import dialect_insert
 from storage.models import (
@@ -141,15 +153,35 @@ _CLAIM_COLUMNS = (
     Delivery.broadcast_id, Delivery.attempts, Delivery.schedule, Delivery.silent,
     Delivery.parts_sent, Delivery.message_id, Delivery.created_at,
 )
+CHAT_LOCK_SPACE = 0x6E62  # advisory-lock namespace of chat claims ("nb")
 _CHUNK = 500  # ids per IN (…): well under SQLite's and asyncpg's bind-parameter limits
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
+def _claimable(now: datetime, owner: str) -> ColumnElement[bool]:
     """Due pending rows, and rows whose claim's lease has run out (a crashed or stalled
-    process: its claims come back while the others run, not only at the next start)."""
-    return ((Delivery.status == "pending") & (Delivery.next_attempt_at <= now)) | (
+    process: its claims come back while the others run, not only at the next start) — of
+    chats no other live process is sending to."""
+    busy = aliased(Delivery)
+    elsewhere = exists().where(
+        busy.chat_id == Delivery.chat_id, busy.status == "sending",
+        busy.claimed_by != owner, busy.lease_until >= now)
+    due = ((Delivery.status == "pending") & (Delivery.next_attempt_at <= now)) | (
         (Delivery.status == "sending") & (Delivery.lease_until < now)
     )
+    return due & ~elsewhere
+
+
+async def _lock_chats(session: AsyncSession, chat_ids: Sequence[int]) -> list[int]:
+    """The chats of ``chat_ids`` whose transaction-level advisory lock this transaction got
+    (PostgreSQL); another claim running concurrently holds the rest."""
+    got: list[int] = []
+    for chunk in _chunks(list(chat_ids)):
+        rows = await session.execute(
+            text("SELECT c FROM unnest(CAST(:chats AS bigint[])) AS t(c) "
+                 "WHERE pg_try_advisory_xact_lock(:space, CAST(c % 2147483647 AS integer))"),
+            {"chats": list(chunk), "space": CHAT_LOCK_SPACE})
+        got.extend(int(row[0]) for row in rows)
+    return sorted(got)
 
 
 async def claim_due(
@@ -162,7 +194,7 @@ async def claim_due(
     SQLite only one process runs (see bot.services.leadership)."""
     postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
     first = (
-        select(*_CLAIM_COLUMNS).where(_claimable(now))
+        select(*_CLAIM_COLUMNS).where(_claimable(now, owner))
         .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
     )
     if postgres:
@@ -170,10 +202,15 @@ async def claim_due(
     rows = list((await session.execute(first)).all())
     if not rows:
         return []
-    seen = {row.id for row in rows}
     chat_ids = sorted({row.chat_id for row in rows})
+    if postgres:
+        # One process per chat at a time (coalescing, per-chat limits): a chat another
+        # claim transaction is taking right now is left to it.
+        chat_ids = await _lock_chats(session, chat_ids)
+        rows = [row for row in rows if row.chat_id in set(chat_ids)]
+    seen = {row.id for row in rows}
     for chunk in _chunks(chat_ids):
-        more = select(*_CLAIM_COLUMNS).where(_claimable(now), Delivery.chat_id.in_(chunk))
+        more = select(*_CLAIM_COLUMNS).where(_claimable(now, owner), Delivery.chat_id.in_(chunk))
         if postgres:
             more = more.with_for_update(skip_locked=True)
         rows.extend(row for row in (await session.execute(more)).all() if row.id not in seen)
@@ -245,16 +282,20 @@ OUTCOME_KEYS = (
 )
 
 
-async def record_outcomes(session: AsyncSession, outcomes: Sequence[dict[str, Any]]) -> None:
+async def record_outcomes(
+    session: AsyncSession, outcomes: Sequence[dict[str, Any]], owner: str
+) -> None:
     """Write many rows' outcomes (dicts with exactly :data:`OUTCOME_KEYS`) in one
-    executemany; the claim is cleared on each."""
+    executemany; the claim is cleared on each. Only rows ``owner`` still holds are written:
+    a row whose lease ran out and that another process reclaimed is that process's now."""
     if not outcomes:
         return
     table = Delivery.__table__
     assert isinstance(table, Table)
     statement = (
         update(table)
-        .where(table.c.id == bindparam("b_id"))
+        .where(table.c.id == bindparam("b_id"), table.c.status == "sending",
+               table.c.claimed_by == owner)
         .values({key: bindparam(f"b_{key}") for key in OUTCOME_KEYS if key != "id"}
                 | {"claimed_by": None, "lease_until": None})
     )
@@ -303,12 +344,13 @@ async def article_versions(session: AsyncSession, article_ids: Sequence[int]) ->
     return found
 
 
-async def rows_in_chat(session: AsyncSession, delivery_ids: Sequence[int], chat_id: int) -> bool:
-    """True if every delivery in ``delivery_ids`` belongs to ``chat_id``."""
-    count = await session.scalar(
-        select(func.count()).select_from(Delivery)
-        .where(Delivery.id.in_(delivery_ids), Delivery.chat_id == chat_id))
-    return int(count or 0) == len(delivery_ids)
+async def rows_in_chat(
+    session: AsyncSession, delivery_ids: Sequence[int], chat_id: int
+) -> set[int]:
+    """Which of ``delivery_ids`` belong to ``chat_id``."""
+    rows = await session.scalars(
+        select(Delivery.id).where(Delivery.id.in_(delivery_ids), Delivery.chat_id == chat_id))
+    return set(rows)
 
 
 async def outbox_depth(session: AsyncSession) -> int:

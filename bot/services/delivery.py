@@ -36,6 +36,7 @@ import socket
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -120,6 +121,10 @@ class _Job:
     listed: list[ClaimedDelivery]  # rows the message shows (the rest are over the cap)
     messages: list[OutgoingMessage]
     silent: bool
+    # Progress, kept here so a cancelled send records how far it got.
+    part: int = 0
+    message_id: int | None = None
+    in_send: bool = False
 
 
 def process_owner() -> str:
@@ -157,6 +162,8 @@ class DeliveryService:
         self.owner = owner or process_owner()
         self._draining = asyncio.Lock()
         self._stopping = False
+        self._record_failed = False
+        self._lease_valid_until = 0.0
         self._in_flight: set[asyncio.Task[list[dict[str, Any]]]] = set()
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -180,6 +187,12 @@ class DeliveryService:
             task.cancel()
         async with self._draining:  # the drain records what finished, then returns
             pass
+        if self._record_failed:
+            # Outcomes (some sends among them) could not be written: releasing the claims
+            # would send those again. They wait for their lease (or the next start).
+            log.error("outbox: outcomes of this run could not be recorded (database away); "
+                      "its claims are left to expire")
+            return
         async with write_session(self._sessions) as session:
             released = await deliveries_dao.release_claims(session, self.owner)
         if released:
@@ -206,18 +219,35 @@ class DeliveryService:
                     batch = await self._claim()
                     if not batch:
                         break
-                    await self._push(batch, stats)
+                    try:
+                        await self._push(batch, stats)
+                    except Exception as exc:  # e.g. the database went away mid-batch
+                        log.warning("outbox: batch interrupted (%s); unsent claims go back",
+                                    _describe(exc))
+                        await self._write(partial(
+                            deliveries_dao.release_claims, owner=self.owner,
+                            delivery_ids=[row.id for row in batch]))
+                        break
             finally:
                 heartbeat.cancel()
         return stats
 
+    def _lease_ok(self) -> bool:
+        """Whether our claims' lease surely still holds (with a third of it to spare): a
+        process that could not renew stops sending what another may have reclaimed."""
+        return asyncio.get_running_loop().time() < self._lease_valid_until - (
+            self._settings.lease_seconds / 3)
+
     async def _claim(self) -> list[ClaimedDelivery]:
         now = self._clock()
         lease = now + timedelta(seconds=self._settings.lease_seconds)
+        started = asyncio.get_running_loop().time()
         try:
             async with write_session(self._sessions) as session:
-                return await deliveries_dao.claim_due(
+                claimed = await deliveries_dao.claim_due(
                     session, now, self._settings.batch_size, self.owner, lease)
+            self._lease_valid_until = started + self._settings.lease_seconds
+            return claimed
         except Exception as exc:  # the database is away: the next tick tries again
             log.warning("outbox: could not claim deliveries: %s", _describe(exc))
             return []
@@ -226,11 +256,13 @@ class DeliveryService:
         interval = self._settings.lease_seconds / 3
         while True:
             await asyncio.sleep(interval)
+            started = asyncio.get_running_loop().time()
             try:
                 async with write_session(self._sessions) as session:
                     await deliveries_dao.renew_leases(
                         session, self.owner,
                         self._clock() + timedelta(seconds=self._settings.lease_seconds))
+                self._lease_valid_until = started + self._settings.lease_seconds
             except Exception as exc:
                 log.warning("outbox: could not renew claim leases: %s", _describe(exc))
 
@@ -336,7 +368,12 @@ class DeliveryService:
             for job, result in zip(jobs, await asyncio.gather(*tasks, return_exceptions=True),
                                    strict=True):
                 if isinstance(result, asyncio.CancelledError):  # shutdown: rows go back
-                    outcomes.extend(_row(row, "pending") for row in job.rows)
+                    if job.in_send:  # cut off mid-request: Telegram may have taken it
+                        stats.unknown += 1
+                        if self._observer is not None:
+                            self._observer.count_unknown_outcome()
+                    outcomes.extend(_row(row, "pending", parts_sent=job.part,
+                                         message_id=job.message_id) for row in job.rows)
                 elif isinstance(result, BaseException):  # a bug: retried later, not lost
                     log.error("outbox: sending to chat %s raised", job.chat_id,
                               exc_info=result)
@@ -355,21 +392,25 @@ class DeliveryService:
         paid = self._settings.paid_broadcast
         chat_id = job.chat_id
         thread = job.thread_id or None
-        first = min(row.parts_sent for row in job.rows)
-        message_id = next((row.message_id for row in job.rows if row.message_id), None)
+        job.part = part = min(row.parts_sent for row in job.rows)
+        job.message_id = message_id = next(
+            (row.message_id for row in job.rows if row.message_id), None)
         migrated = False
-        part = first
         while part < len(job.messages):
-            if self._stopping and part == first:
-                return [_row(row, "pending") for row in job.rows]
+            if self._stopping or not self._lease_ok():  # hand back, with what went already
+                return [_row(row, "pending", parts_sent=part, message_id=message_id)
+                        for row in job.rows]
             waited = await self.limiter.acquire(chat_id, paid=paid)
             if self._observer is not None:
                 self._observer.observe_limiter_wait(waited)
-            if self._stopping and part == first:  # shutdown came while waiting for a slot
-                return [_row(row, "pending") for row in job.rows]
+            if self._stopping or not self._lease_ok():  # it came while waiting for a slot
+                return [_row(row, "pending", parts_sent=part, message_id=message_id)
+                        for row in job.rows]
             started = asyncio.get_running_loop().time()
+            job.in_send = True
             outcome = await self._sender.send(chat_id, job.messages[part], thread,
                                               silent=job.silent, paid=paid)
+            job.in_send = False
             if self._observer is not None:
                 self._observer.observe_send(outcome.kind, asyncio.get_running_loop().time()
                                             - started)
@@ -378,8 +419,8 @@ class DeliveryService:
             if outcome.unknown:
                 stats.unknown += 1
             if outcome.kind == "sent":
-                message_id = message_id or outcome.message_id
-                part += 1
+                job.message_id = message_id = message_id or outcome.message_id
+                job.part = part = part + 1
                 continue
             if outcome.kind == "retry" and outcome.retry_after > 0:
                 stats.flood_waits += 1
@@ -395,14 +436,16 @@ class DeliveryService:
             if outcome.kind == "migrated" and outcome.new_chat_id and not migrated:
                 migrated = True
                 moved = await self._merge_chat(chat_id, outcome.new_chat_id, job.rows)
-                if not moved:  # the supergroup has these explainers queued already
-                    stats.skipped += len(job.rows)
-                    return [_row(row, "skipped", error=f"group migrated to "
-                                 f"{outcome.new_chat_id}, which has it already")
-                            for row in job.rows]
+                if len(moved) < len(job.rows):
+                    # The supergroup had some of these already: those stay behind; the
+                    # rest go to it in the next drain, planned and rendered for it.
+                    already = f"group migrated to {outcome.new_chat_id}, which has it already"
+                    stats.skipped += len(job.rows) - len(moved)
+                    return [_row(row, "pending") if row.id in moved
+                            else _row(row, "skipped", error=already) for row in job.rows]
                 chat_id = outcome.new_chat_id
                 continue
-            return await self._unsent(job, outcome, part, message_id, stats)
+            return await self._unsent(job, chat_id, outcome, part, message_id, stats)
         stats.sent += len(job.rows)
         sent_at = self._clock()
         return [_row(row, "sent", message_id=message_id, sent_at=sent_at,
@@ -410,19 +453,21 @@ class DeliveryService:
                 for row in job.rows]
 
     async def _unsent(
-        self, job: _Job, outcome: SendOutcome, part: int, message_id: int | None,
-        stats: DeliveryStats,
+        self, job: _Job, chat_id: int, outcome: SendOutcome, part: int,
+        message_id: int | None, stats: DeliveryStats,
     ) -> list[dict[str, Any]]:
+        """The rows' outcome when Telegram did not take the message to ``chat_id`` (the
+        job's chat, or the supergroup it became)."""
         error = (outcome.error or outcome.kind)[:500]
         if outcome.kind == "blocked":
             stats.blocked += len(job.rows)
-            await self._write(lambda s: _block(s, job.chat_id, error))
+            await self._write(lambda s: _block(s, chat_id, error))
             log.info("chat %s cannot be reached (%s); its pending deliveries are skipped",
-                     job.chat_id, error)
+                     chat_id, error)
             return [_row(row, "skipped", error=error) for row in job.rows]
         if outcome.kind == "paused" and outcome.paused is not None:
             stats.skipped += len(job.rows)
-            await self._pause(job.chat_id, job.thread_id, outcome.paused, error)
+            await self._pause(chat_id, job.thread_id, outcome.paused, error)
             return [_row(row, "skipped", error=error) for row in job.rows]
         attempts = max(row.attempts for row in job.rows) + 1
         if outcome.kind == "retry" and attempts < self._settings.max_attempts:
@@ -431,10 +476,10 @@ class DeliveryService:
         stats.failed += len(job.rows)
         stats.errors.append(error)
         if "parse entities" in error:
-            log.error("delivery to chat %s failed: %s; the text was: %r", job.chat_id, error,
+            log.error("delivery to chat %s failed: %s; the text was: %r", chat_id, error,
                       job.messages[part].text or job.messages[part].caption)
         else:
-            log.warning("delivery to chat %s failed: %s", job.chat_id, error)
+            log.warning("delivery to chat %s failed: %s", chat_id, error)
         return [_row(row, "failed", attempts=row.attempts + 1, error=error, parts_sent=part,
                      message_id=message_id) for row in job.rows]
 
@@ -451,15 +496,15 @@ class DeliveryService:
 
     async def _merge_chat(
         self, old_id: int, new_id: int, rows: Sequence[ClaimedDelivery]
-    ) -> bool:
-        """Merge the old group into its supergroup; True if ``rows`` moved there (else the
-        supergroup already had them)."""
+    ) -> set[int]:
+        """Merge the old group into its supergroup; the ids of ``rows`` that moved there
+        (the others: the supergroup had those explainers already)."""
 
-        async def merge(session: AsyncSession) -> bool:
+        async def merge(session: AsyncSession) -> set[int]:
             await chats_dao.merge_chat(session, old_id, new_id)
             return await deliveries_dao.rows_in_chat(session, [row.id for row in rows], new_id)
 
-        moved: bool = await self._write(merge)
+        moved: set[int] = await self._write(merge)
         log.info("group %s became supergroup %s: its subscriptions and history moved",
                  old_id, new_id)
         return moved
@@ -473,6 +518,7 @@ class DeliveryService:
         if kind.startswith("thread"):
             where = "this group's topic" if thread_id else "this group's General topic"
             notice = render_destination_paused(kind, where)
+            await self.limiter.acquire(chat_id)
             outcome = await self._sender.send(chat_id, notice, None)
             if outcome.kind == "sent":
                 return
@@ -490,6 +536,7 @@ class DeliveryService:
                     return await work(session)
             except Exception as exc:
                 if self._stopping and delay >= DB_RETRY_MAX:
+                    self._record_failed = True
                     raise
                 log.warning("outbox: database write failed (%s); retrying in %.1fs",
                             _describe(exc), delay)
@@ -497,7 +544,7 @@ class DeliveryService:
                 delay = min(DB_RETRY_MAX, delay * 2)
 
     async def _record(self, outcomes: list[dict[str, Any]]) -> None:
-        await self._write(lambda s: deliveries_dao.record_outcomes(s, outcomes))
+        await self._write(lambda s: deliveries_dao.record_outcomes(s, outcomes, self.owner))
 
 
 def _edition(prefs: DeliveryPrefs, now: datetime) -> datetime:
