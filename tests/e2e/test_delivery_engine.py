@@ -196,7 +196,8 @@ async def test_quiet_hours_hold_pushes_then_send_them_silently(
         await bot.drain_outbox()
     [message] = emulator.sent_messages(1)
     assert message.disable_notification
-    assert "Late news" in (message.text or "") and "Later news" in (message.text or "")
+    assert "Late news" in (message.text or "")
+    assert "Later news" in (message.text or "")
 
 
 async def _push_at_limits(
@@ -290,7 +291,9 @@ async def test_the_fault_mix_ends_every_delivery_with_a_reason(
     assert counts["sent"] + counts["skipped"] + counts["failed"] == len(rows)
     assert counts["pending"] == counts["sending"] == 0
     assert all(r.last_error for r in rows if r.status in ("skipped", "failed"))
-    assert stats.rate_limited + stats.scripted >= 5 and stats.server_errors and stats.drops
+    assert stats.rate_limited + stats.scripted >= 5
+    assert stats.server_errors
+    assert stats.drops
     for chat_id in blocked:
         assert chats[chat_id].status == "blocked"
     assert {r.status for r in rows if r.chat_id in blocked} == {"skipped"}
@@ -337,12 +340,14 @@ async def test_a_channel_that_lost_admin_rights_is_paused_and_the_admins_told(
         async with bot.sessions() as session:
             sub = await session.scalar(select(Subscription).where(
                 Subscription.chat_id == -1002001))
-    assert sub is not None and sub.paused_reason
+    assert sub is not None
+    assert sub.paused_reason
     channel_rows = [r for r in rows if r.chat_id == -1002001]
     assert [(r.status, bool(r.last_error)) for r in channel_rows] == [("skipped", True)]
     assert emulator.sent_messages(-1002001) == []
     notices = emulator.sent_messages(ADMIN)
-    assert len(notices) == 1 and "-1002001" in (notices[0].text or "")
+    assert len(notices) == 1
+    assert "-1002001" in (notices[0].text or "")
     assert len(emulator.sent_messages(1)) == 2  # other readers are not held up
 
 
