@@ -139,6 +139,33 @@ async def test_digest_chats_get_one_digest_at_their_time(
             assert title in (digest.text or "")
 
 
+async def test_a_digest_slot_survives_restarts_without_a_second_digest(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """Rows held for a digest slot still wait for it after a restart; at the slot one digest
+    goes out, and a drain after another restart sends no second one."""
+    settings = {"delivery": "digest", "digest_times": ["08:00"]}
+    async with running_bot(extra={"delivery": FAST}) as bot:
+        [topic] = await add_topics(bot.sessions, "alpha")
+        await _setup(bot, [Destination(1)], [[topic]], settings=settings)
+        await publish(bot.sessions, "Before the restart", [topic])
+        await bot.drain_outbox()
+        [held] = await deliveries(bot.sessions)
+    async with running_bot(extra={"delivery": FAST}) as bot:
+        await bot.drain_outbox()
+        [still] = await deliveries(bot.sessions)
+        assert (still.status, still.schedule) == ("pending", "digest")
+        assert _as_utc(still.next_attempt_at) == _as_utc(held.next_attempt_at)
+        assert emulator.sent_messages() == []
+        await make_due(bot.sessions)
+        await bot.drain_outbox()
+    async with running_bot(extra={"delivery": FAST}) as bot:
+        await bot.drain_outbox()
+        assert await status_counts(bot.sessions) == {"sent": 1}
+    [digest] = emulator.sent_messages(1)
+    assert "Before the restart" in (digest.text or "")
+
+
 async def test_explainers_within_the_window_reach_an_instant_chat_as_one_message(
     emulator: BotAPIEmulator, running_bot: Any
 ) -> None:
