@@ -29,6 +29,7 @@ again is the one duplicate the Bot API cannot rule out; such sends are counted
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -125,6 +126,7 @@ class _Job:
     part: int = 0
     message_id: int | None = None
     in_send: bool = False
+    result: list[dict[str, Any]] | None = None  # the outcome, until it is committed
 
 
 def process_owner() -> str:
@@ -356,10 +358,21 @@ class DeliveryService:
         self, jobs: Sequence[_Job], versions: Mapping[int, int], stats: DeliveryStats
     ) -> list[dict[str, Any]]:
         slots = asyncio.Semaphore(self._settings.concurrency)
+        writer = _OutcomeWriter(self._record, max_batch=max(1, self._settings.concurrency // 2))
+        writing = asyncio.create_task(writer.run())
 
         async def run(job: _Job) -> list[dict[str, Any]]:
+            # A slot is given up only once the send's outcome is committed, so a crash
+            # (kill -9) can lose the outcomes of at most `concurrency` sends: the ones that
+            # may be sent again.
             async with slots:
-                return await self._send_job(job, versions, stats)
+                job.result = await self._send_job(job, versions, stats)
+                try:
+                    await writer.put(job.result)
+                except Exception:  # recorded with the rest of the batch instead
+                    return job.result
+                job.result = None
+                return []
 
         tasks = [asyncio.create_task(run(job)) for job in jobs]
         self._in_flight.update(tasks)
@@ -367,7 +380,9 @@ class DeliveryService:
         try:
             for job, result in zip(jobs, await asyncio.gather(*tasks, return_exceptions=True),
                                    strict=True):
-                if isinstance(result, asyncio.CancelledError):  # shutdown: rows go back
+                if isinstance(result, asyncio.CancelledError) and job.result is not None:
+                    outcomes.extend(job.result)  # sent, but not yet committed
+                elif isinstance(result, asyncio.CancelledError):  # shutdown: rows go back
                     if job.in_send:  # cut off mid-request: Telegram may have taken it
                         stats.unknown += 1
                         if self._observer is not None:
@@ -384,6 +399,7 @@ class DeliveryService:
                     outcomes.extend(result)
         finally:
             self._in_flight.difference_update(tasks)
+            writing.cancel()
         return outcomes
 
     async def _send_job(
@@ -545,6 +561,50 @@ class DeliveryService:
 
     async def _record(self, outcomes: list[dict[str, Any]]) -> None:
         await self._write(lambda s: deliveries_dao.record_outcomes(s, outcomes, self.owner))
+
+
+class _OutcomeWriter:
+    """Commits send outcomes as they come, many per transaction: ``put`` returns once its
+    rows are written (a batch goes when ``max_batch`` rows wait, or after ``max_delay``)."""
+
+    def __init__(
+        self, write: Callable[[list[dict[str, Any]]], Awaitable[None]], *, max_batch: int,
+        max_delay: float = 0.05,
+    ) -> None:
+        self._write = write
+        self._max_batch = max_batch
+        self._max_delay = max_delay
+        self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
+        self._count = 0
+        self._wake = asyncio.Event()
+
+    async def put(self, outcomes: list[dict[str, Any]]) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((outcomes, future))
+        self._count += len(outcomes)
+        if self._count >= self._max_batch:
+            self._wake.set()
+        await future
+
+    async def run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._max_delay):
+                    await self._wake.wait()
+            self._wake.clear()
+            waiting, self._waiting, self._count = self._waiting, [], 0
+            if not waiting:
+                continue
+            try:
+                await self._write([row for outcomes, _ in waiting for row in outcomes])
+            except Exception as exc:
+                for _, future in waiting:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for _, future in waiting:
+                    if not future.done():
+                        future.set_result(None)
 
 
 def _edition(prefs: DeliveryPrefs, now: datetime) -> datetime:
