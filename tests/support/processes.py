@@ -84,7 +84,7 @@ async def delivery_statuses(database_url: str) -> Counter[str]:
         async with create_session_factory(engine)() as session:
             rows = await session.execute(
                 select(Delivery.status, func.count(Delivery.id)).group_by(Delivery.status))
-            return Counter({status: count for status, count in rows.all()})
+            return Counter(dict(rows.all()))
     finally:
         await engine.dispose()
 
