@@ -254,6 +254,7 @@ async def test_database_outage_mid_push_strands_nothing(
         async with NewsBot(load_settings(config), schedule_feeds=False):
             await wait_until(lambda: len(explainers_by_chat(emulator)) >= 200, 30,
                              what="200 sends")
+            assert len(explainers_by_chat(emulator)) < CHATS, "the push ended before the outage"
             if path is not None:
                 locker = SqliteLocker(path, seconds=20)
                 await locker.start_async()
