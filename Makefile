@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-fast lint bench clean
+.PHONY: install demo test test-long lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,11 @@ install: $(STAMP) ## create the virtual environment and install newsbot with its
 demo: $(STAMP) ## run a reader's session offline against the bundled Bot API emulator
 	$(BIN)/newsbot demo
 
-test: $(STAMP) ## run the whole suite (PostgreSQL tests skip when no server answers)
-	$(BIN)/python -m pytest -q
+test: $(STAMP) ## the suite (PostgreSQL tests skip when no server answers), minus the long runs
+	$(BIN)/python -m pytest -q -m "not slow"
+
+test-long: $(STAMP) ## the long process-level runs: kill -9, two processes, 20 s outages (~3 min)
+	$(BIN)/python -m pytest -q -m slow
 
 lint: $(STAMP) ## ruff, mypy (strict for bot/, handlers/, storage/) and the layer contract
 	$(BIN)/ruff check .

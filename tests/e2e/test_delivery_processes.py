@@ -67,6 +67,7 @@ async def _start(processes: list[BotProcess], config: Path, log: Path) -> BotPro
     return await process.start()
 
 
+@pytest.mark.slow
 async def test_sigkill_mid_push_then_restart_loses_nothing(
     tmp_path: Path, emulator: BotAPIEmulator, database_url: str,
     processes: list[BotProcess],
@@ -128,6 +129,7 @@ async def test_sigterm_mid_push_exits_cleanly_without_duplicates(
     assert await delivery_statuses(database_url) == {"sent": CHATS}
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 async def test_two_processes_share_a_push_without_duplicates(
     tmp_path: Path, postgres_url: str, processes: list[BotProcess],
