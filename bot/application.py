@@ -15,6 +15,7 @@ from telegram.ext import ApplicationBuilder, Defaults
 import handlers.comments
 import handlers.membership
 import handlers.reader
+import handlers.search
 import handlers.stale_buttons
 import handlers.start
 import handlers.topics
@@ -28,7 +29,8 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 HANDLER_MODULES = (
-    handlers.start, handlers.topics, handlers.reader, handlers.comments, handlers.membership,
+    handlers.start, handlers.topics, handlers.reader, handlers.search, handlers.comments,
+    handlers.membership,
     handlers.stale_buttons,  # last: it answers the presses no other module claimed
 )
 BOT_COMMANDS = (
@@ -36,6 +38,7 @@ BOT_COMMANDS = (
     ("topics", "Follow or unfollow topics"),
     ("latest", "The newest explainers, summarised"),
     ("topic", "Key points of a topic, e.g. /topic russia"),
+    ("search", "Find explainers by their words"),
     ("help", "What this bot can do"),
 )
 BUTTON_KINDS = (ToggleTopic.prefix, ShowComments.prefix)

@@ -12,7 +12,8 @@ units after entity parsing) are handled in one place. One module per concern:
 * :mod:`~bot.render.web_html` — `sanitize_html` / `html_to_text` for feed and page HTML;
 * :mod:`~bot.render.messages` — `Button` and `OutgoingMessage`, what the sender sends;
 * reply renderers by feature: :mod:`~bot.render.article_messages`,
-  :mod:`~bot.render.topic_replies`, :mod:`~bot.render.comment_replies`,
+  :mod:`~bot.render.topic_replies`, :mod:`~bot.render.search_replies`,
+  :mod:`~bot.render.comment_replies`,
   :mod:`~bot.render.digests`, :mod:`~bot.render.welcome` (with their shared
   :mod:`~bot.render.display` helpers).
 
@@ -52,6 +53,7 @@ from bot.render.markup import (
     spoiler,
 )
 from bot.render.messages import Button, OutgoingMessage
+from bot.render.search_replies import render_search_results, render_search_usage
 from bot.render.topic_replies import (
     render_topic_choices,
     render_topic_digest,
@@ -97,6 +99,8 @@ __all__ = [
     "render_help",
     "render_latest",
     "render_pushed_article",
+    "render_search_results",
+    "render_search_usage",
     "render_topic_choices",
     "render_topic_digest",
     "render_topic_picker",

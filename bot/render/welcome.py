@@ -49,6 +49,7 @@ def render_help(publisher: str) -> OutgoingMessage:
         "/topics — change the topics you follow",
         "/latest — the newest explainers, summarised",
         "/topic " + escape("<name>") + " — the key points of a topic across recent explainers",
+        "/search " + escape("<words>") + " — find explainers by their words",
         "",
         "Reply to an explainer to comment on it; comments are shown behind a spoiler.",
     ]

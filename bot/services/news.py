@@ -1,4 +1,4 @@
-"""Pull side: /latest and /topic answers from stored articles and stored topic summaries.
+"""Pull side: /latest, /topic and /search answers from stored articles and topic summaries.
 
 Nothing is summarised here: ingestion stores each article's summary and each topic's key
 points, so a command is a couple of indexed reads.
@@ -16,10 +16,14 @@ from bot.ingest.topic_matching import normalise_label
 from bot.ingest.urls import canonical_url
 from storage import articles as articles_dao
 from storage import feeds as feeds_dao
+from storage import search as search_dao
 from storage import topics as topics_dao
 from storage.models import Article
 
 LATEST_LIMIT = 5
+SEARCH_LIMIT = 10
+#: Longer queries are cut to this many characters (a search needs a few words, not a page).
+SEARCH_QUERY_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -123,3 +127,16 @@ class NewsService:
             for p in (stored.points if stored else [])
         )
         return TopicDigest(topic, points)
+
+    async def search(self, words: str, limit: int = SEARCH_LIMIT) -> list[ArticleCard]:
+        """Explainers whose title, summary or body hold the words, best match first.
+
+        Case and (where the database allows) accents do not count; a query longer than
+        SEARCH_QUERY_CHARS is cut; a query without letters or digits finds nothing."""
+        query = words.strip()[:SEARCH_QUERY_CHARS]
+        if not query or limit <= 0:
+            return []
+        async with self._sessions() as session:
+            ids = await search_dao.search_articles(session, query, limit)
+            cards = [await load_card(session, article_id) for article_id in ids]
+        return [card for card in cards if card is not None]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from storage.models import Base
+from storage.search import include_object
 
 target_metadata = Base.metadata
 
@@ -21,6 +22,7 @@ def run_migrations() -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,  # the search index is dialect-specific SQL
     )
     with context.begin_transaction():
         context.run_migrations()
