@@ -161,14 +161,18 @@ def _claimable(now: datetime, owner: str) -> ColumnElement[bool]:
     """Due pending rows, and rows whose claim's lease has run out (a crashed or stalled
     process: its claims come back while the others run, not only at the next start) — of
     chats no other live process is sending to."""
-    busy = aliased(Delivery)
-    elsewhere = exists().where(
-        busy.chat_id == Delivery.chat_id, busy.status == "sending",
-        busy.claimed_by != owner, busy.lease_until >= now)
     due = ((Delivery.status == "pending") & (Delivery.next_attempt_at <= now)) | (
         (Delivery.status == "sending") & (Delivery.lease_until < now)
     )
-    return due & ~elsewhere
+    return due & _free_chat(now, owner)
+
+
+def _free_chat(now: datetime, owner: str) -> ColumnElement[bool]:
+    """No other live process is sending to the row's chat."""
+    busy = aliased(Delivery)
+    return ~exists().where(
+        busy.chat_id == Delivery.chat_id, busy.status == "sending",
+        busy.claimed_by != owner, busy.lease_until >= now)
 
 
 async def _lock_chats(session: AsyncSession, chat_ids: Sequence[int]) -> list[int]:
@@ -193,13 +197,21 @@ async def claim_due(
     On PostgreSQL concurrent processes skip each other's rows (FOR UPDATE SKIP LOCKED); on
     SQLite only one process runs (see bot.services.leadership)."""
     postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
-    first = (
-        select(*_CLAIM_COLUMNS).where(_claimable(now, owner))
-        .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
-    )
-    if postgres:
-        first = first.with_for_update(skip_locked=True)
-    rows = list((await session.execute(first)).all())
+    # Two plain index scans (expired leases, then due rows in order) rather than one OR,
+    # which SQLite plans as a multi-index OR plus a sort of every due row (46 ms a claim at
+    # 100,000 rows).
+    rows: list[Any] = []
+    for claimable in (
+        (Delivery.status == "sending") & (Delivery.lease_until < now),
+        (Delivery.status == "pending") & (Delivery.next_attempt_at <= now),
+    ):
+        if len(rows) >= limit:
+            break
+        query = (select(*_CLAIM_COLUMNS).where(claimable, _free_chat(now, owner))
+                 .order_by(Delivery.next_attempt_at, Delivery.id).limit(limit - len(rows)))
+        if postgres:
+            query = query.with_for_update(skip_locked=True)
+        rows.extend((await session.execute(query)).all())
     if not rows:
         return []
     chat_ids = sorted({row.chat_id for row in rows})

@@ -165,6 +165,7 @@ class DeliveryService:
         self._draining = asyncio.Lock()
         self._stopping = False
         self._record_failed = False
+        self._rendered: dict[int, list[OutgoingMessage]] = {}
         self._lease_valid_until = 0.0
         self._in_flight: set[asyncio.Task[list[dict[str, Any]]]] = set()
 
@@ -279,6 +280,7 @@ class DeliveryService:
                 continue
             destinations.setdefault((row.chat_id, row.thread_id), []).append(row)
         prefs, last, cards, versions = await self._context(destinations, now)
+        self._rendered.clear()
         jobs: list[_Job] = []
         for (chat_id, thread_id), rows in destinations.items():
             plan = plan_push(
@@ -344,9 +346,12 @@ class DeliveryService:
             messages = render_digest(shown, when=_edition(prefs, now), timezone=prefs.timezone)
         elif len(present) == 1:
             listed = present
-            card = cards[present[0].article_id or 0]
-            assert card is not None
-            messages = render_pushed_article(card, present[0].article_id or 0)
+            article_id = present[0].article_id or 0
+            messages = self._rendered.get(article_id) or []
+            if not messages:  # rendered once per article per batch, not once per chat
+                card = cards[article_id]
+                assert card is not None
+                messages = self._rendered[article_id] = render_pushed_article(card, article_id)
         else:
             cap = self._settings.max_items_per_push
             shown = [card for row in present if (card := cards[row.article_id or 0])]
