@@ -111,7 +111,8 @@ class AiohttpRequest(BaseRequest):
         total = None if read is None else read + (write or 0.0) + (connect or 0.0) + (pool or 0.0)
         timeout = aiohttp.ClientTimeout(total=total, connect=pool, sock_connect=connect,
                                         sock_read=read)
-        body: aiohttp.FormData | dict[str, str] | None = None
+        body: aiohttp.FormData | bytes | None = None
+        headers: dict[str, str] | None = None
         if request_data is not None:
             if has_files:
                 form = aiohttp.FormData()
@@ -129,9 +130,13 @@ class AiohttpRequest(BaseRequest):
                         form.add_field(name, part)
                 body = form
             else:
-                body = request_data.json_parameters
+                # One JSON body (Telegram takes application/json): encoding it is a fraction of
+                # the cost of form-urlencoding every character of a message's text.
+                body = request_data.json_payload
+                headers = {"Content-Type": "application/json"}
         try:
-            async with self._session.request(method, url, data=body, timeout=timeout) as response:
+            async with self._session.request(method, url, data=body, headers=headers,
+                                             timeout=timeout) as response:
                 payload = await response.read()
         except TimeoutError as exc:
             raise TimedOut(f"Timed out talking to the Bot API ({_describe(exc)})") from None

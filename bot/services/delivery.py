@@ -363,7 +363,7 @@ class DeliveryService:
         self, jobs: Sequence[_Job], versions: Mapping[int, int], stats: DeliveryStats
     ) -> list[dict[str, Any]]:
         slots = asyncio.Semaphore(self._settings.concurrency)
-        writer = _OutcomeWriter(self._record, max_batch=max(1, self._settings.concurrency // 2))
+        writer = _OutcomeWriter(self._record, max_batch=max(1, self._settings.concurrency // 4))
         writing = asyncio.create_task(writer.run())
 
         async def run(job: _Job) -> list[dict[str, Any]]:
@@ -574,7 +574,7 @@ class _OutcomeWriter:
 
     def __init__(
         self, write: Callable[[list[dict[str, Any]]], Awaitable[None]], *, max_batch: int,
-        max_delay: float = 0.05,
+        max_delay: float = 0.005,
     ) -> None:
         self._write = write
         self._max_batch = max_batch

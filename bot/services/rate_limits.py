@@ -3,11 +3,12 @@
 Three limits apply to every send (Bot API FAQ): about 30 messages per second overall (or up
 to 1,000/s for sends with ``allow_paid_broadcast``), about one message per second to a private
 chat, and 20 messages per minute to a group or channel. Each is an :class:`aiolimiter
-.AsyncLimiter` (a leaky bucket) holding one send, so sends are strictly spaced (no burst).
-Rates are kept 5 % under the configured figure: a one-second window then holds about 19
-fewer sends than Telegram's count at 400/s (1.5 at 30/s), so the jitter between leaving the
-limiter and reaching Telegram (measured up to ~0.5 s at p99 on a busy loop) does not push a
-window over it. (With a 2 % burst and 3 % headroom, 1–2 sends in 2,000 got a 429.)
+.AsyncLimiter` (a leaky bucket). The overall ones allow a burst of 2 % of the rate (at least
+one send) and leak at 97 % of the rate minus that burst, so no one-second window sees more
+than 97 % of Telegram's count: 194 of 200, 970 of 1,000, 29 of 30. That slack absorbs the
+jitter between leaving the limiter and reaching Telegram. (A 2 % burst on top of a 97 % leak
+— 99 % — got 1–2 429s in 2,000 sends; strictly spaced sends at 95 % cost a timer per send and
+reached only 85 % of the rate.) Per-chat limiters are strictly spaced.
 
 A 429 that gets through anyway (another bot on the token, a limit lower than documented)
 calls :meth:`SendLimiter.pause`: nobody sends until ``retry_after`` has passed. Processes
@@ -17,17 +18,22 @@ sharing one bot token split the overall rate (:meth:`SendLimiter.share`).
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Callable
 
 from aiolimiter import AsyncLimiter
 
-HEADROOM = 0.95  # fraction of a configured rate actually used
+HEADROOM = 0.97  # most of a configured rate any one-second window may see from us
 MAX_CHAT_LIMITERS = 20_000  # idle per-chat limiters are dropped beyond this many
 
 
 def _bucket(rate_per_second: float) -> AsyncLimiter:
-    return AsyncLimiter(1, 1 / (rate_per_second * HEADROOM))
+    """A leaky bucket whose burst plus one second's leak stays within HEADROOM of the rate:
+    a burst of 2 % (at least 1) spares the event loop a timer per send at high rates."""
+    burst = max(1, math.floor(rate_per_second * 0.02))
+    leak = max(rate_per_second * HEADROOM - burst, rate_per_second * 0.5)
+    return AsyncLimiter(burst, burst / leak)
 
 
 class SendLimiter:
