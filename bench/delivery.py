@@ -5,9 +5,10 @@ fresh database (a temporary SQLite file, or a temporary database on the PostgreS
 against an emulator in its own process (``bench.delivery_emulator``):
 
 1. **Pipeline vs plain aiohttp** — N subscribers of one explainer; a plain aiohttp loop posts
-   N sendMessage with the rendered text (``concurrency`` in flight), then ``enqueue_articles``
-   plus one ``DeliveryService.send_due()`` (claim → plan → render → send over PTB and our
-   aiohttp transport → record) with the same concurrency, emulator limits off and our limiter
+   N sendMessage with the same rendered message — text, buttons, preview options —
+   (``concurrency`` in flight), then ``enqueue_articles`` plus one
+   ``DeliveryService.send_due()`` (claim → plan → render → send as JSON through our aiohttp
+   transport → record) with the same concurrency, emulator limits off and our limiter
    effectively off, then the raw loop again. Reported: msgs/s of both (the raw figure is the
    mean of the two loops) and their ratio; target ≥ 0.5. The outbox's steps are timed too.
 2. **Rate accuracy** — a 2,000-chat push with the emulator enforcing 200/s overall (and 1/s

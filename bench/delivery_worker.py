@@ -5,9 +5,10 @@
 subscribed to the topic; ``--mode seed`` stops there) then prints one result line:
 
 * ``pipeline`` — after 500 untimed, a plain aiohttp loop posts N sendMessage (the
-  explainer's rendered text) with ``--concurrency`` in flight; then the outbox pushes the
-  explainer: ``enqueue_articles`` and one ``DeliveryService.send_due()`` (claim → plan →
-  render → send → record) over PTB and our aiohttp transport, the limiter effectively off
+  explainer's rendered message: text, buttons, preview options) with ``--concurrency`` in
+  flight; then the outbox pushes the explainer: ``enqueue_articles`` and one
+  ``DeliveryService.send_due()`` (claim → plan → render → send → record) as JSON through our
+  aiohttp transport, the limiter effectively off
   (1,000,000/s, no per-chat spacing, no coalescing); then the raw loop again. Each phase is
   timed, and the outbox's steps too;
 * ``rate`` — the same push with the limiter at ``--rate`` msgs/s (``--paid``: as a paid
@@ -87,8 +88,11 @@ async def _article_id(sessions: async_sessionmaker[AsyncSession]) -> int:
         return int((await session.execute(select(Article.id))).scalar_one())
 
 
-async def _raw_loop(base_url: str, chats: int, concurrency: int, text: str) -> dict[str, Any]:
-    """N sendMessage POSTs with ``concurrency`` in flight, each answer read and checked."""
+async def _raw_loop(
+    base_url: str, chats: int, concurrency: int, params: dict[str, Any]
+) -> dict[str, Any]:
+    """N sendMessage POSTs of the same rendered message the outbox sends (text, parse mode,
+    buttons, preview options) with ``concurrency`` in flight, each answer read and checked."""
     url = f"{base_url}{BENCH_TOKEN}/sendMessage"
     numbers = iter(range(chats))
     failures = 0
@@ -98,7 +102,7 @@ async def _raw_loop(base_url: str, chats: int, concurrency: int, text: str) -> d
         async def worker() -> None:
             nonlocal failures
             for number in numbers:
-                payload = {"chat_id": FIRST_CHAT + number, "text": text, "parse_mode": "HTML"}
+                payload = {**params, "chat_id": FIRST_CHAT + number}
                 async with http.post(url, json=payload) as response:
                     if not json.loads(await response.read()).get("ok"):
                         failures += 1
@@ -188,13 +192,13 @@ async def _main(args: argparse.Namespace) -> None:
             async with sessions() as session:
                 card = await load_card(session, article_id)
             assert card is not None
-            text = render_pushed_article(card, article_id)[0].text or ""
-            await _raw_loop(args.base_url, WARMUP, args.concurrency, text)  # untimed
-            raw_before = await _raw_loop(args.base_url, args.chats, args.concurrency, text)
+            params = render_pushed_article(card, article_id)[0].api_params()
+            await _raw_loop(args.base_url, WARMUP, args.concurrency, params)  # untimed
+            raw_before = await _raw_loop(args.base_url, args.chats, args.concurrency, params)
             settings, limiter = _unlimited(args.concurrency, batch)
             push = await _push(sessions, args.base_url, article_id, settings, limiter,
                                args.profile)
-            raw_after = await _raw_loop(args.base_url, args.chats, args.concurrency, text)
+            raw_after = await _raw_loop(args.base_url, args.chats, args.concurrency, params)
             emit_result({"mode": "pipeline", "raw": [raw_before, raw_after], "push": push})
         elif args.mode == "rate":
             rate = {"paid_rate_per_second": args.rate, "paid_broadcast": True} if args.paid \

@@ -165,6 +165,7 @@ class DeliveryService:
         self._draining = asyncio.Lock()
         self._stopping = False
         self._record_failed = False
+        self._slots = asyncio.Semaphore(settings.concurrency)  # shared by overlapping batches
         self._rendered: dict[int, list[OutgoingMessage]] = {}
         self._lease_valid_until = 0.0
         self._in_flight: set[asyncio.Task[list[dict[str, Any]]]] = set()
@@ -215,6 +216,9 @@ class DeliveryService:
             return stats  # the running drain will get to them
         async with self._draining:
             heartbeat = asyncio.create_task(self._renew_leases())
+            # Two batches overlap: the next is claimed and starts filling the free send
+            # slots while the last sends of the previous one finish.
+            pushes: list[asyncio.Task[bool]] = []
             try:
                 while not self._stopping:
                     if self.limiter.paused_for > MAX_INLINE_FLOOD_WAIT:
@@ -222,18 +226,27 @@ class DeliveryService:
                     batch = await self._claim()
                     if not batch:
                         break
-                    try:
-                        await self._push(batch, stats)
-                    except Exception as exc:  # e.g. the database went away mid-batch
-                        log.warning("outbox: batch interrupted (%s); unsent claims go back",
-                                    _describe(exc))
-                        await self._write(partial(
-                            deliveries_dao.release_claims, owner=self.owner,
-                            delivery_ids=[row.id for row in batch]))
+                    pushes.append(asyncio.create_task(self._push_batch(batch, stats)))
+                    if len(pushes) >= 2 and not await pushes.pop(0):
                         break
+                for push in pushes:
+                    await push
             finally:
                 heartbeat.cancel()
         return stats
+
+    async def _push_batch(self, batch: list[ClaimedDelivery], stats: DeliveryStats) -> bool:
+        """Push one claimed batch; False if it was interrupted (its unsent claims go back)."""
+        try:
+            await self._push(batch, stats)
+        except Exception as exc:  # e.g. the database went away mid-batch
+            log.warning("outbox: batch interrupted (%s); unsent claims go back",
+                        _describe(exc))
+            await self._write(partial(
+                deliveries_dao.release_claims, owner=self.owner,
+                delivery_ids=[row.id for row in batch]))
+            return False
+        return True
 
     def _lease_ok(self) -> bool:
         """Whether our claims' lease surely still holds (with a third of it to spare): a
@@ -362,7 +375,7 @@ class DeliveryService:
     async def _send_jobs(
         self, jobs: Sequence[_Job], versions: Mapping[int, int], stats: DeliveryStats
     ) -> list[dict[str, Any]]:
-        slots = asyncio.Semaphore(self._settings.concurrency)
+        slots = self._slots
         writer = _OutcomeWriter(self._record, max_batch=max(1, self._settings.concurrency // 4))
         writing = asyncio.create_task(writer.run())
 
