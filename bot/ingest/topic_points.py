@@ -26,7 +26,8 @@ from bot.ingest.summaries import (
     summarize,
 )
 
-__all__ = ["NEAR_DUPLICATE_THRESHOLD", "POINTS_PER_ARTICLE", "KeyPoint", "SourceArticle", "summarize_topic"]
+__all__ = ["NEAR_DUPLICATE_THRESHOLD", "POINTS_PER_ARTICLE", "KeyPoint", "SourceArticle",
+           "summarize_topic"]
 
 #: Two candidate sentences whose sets of stemmed content words have a Jaccard similarity of at
 #: least this much are treated as one point. On the test fixtures (28 sentences, 378 pairs) the
@@ -175,8 +176,9 @@ def summarize_topic(
        others in ``also_in``.
     4. Points are dealt out round-robin by rank: first every article's best point, then
        every article's second best, and so on, each round best first, and no article gives
-       more than ``points_per_article`` (:data:`POINTS_PER_ARTICLE`, two) points. So no article gives more than
-       ``ceil(max_points / articles)`` points while another still has one to give, and a
+       more than ``points_per_article`` (:data:`POINTS_PER_ARTICLE`, two) points. So no
+       article gives more than ``ceil(max_points / articles)`` points while another still
+       has one to give, and a
        single article gives at most two: fewer points rather than one explainer's summary.
        Ties go to the newer article, then to the earlier sentence.
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain import ArticleCard, TopicTag
+from bot.domain import ArticleCard, LatestPage, TopicTag
 from bot.ingest.languages import primary_language
 from bot.ingest.topic_matching import normalise_label
 from bot.ingest.urls import canonical_url
@@ -62,15 +62,6 @@ def parse_latest_args(args: Sequence[str]) -> LatestQuery | None:
     return LatestQuery(LATEST_LIMIT, " ".join(words))
 
 
-@dataclass(frozen=True)
-class LatestPage:
-    """One page of /latest: its cards, newest first; ``next_after`` is the cursor of the
-    next page (None when this is the last); ``topic`` the topic asked for, if any."""
-
-    cards: tuple[ArticleCard, ...]
-    next_after: int | None
-    topic: TopicTag | None
-    topic_id: int | None
 
 
 @dataclass(frozen=True)
@@ -248,7 +239,7 @@ class NewsService:
                       for p in shown]
             cards = await load_cards(session, chosen)
         next_after = shown[-1].article_id if len(placed) > count else None
-        return LatestPage(tuple(cards), next_after, topic, topic_id)
+        return LatestPage(tuple(cards), count, next_after, topic, topic_id)
 
     async def topic_digest(self, topic: TopicTag) -> TopicDigest:
         """The stored key points of a topic (empty if it has no explainers yet)."""
