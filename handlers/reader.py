@@ -30,7 +30,8 @@ async def latest(update: Update, context: NewsContext) -> None:
     page = await news.latest_page(
         incoming.chat.id, thread_id=incoming.thread_id or 0, count=query.count,
         topic=lookup.topic if lookup else None,
-        language=incoming.user.language_code if incoming.user else None)
+        language=incoming.user.language_code
+        if incoming.user and incoming.chat.type == "private" else None)
     if page is None:  # the topic went away between lookup and read
         return
     reply = render.render_latest_page(page, clamped_to=query.count if query.clamped else None)
@@ -51,7 +52,7 @@ async def latest_more(update: Update, context: NewsContext) -> None:
         message.chat.id, thread_id=(message.message_thread_id or 0)
         if message.is_topic_message else 0,
         count=pressed.count, topic_id=pressed.topic_id, after=pressed.after,
-        language=query.from_user.language_code)
+        language=query.from_user.language_code if message.chat.type == "private" else None)
     if page is None or not page.cards:
         await query.answer(render.latest_more_notice(found=page is not None, has_more=False))
         return
