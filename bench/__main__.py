@@ -1,4 +1,4 @@
-"""``python -m bench [feeds|transport|html|summaries|delivery] [options]`` — run benchmarks.
+"""``python -m bench [feeds|transport|html|summaries|delivery|latest] [options]`` — run benchmarks.
 
 Without a command the first four run with their defaults (6,000 feeds × 5 entries; 3,000
 messages, 64 in flight; web HTML → text on the fixtures and synthetic pages, 5 rounds; summary
@@ -34,6 +34,7 @@ from bench.delivery import (
 )
 from bench.feeds import FEEDS_HEADER, FeedsOptions, run_feeds, summarise_feeds
 from bench.html_text import HTML_HEADER, HtmlOptions, run_html, summarise_html
+from bench.latest import LATEST_HEADER, LatestOptions, run_latest, summarise_latest
 from bench.measure import ChildFailed
 from bench.summaries import (
     SUMMARIES_HEADER,
@@ -109,6 +110,15 @@ def _parser() -> argparse.ArgumentParser:
                           help="chats of the peak-RSS push, 0 to skip it (100000)")
     delivery.add_argument("--profile", metavar="PATH",
                           help="write a cProfile of each pipeline push to PATH.<database>")
+    latest = commands.add_parser(
+        "latest", help="/latest and /topic handling latency, 100,000 articles × 100,000 chats "
+        "(not part of the default run)")
+    latest.add_argument("--articles", type=int, default=100_000, help="articles (100000)")
+    latest.add_argument("--chats", type=int, default=100_000, help="chats (100000)")
+    latest.add_argument("--calls", type=int, default=300, help="calls per case (300)")
+    latest.add_argument("--postgres", metavar="URL",
+                        help="also on PostgreSQL: a postgresql+asyncpg:// server, where a "
+                        "temporary database is created and dropped")
     return parser
 
 
@@ -134,6 +144,10 @@ def _check(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
             parser.error(f"--chats must be 1–{MAX_MESSAGES} and --rss-chats 0–{MAX_MESSAGES}")
         if not 1 <= args.concurrency <= 1024:
             parser.error("--concurrency must be 1–1024")
+    if args.command == "latest" and not (
+            1_000 <= args.articles <= 1_000_000 and 1 <= args.chats <= 1_000_000
+            and 10 <= args.calls <= 10_000):
+        parser.error("--articles must be 1000–1000000, --chats 1–1000000, --calls 10–10000")
     if args.command in (None, "summaries") and not 1 <= getattr(args, "sentences", 3) <= 10:
         parser.error("--sentences must be 1–10")
 
@@ -217,6 +231,17 @@ async def _run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
         print()
         print(_table(RATE_HEADER, rate_rows))
         print("\n" + "\n".join(targets), flush=True)
+        problems.extend(failed)
+    if args.command == "latest":
+        lopts = LatestOptions(articles=args.articles, chats=args.chats, calls=args.calls,
+                              postgres=args.postgres)
+        print(f"\n## /latest and /topic: {lopts.articles} articles × {lopts.chats} chats, "
+              f"{lopts.calls} calls per case, one at a time", flush=True)
+        raw["latest"] = lresult = await run_latest(lopts)
+        rows, lines, failed = summarise_latest(lresult)
+        print()
+        print(_table(LATEST_HEADER, rows))
+        print("\n" + "\n".join(lines), flush=True)
         problems.extend(failed)
     return raw, problems
 

@@ -103,3 +103,31 @@ class ShowComments(CallbackData):
 
     prefix: ClassVar[str] = "comments"
     article_id: int
+
+
+@dataclass(frozen=True)
+class LatestMore(CallbackData):
+    """The "More" button under /latest: the page after the story placed by article ``after``,
+    ``count`` stories, of topic id ``topic`` ("-" = the chat's own topics)."""
+
+    prefix: ClassVar[str] = "latest"
+    OWN_TOPICS: ClassVar[str] = "-"
+    MAX_COUNT: ClassVar[int] = 20
+    after: int
+    count: int
+    topic: str
+
+    @property
+    def topic_id(self) -> int | None:
+        """The topic asked for; None for the chat's own topics (or a malformed field)."""
+        text = self.topic
+        if text.isascii() and text.isdigit() and len(text) <= 10:
+            number = int(text)
+            return number if INT_MIN <= number <= INT_MAX else None
+        return None
+
+    @property
+    def well_formed(self) -> bool:
+        """Whether this could be a button the bot made (a forged count or topic is not)."""
+        return self.count <= self.MAX_COUNT and (
+            self.topic == self.OWN_TOPICS or self.topic_id is not None)

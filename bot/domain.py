@@ -97,6 +97,19 @@ class ArticleCard:
 
 
 @dataclass(frozen=True)
+class LatestPage:
+    """One page of /latest: its cards, newest first, ``count`` asked for; ``next_after`` is
+    the cursor of the next page (None when this is the last); ``topic`` / ``topic_id`` the
+    topic asked for (None: the chat's own topics)."""
+
+    cards: tuple[ArticleCard, ...]
+    count: int
+    next_after: int | None
+    topic: TopicTag | None
+    topic_id: int | None
+
+
+@dataclass(frozen=True)
 class TopicChoice:
     """A topic as a reader sees it in the picker."""
 

@@ -62,6 +62,19 @@ async def edit_keyboard(query: CallbackQuery, rows: tuple[tuple[Button, ...], ..
             raise
 
 
+async def edit_rendered(query: CallbackQuery, message: OutgoingMessage) -> None:
+    """Replace the pressed message's text and keyboard; an unchanged one is not an error."""
+    try:
+        await query.edit_message_text(
+            message.text or "", parse_mode=ParseMode.HTML, reply_markup=keyboard(message.buttons),
+            link_preview_options=LinkPreviewOptions(is_disabled=True)
+            if message.disable_preview else None,
+        )
+    except BadRequest as exc:
+        if "not modified" not in exc.message.lower():
+            raise
+
+
 async def send_rendered(
     bot: Bot,
     chat_id: int,

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -111,6 +112,11 @@ class Article(Base):
     """One explainer, deduplicated by canonical URL across feeds."""
 
     __tablename__ = "articles"
+    __table_args__ = (
+        # /latest's order (newest by publication, else arrival) read from an index: no full
+        # scan and sort (migration 0005).
+        Index("ix_articles_newest", text("coalesce(published_at, created_at)"), "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)

@@ -3,7 +3,8 @@
 :func:`summarize_topic` takes each explainer's own :func:`~bot.ingest.summaries.summarize`
 result, ranks all of them together with TextRank, merges near-duplicates (which may come from
 different articles) and deals the points out round-robin: every article's best point before
-any article's second, so that one explainer cannot take every place. Pure logic, no I/O;
+any article's second, and at most two points from any one explainer, so that one explainer
+cannot take every place. Pure logic, no I/O;
 CPU-bound and synchronous, thread-safe.
 """
 
@@ -25,7 +26,8 @@ from bot.ingest.summaries import (
     summarize,
 )
 
-__all__ = ["NEAR_DUPLICATE_THRESHOLD", "KeyPoint", "SourceArticle", "summarize_topic"]
+__all__ = ["NEAR_DUPLICATE_THRESHOLD", "POINTS_PER_ARTICLE", "KeyPoint", "SourceArticle",
+           "summarize_topic"]
 
 #: Two candidate sentences whose sets of stemmed content words have a Jaccard similarity of at
 #: least this much are treated as one point. On the test fixtures (28 sentences, 378 pairs) the
@@ -33,6 +35,9 @@ __all__ = ["NEAR_DUPLICATE_THRESHOLD", "KeyPoint", "SourceArticle", "summarize_t
 #: paraphrase that falls below the threshold stays a separate point, which is the safer error.
 NEAR_DUPLICATE_THRESHOLD: Final = 0.5
 
+#: No explainer gives more than this many of a topic's key points (fewer points rather than
+#: one explainer's summary passed off as the topic's).
+POINTS_PER_ARTICLE: Final = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +87,15 @@ def _best_first(point: _Point) -> tuple[float, int, int]:
     return (-point.score, point.cited.recency, point.cited.position)
 
 
-def _round_robin(points: list[_Point], max_points: int) -> list[_Point]:
+def _round_robin(points: list[_Point], max_points: int,
+                 per_article: int = POINTS_PER_ARTICLE) -> list[_Point]:
     """Deal points out in rounds: in each round every article that has points left gives
-    its best remaining one, the rounds' points ordered best first."""
+    its best remaining one, the rounds' points ordered best first; an article gives at most
+    ``per_article`` points."""
     queues: dict[int, list[_Point]] = {}
     for point in sorted(points, key=_best_first):
         queues.setdefault(point.cited.recency, []).append(point)
+    queues = {recency: queue[:per_article] for recency, queue in queues.items()}
     dealt: list[_Point] = []
     while queues and len(dealt) < max_points:
         this_round = sorted((queue.pop(0) for queue in queues.values()), key=_best_first)
@@ -153,6 +161,7 @@ def summarize_topic(
     per_article: int = 3,
     *,
     language: str = DEFAULT_LANGUAGE,
+    points_per_article: int = POINTS_PER_ARTICLE,
 ) -> list[KeyPoint]:
     """Return up to ``max_points`` key points across a topic's explainers, best first.
 
@@ -166,10 +175,12 @@ def summarize_topic(
        merged sentence from the newest article, cites that article, and lists the
        others in ``also_in``.
     4. Points are dealt out round-robin by rank: first every article's best point, then
-       every article's second best, and so on, each round best first. So with two or more
-       articles no article gives more than ``ceil(max_points / articles)`` points while
-       another still has one to give; a single article fills every place. Ties go to the
-       newer article, then to the earlier sentence.
+       every article's second best, and so on, each round best first, and no article gives
+       more than ``points_per_article`` (:data:`POINTS_PER_ARTICLE`, two) points. So no
+       article gives more than ``ceil(max_points / articles)`` points while another still
+       has one to give, and a
+       single article gives at most two: fewer points rather than one explainer's summary.
+       Ties go to the newer article, then to the earlier sentence.
 
     Articles are ordered by ``published_at``, newest first. Naive datetimes count as
     UTC, and undated articles come after dated ones. With equal dates, input order
@@ -213,5 +224,5 @@ def summarize_topic(
     return [
         KeyPoint(point.cited.text, point.cited.article.article_id, point.cited.article.title,
                  point.cited.article.url, point.also_in)
-        for point in _round_robin(points, max_points)
+        for point in _round_robin(points, max_points, points_per_article)
     ]

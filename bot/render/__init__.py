@@ -38,6 +38,11 @@ from bot.render.comment_replies import (
 )
 from bot.render.cutting import split_html, truncate_html
 from bot.render.digests import render_coalesced, render_digest
+from bot.render.latest_pages import (
+    latest_more_notice,
+    render_latest_page,
+    render_latest_usage,
+)
 from bot.render.markup import (
     CAPTION_LIMIT,
     LINK_SCHEMES,
@@ -86,6 +91,7 @@ __all__ = [
     "html_to_text",
     "italic",
     "join_lines",
+    "latest_more_notice",
     "link",
     "pre",
     "render_admin_notice",
@@ -98,6 +104,8 @@ __all__ = [
     "render_digest",
     "render_help",
     "render_latest",
+    "render_latest_page",
+    "render_latest_usage",
     "render_pushed_article",
     "render_search_results",
     "render_search_usage",

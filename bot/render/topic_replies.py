@@ -82,20 +82,49 @@ def render_topic_summary(
     return text_messages(join_lines(*lines))
 
 
+def _explainer_list(points: Sequence[KeyPoint]) -> str:
+    """The explainers the points cite, each once, in the order first cited."""
+    seen: dict[str, str] = {}
+    for _, source_title, source_url in points:
+        url = safe_url(source_url)
+        if url and url not in seen:
+            seen[url] = one_line(source_title) or url_title(url)
+    if not seen:
+        return ""
+    return join_lines(bold("From these explainers:"),
+                      *(f"{BULLET}{link(title, url)}" for url, title in seen.items()))
+
+
 def render_topic_digest(topic: TopicTag, points: Sequence[KeyPoint]) -> list[OutgoingMessage]:
-    """The /topic answer: key points, or a note that there is nothing yet."""
+    """The /topic answer: key points, each citing its explainer, then the list of those
+    explainers; or a note that there is nothing yet."""
     if not points:
         return [OutgoingMessage(
             method="sendMessage",
             text=f"No explainers on {bold(topic.name)} yet — follow it with /topics to get the "
                  "first one.",
         )]
-    return render_topic_summary(topic, points)
+    name = one_line(topic.name) or one_line(topic.slug) or "this topic"
+    lines = [bold(f"Key points: {name}"), ""]
+    for point_text, source_title, source_url in points:
+        point = one_line(point_text)
+        if not point:
+            continue
+        url = safe_url(source_url)
+        source = one_line(source_title) or (url_title(url) if url else "")
+        cite = ""
+        if source:
+            cite = f" — {link(source, url)}" if url else f" — {italic(source)}"
+        lines.append(f"{BULLET}{escape(point)}{cite}")
+    explainers = _explainer_list(points)
+    if explainers:
+        lines += ["", explainers]
+    return text_messages(join_lines(*lines))
 
 
-def render_topic_choices(query: str, candidates: Sequence[TopicTag]) -> OutgoingMessage:
-    """Help for /topic when the name is missing, unknown or ambiguous."""
-    names = ", ".join(f"{code(t.slug)} ({escape(t.name)})" for t in candidates)
+def render_topic_choices(query: str, candidates: Sequence[TopicTag]) -> list[OutgoingMessage]:
+    """Help for /topic when the name is missing, unknown or ambiguous: one topic a line,
+    split over as many messages as Telegram's limit needs (a catalogue of 150 is fine)."""
     if not query.strip():
         head = "Which topic? Send /topic followed by its name, for example /topic " + (
             escape(candidates[0].slug) if candidates else "name") + "."
@@ -104,6 +133,7 @@ def render_topic_choices(query: str, candidates: Sequence[TopicTag]) -> Outgoing
     else:
         head = f"I don't know the topic {bold(query.strip()[:100])}."
     lines = [head]
-    if names:
-        lines += ["", "Topics: " + names]
-    return OutgoingMessage(method="sendMessage", text=join_lines(*lines), disable_preview=True)
+    if candidates:
+        lines += ["", "Topics:",
+                  *(f"{BULLET}{code(t.slug)} ({escape(t.name)})" for t in candidates)]
+    return text_messages(join_lines(*lines))

@@ -1,29 +1,71 @@
 """Pull side: /latest, /topic and /search answers from stored articles and topic summaries.
 
 Nothing is summarised here: ingestion stores each article's summary and each topic's key
-points, so a command is a couple of indexed reads.
+points, so a command is a few indexed reads. A /latest page costs a constant number of
+queries whatever its size: the stories from ``ix_articles_newest``, their versions, then the
+cards' articles, topics, tags and feeds in one batch each.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain import ArticleCard, TopicTag
+from bot.domain import ArticleCard, LatestPage, TopicTag
+from bot.ingest.languages import primary_language
 from bot.ingest.topic_matching import normalise_label
 from bot.ingest.urls import canonical_url
 from storage import articles as articles_dao
 from storage import feeds as feeds_dao
+from storage import latest as latest_dao
 from storage import search as search_dao
 from storage import topics as topics_dao
+
+# The rule delivery uses to pick a story's version for a chat's language, shared so /latest
+# and pushes agree (storage/deliveries.py is owned by the delivery work; not copied).
+from storage.deliveries import _choose_versions as choose_versions
 from storage.models import Article
 
 LATEST_LIMIT = 5
 SEARCH_LIMIT = 10
 #: Longer queries are cut to this many characters (a search needs a few words, not a page).
 SEARCH_QUERY_CHARS = 200
+LATEST_MAX = 20
+#: /topic shows at most this many key points from any one explainer, so a topic's points
+#: come from several explainers (also enforced on summaries stored before the cap).
+POINTS_PER_EXPLAINER = 2
+
+_NUMBER = re.compile(r"[+-]?[0-9]+")
+
+
+@dataclass(frozen=True)
+class LatestQuery:
+    """What a reader asked /latest for: how many, of which topic ("" = the chat's topics);
+    ``clamped`` when they asked for more than :data:`LATEST_MAX`."""
+
+    count: int = LATEST_LIMIT
+    topic: str = ""
+    clamped: bool = False
+
+
+def parse_latest_args(args: Sequence[str]) -> LatestQuery | None:
+    """``/latest [n] [topic]`` → a query; None when ``n`` is zero or negative (usage).
+
+    A first word that is not a whole number starts the topic ("/latest abc" asks for the
+    topic "abc"); n above :data:`LATEST_MAX` is clamped to it."""
+    words = [word for word in args if word.strip()]
+    if words and _NUMBER.fullmatch(words[0]):
+        digits = words[0].lstrip("+")
+        if digits.startswith("-") or int(digits[:7]) < 1:
+            return None
+        count = int(digits) if len(digits) <= 6 else LATEST_MAX + 1
+        return LatestQuery(min(count, LATEST_MAX), " ".join(words[1:]), count > LATEST_MAX)
+    return LatestQuery(LATEST_LIMIT, " ".join(words))
+
+
 
 
 @dataclass(frozen=True)
@@ -54,6 +96,47 @@ async def load_card(session: AsyncSession, article_id: int) -> ArticleCard | Non
     if article is None:
         return None
     return await _card(session, article)
+
+
+def _version_for(story_id: int, versions: Sequence[tuple[int, str | None]],
+                 language: str | None) -> int:
+    """The version of a story a reader of ``language`` gets, as delivery chooses it."""
+    if not versions:
+        return story_id
+    original, by_language = choose_versions(story_id, versions)
+    return by_language.get(language, original) if language else original
+
+
+async def load_cards(session: AsyncSession, article_ids: Sequence[int]) -> list[ArticleCard]:
+    """Cards of several articles in their order, in four queries whatever their number; the
+    date shown is the publication date, else when the article arrived."""
+    rows = await latest_dao.card_rows(session, article_ids)
+    cards = []
+    for article_id in article_ids:
+        article = rows.articles.get(article_id)
+        if article is None:
+            continue
+        card = _card_of(article, rows.topics.get(article_id, []),
+                        rows.tags.get(article_id, []),
+                        rows.feed_names.get(article.feed_id) if article.feed_id else None)
+        cards.append(replace(card, published_at=article.published_at or article.created_at))
+    return cards
+
+
+def _card_of(article: Article, topics: Sequence[tuple[str, str]], tags: Sequence[str],
+             feed_name: str | None) -> ArticleCard:
+    return ArticleCard(
+        title=article.title,
+        url=article.canonical_url,  # what readers follow: no tracking parameters, no fragment
+        summary=article.summary,
+        topics=tuple(TopicTag(slug, name) for slug, name in topics),
+        tags=tuple(tags),
+        image_url=article.image_url,
+        published_at=article.published_at,
+        source=feed_name,
+        updated=article.updated,
+        author=article.author,
+    )
 
 
 async def _card(session: AsyncSession, article: Article) -> ArticleCard:
@@ -110,10 +193,57 @@ class NewsService:
 
     async def latest(self, limit: int = LATEST_LIMIT, topic_slug: str | None = None
                      ) -> list[ArticleCard]:
-        """The newest explainers, optionally of one topic."""
+        """The newest explainers, optionally of one topic (every version; no chat)."""
         async with self._sessions() as session:
             articles = await articles_dao.latest_articles(session, limit, topic_slug)
             return [await _card(session, article) for article in articles]
+
+    async def latest_page(
+        self,
+        chat_id: int,
+        *,
+        thread_id: int = 0,
+        count: int = LATEST_LIMIT,
+        topic: TopicTag | None = None,
+        topic_id: int | None = None,
+        after: int | None = None,
+        language: str | None = None,
+    ) -> LatestPage | None:
+        """A page of the newest stories for a chat: of ``topic`` (by slug) or ``topic_id``
+        when given, else of the topics the chat (in a forum, the thread) follows, else of
+        all; one entry per story, in the chat's language where the story has a version in it
+        (``language`` stands in when the chat has none stored), older than the article
+        ``after`` when paging. None when the cursor or topic no longer exists (stale)."""
+        count = max(1, min(count, LATEST_MAX))
+        async with self._sessions() as session:
+            stored_language, followed = await latest_dao.chat_reading_profile(
+                session, chat_id, thread_id)
+            wanted = primary_language(stored_language) or primary_language(language)
+            if topic is not None:
+                topic_id = await latest_dao.topic_id(session, topic.slug)
+                if topic_id is None:
+                    return None
+            elif topic_id is not None:
+                slug = await latest_dao.topic_slug(session, topic_id)
+                if slug is None:
+                    return None
+                row = await topics_dao.get_topic_by_slug(session, slug)
+                topic = TopicTag(slug, row.name if row else slug)
+            cursor = None
+            if after is not None:
+                position = await latest_dao.article_position(session, after)
+                if position is None:
+                    return None
+                cursor = (position, after)
+            scope = [topic_id] if topic_id is not None else followed
+            placed = await latest_dao.newest_stories(session, count + 1, scope, cursor)
+            shown = placed[:count]
+            versions = await latest_dao.story_versions(session, [p.story_id for p in shown])
+            chosen = [_version_for(p.story_id, versions.get(p.story_id, []), wanted)
+                      for p in shown]
+            cards = await load_cards(session, chosen)
+        next_after = shown[-1].article_id if len(placed) > count else None
+        return LatestPage(tuple(cards), count, next_after, topic, topic_id)
 
     async def topic_digest(self, topic: TopicTag) -> TopicDigest:
         """The stored key points of a topic (empty if it has no explainers yet)."""
@@ -126,7 +256,7 @@ class NewsService:
             (str(p["text"]), str(p["title"]), canonical_url(str(p["url"])))
             for p in (stored.points if stored else [])
         )
-        return TopicDigest(topic, points)
+        return TopicDigest(topic, cap_per_explainer(points))
 
     async def search(self, words: str, limit: int = SEARCH_LIMIT) -> list[ArticleCard]:
         """Explainers whose title, summary or body hold the words, best match first.
@@ -140,3 +270,16 @@ class NewsService:
             ids = await search_dao.search_articles(session, query, limit)
             cards = [await load_card(session, article_id) for article_id in ids]
         return [card for card in cards if card is not None]
+
+
+def cap_per_explainer(
+    points: Sequence[tuple[str, str, str]], limit: int = POINTS_PER_EXPLAINER
+) -> tuple[tuple[str, str, str], ...]:
+    """Keep at most ``limit`` points citing any one explainer (by its URL), in order."""
+    taken: dict[str, int] = {}
+    kept = []
+    for point in points:
+        taken[point[2]] = taken.get(point[2], 0) + 1
+        if taken[point[2]] <= limit:
+            kept.append(point)
+    return tuple(kept)

@@ -506,7 +506,8 @@ def test_reworded_sentences_deeper_in_the_articles_merge_too() -> None:
 
 def test_distinct_sentences_on_the_same_topic_are_not_merged() -> None:
     """Sentences sharing topic words but stating different facts stay apart."""
-    points = summarize_topic([grain_deal(), grain_corridor()], max_points=50, per_article=50)
+    points = summarize_topic([grain_deal(), grain_corridor()], max_points=50, per_article=50,
+                             points_per_article=50)
     texts = [p.text for p in points]
     # 12 candidate sentences (6 per article); only the two reworded pairs merge.
     assert len(points) == 10
@@ -528,9 +529,10 @@ def test_every_point_quotes_the_article_it_cites() -> None:
         assert point.article_id not in point.also_in
 
 
-@pytest.mark.parametrize("max_points", [1, 2, 4, 7])
+@pytest.mark.parametrize("max_points", [1, 2, 4, 6])
 def test_max_points_is_respected(max_points: int) -> None:
-    """Exactly max_points points come back when there are enough candidates."""
+    """Exactly max_points points come back when there are enough candidates (three
+    articles give at most six: two each)."""
     points = summarize_topic(
         [grain_deal(), grain_corridor(), energy_prices()],
         max_points=max_points,
@@ -544,12 +546,23 @@ def test_points_come_from_several_articles() -> None:
     assert sorted(p.article_id for p in points) == [1, 2, 3]
 
 
-def test_a_single_article_still_fills_the_points() -> None:
-    """With a single article, coverage does not hold its points back."""
+def test_a_single_article_gives_at_most_two_points() -> None:
+    """With a single article, its best two points come back, not its whole summary."""
     points = summarize_topic([energy_prices()], max_points=5, per_article=3)
-    assert len(points) == 3
+    assert len(points) == 2
     assert {p.article_id for p in points} == {3}
-    assert sorted(p.text for p in points) == sorted(summarize(ENERGY_PRICES, 3))
+    assert {p.text for p in points} <= set(summarize(ENERGY_PRICES, 3))
+
+
+def test_no_article_gives_more_than_two_points() -> None:
+    """However many places there are, each explainer gives at most two of the points."""
+    sources = [grain_deal(), grain_corridor(), energy_prices(), article(4, POW_EXPLAINER, None)]
+    points = summarize_topic(sources, max_points=20, per_article=5)
+    per_article: dict[int, int] = {}
+    for point in points:
+        per_article[point.article_id] = per_article.get(point.article_id, 0) + 1
+    assert len(per_article) == 4
+    assert max(per_article.values()) == 2
 
 
 def test_per_article_limits_candidates_from_each_article() -> None:
