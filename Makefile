@@ -20,7 +20,7 @@ demo: $(STAMP) ## run a reader's session offline against the bundled Bot API emu
 test: $(STAMP) ## the suite (PostgreSQL tests skip when no server answers), minus the long runs
 	$(BIN)/python -m pytest -q -m "not slow"
 
-test-long: $(STAMP) ## the long process-level runs: kill -9, two processes, 20 s outages (~3 min)
+test-long: $(STAMP) ## the long process-level runs: kill -9, SIGTERM, two processes, leader, outages
 	$(BIN)/python -m pytest -q -m slow
 
 lint: $(STAMP) ## ruff, mypy (strict for bot/, handlers/, storage/) and the layer contract

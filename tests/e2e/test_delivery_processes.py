@@ -97,6 +97,7 @@ async def test_sigkill_mid_push_then_restart_loses_nothing(
         f"{duplicates(counts)} duplicates after SIGKILL at {sent_before} sent")
 
 
+@pytest.mark.slow
 async def test_sigterm_mid_push_exits_cleanly_without_duplicates(
     tmp_path: Path, emulator: BotAPIEmulator, database_url: str,
     processes: list[BotProcess],
@@ -172,6 +173,7 @@ async def test_two_processes_share_a_push_without_duplicates(
     assert await delivery_statuses(postgres_url) == {"sent": chats}
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 async def test_killing_the_leader_hands_feed_polling_over(
     tmp_path: Path, emulator: BotAPIEmulator, postgres_url: str,
