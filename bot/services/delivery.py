@@ -376,7 +376,8 @@ class DeliveryService:
         self, jobs: Sequence[_Job], versions: Mapping[int, int], stats: DeliveryStats
     ) -> list[dict[str, Any]]:
         slots = self._slots
-        writer = _OutcomeWriter(self._record, max_batch=max(1, self._settings.concurrency // 4))
+        writer = _OutcomeWriter(self._record, max_batch=max(1, self._settings.concurrency // 2),
+                                max_delay=0.01)
         writing = asyncio.create_task(writer.run())
 
         async def run(job: _Job) -> list[dict[str, Any]]:
