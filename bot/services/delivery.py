@@ -46,6 +46,7 @@ from bot.config import DeliverySettings
 from bot.domain import ArticleCard
 from bot.render import OutgoingMessage, render_coalesced, render_digest, render_pushed_article
 from bot.render.delivery_notices import PausedKind, render_destination_paused
+from bot.services.content_prefs import DEFAULT_CONTENT, ContentPrefs
 from bot.services.rate_limits import SendLimiter
 from bot.services.schedule import DeliveryPrefs, PushPlan, next_digest_at, plan_push
 from storage import chats as chats_dao
@@ -167,6 +168,7 @@ class DeliveryService:
         self._record_failed = False
         self._slots = asyncio.Semaphore(settings.concurrency)  # shared by overlapping batches
         self._rendered: dict[int, list[OutgoingMessage]] = {}
+        self._content: dict[int, ContentPrefs] = {}  # chats whose settings differ from default
         self._lease_valid_until = 0.0
         self._in_flight: set[asyncio.Task[list[dict[str, Any]]]] = set()
 
@@ -307,6 +309,17 @@ class DeliveryService:
                                      schedule=plan.schedule, silent=row.silent or plan.silent)
                                 for row in rows)
                 continue
+            content = self._content.get(chat_id, DEFAULT_CONTENT)
+            unwanted = {row.id: reason for row in rows if row.article_id
+                        and (card := cards.get(row.article_id)) is not None
+                        and (reason := content.refusal(card)) is not None}
+            if unwanted:  # the chat's mute or include-only words
+                stats.skipped += len(unwanted)
+                outcomes.extend(_row(row, "skipped", error=unwanted[row.id])
+                                for row in rows if row.id in unwanted)
+                rows = [row for row in rows if row.id not in unwanted]
+                if not rows:
+                    continue
             # delivery.coalesce_seconds = 0 turns coalescing off: one message per explainer.
             groups = ([rows] if plan.style == "digest" or self._settings.coalesce_seconds > 0
                       else [[row] for row in rows])
@@ -341,6 +354,8 @@ class DeliveryService:
                      for article_id in article_ids}
         prefs = {chat_id: DeliveryPrefs.from_chat(timezone, settings)
                  for chat_id, (timezone, settings) in chats.items()}
+        self._content = {chat_id: content for chat_id, (_, settings) in chats.items()
+                         if not (content := ContentPrefs.from_settings(settings)).is_default}
         return prefs, last, cards, versions
 
     def _job(
@@ -370,7 +385,8 @@ class DeliveryService:
             shown = [card for row in present if (card := cards[row.article_id or 0])]
             messages = render_coalesced(shown, max_items=cap)
             listed = present  # all rows are in the message: listed or counted in "…N more"
-        return _Job(chat_id, thread_id, present, listed, messages, silent)
+        content = self._content.get(chat_id, DEFAULT_CONTENT)
+        return _Job(chat_id, thread_id, present, listed, content.present(messages), silent)
 
     async def _send_jobs(
         self, jobs: Sequence[_Job], versions: Mapping[int, int], stats: DeliveryStats

@@ -427,3 +427,33 @@ async def test_metrics_show_the_outbox_after_a_push(
     assert samples[("newsbot_send_seconds_count", (("outcome", "retry"),))] == 1
     assert samples[("newsbot_limiter_wait_seconds_count", ())] == 6
     assert samples[("newsbot_outbox_depth", ())] == 0
+
+
+async def test_mute_and_include_only_words_and_previews_shape_what_a_chat_gets(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """A chat muting a word gets no explainer with it (skipped with the reason); a chat with
+    include-only words gets only explainers with one; previews off arrive without a preview;
+    a chat without settings gets everything."""
+    async with running_bot(extra={"delivery": {**FAST, "coalesce_seconds": 0}}) as bot:
+        [topic] = await add_topics(bot.sessions, "alpha")
+        await _setup(bot, [Destination(1)], [[topic]], settings={"mute_words": ["Sanctions"]})
+        await _setup(bot, [Destination(2)], [[topic]], settings={"only_words": ["grid"]})
+        await _setup(bot, [Destination(3)], [[topic]], settings={"previews": False})
+        await _setup(bot, [Destination(4)], [[topic]])
+        await publish(bot.sessions, "Sanctions explained", [topic])
+        await publish(bot.sessions, "The power grid", [topic])
+        await bot.drain_outbox()
+        rows = await deliveries(bot.sessions)
+    got = {chat: sorted((m.text or "").split("\n")[0] for m in emulator.sent_messages(chat))
+           for chat in (1, 2, 3, 4)}
+    assert ["Sanctions explained" in t for t in got[1]] == [False]
+    assert ["The power grid" in t for t in got[2]] == [True]
+    assert len(got[3]) == len(got[4]) == 2
+    skipped = {(r.chat_id, r.last_error) for r in rows if r.status == "skipped"}
+    assert skipped == {(1, "muted by the chat's settings ('sanctions')"),
+                       (2, "none of the chat's include-only words")}
+    previews = [call for call in emulator.calls("sendMessage")
+                if call.params.get("chat_id") in (3, "3")]
+    assert previews
+    assert all("is_disabled" in str(call.params.get("link_preview_options")) for call in previews)
