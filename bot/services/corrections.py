@@ -151,11 +151,12 @@ class CorrectionService:
             if not batch:
                 break
             await self._load_cards(batch, cards)
+            pushed_before = stats.pushed
             done, carry_on = await self._correct_batch(batch, cards, stats)
             if done:
                 async with write_session(self._sessions) as session:
                     await corrections_dao.mark_corrected(session, done)
-            if not carry_on or len(done) < len(batch):
+            if not carry_on or len(done) + stats.pushed - pushed_before < len(batch):
                 break  # rows left behind would come back in the next batch: next run
         if stats.done or stats.retried or stats.flood_waits:
             log.info("corrections: %d edited, %d unchanged, %d pushed, %d gone, %d skipped, "
@@ -216,6 +217,13 @@ class CorrectionService:
                 stats.retried += 1
                 continue
             self._count(outcome, row, stats)
+            if self._mode == "push" and outcome.kind == "edited":
+                # A pushed "Updated:" message is a new message: recorded at once, so a crash
+                # later in the batch cannot push it again.
+                async with write_session(self._sessions) as session:
+                    await corrections_dao.mark_corrected(session, [(row.delivery_id,
+                                                                   row.version)])
+                continue
             done.append((row.delivery_id, row.version))
         return done, True
 

@@ -50,6 +50,9 @@ _COUNT_MEMBERS = text(
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)").bindparams(key=LEADER_LOCK_KEY)
 _UNLOCK = text("SELECT pg_advisory_unlock(:key)").bindparams(key=LEADER_LOCK_KEY)
 _PING = text("SELECT 1")
+_KEEPALIVES = text("SELECT set_config('tcp_keepalives_idle', '10', false), "
+                   "set_config('tcp_keepalives_interval', '5', false), "
+                   "set_config('tcp_keepalives_count', '3', false)")
 
 #: Shortest time a database round trip (connect, lock attempt, ping) may take before it counts
 #: as failed; with a longer interval the interval itself is the limit.
@@ -175,6 +178,9 @@ class LeaderElection:
                     # would hold back vacuum, and trip idle_in_transaction_session_timeout).
                     self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                     await self._watch(self._conn)
+                    # If the leader's machine or network dies (no FIN), the server notices
+                    # within about 25 s through TCP keepalives and frees the lock.
+                    await self._conn.execute(_KEEPALIVES)
                     await self._conn.execute(_JOIN)
                 got = bool(await self._conn.scalar(_TRY_LOCK))
         except Exception as exc:  # drivers raise many unrelated types (OSError, asyncpg…)
