@@ -34,8 +34,8 @@ def _picker_press(update: Update) -> tuple[CallbackQuery, Message, ChatInfo, int
         return None
     markup = message.reply_markup
     buttons = [b for row in markup.inline_keyboard for b in row] if markup else []
-    if not any(isinstance(b.callback_data, str) and render.is_picker_data(b.callback_data)
-               for b in buttons):
+    if not render.is_picker_keyboard(
+            [b.callback_data if isinstance(b.callback_data, str) else None for b in buttons]):
         return None
     thread_id = (message.message_thread_id or 0) if message.is_topic_message else 0
     return query, message, chat_info(update.effective_chat), thread_id

@@ -60,7 +60,7 @@ from bot.render.markup import (
 from bot.render.messages import Button, OutgoingMessage
 from bot.render.search_replies import render_search_results, render_search_usage
 from bot.render.topic_replies import (
-    is_picker_data,
+    is_picker_keyboard,
     render_topic_choices,
     render_topic_digest,
     render_topic_picker,
@@ -94,7 +94,7 @@ __all__ = [
     "escape",
     "hashtag",
     "html_to_text",
-    "is_picker_data",
+    "is_picker_keyboard",
     "italic",
     "join_lines",
     "latest_more_notice",

@@ -13,7 +13,7 @@ from bot.render.web_html import BULLET
 from bot.text import one_line
 
 __all__ = [
-    "is_picker_data",
+    "is_picker_keyboard",
     "render_topic_choices",
     "render_topic_digest",
     "render_topic_picker",
@@ -42,9 +42,14 @@ def topic_picker(choices: Sequence[TopicChoice]) -> tuple[tuple[Button, ...], ..
     return tuple(rows)
 
 
-def is_picker_data(data: str) -> bool:
-    """Whether a button's callback data belongs to the picker (its "Done" marks a picker)."""
-    return PickerDone.matches(data)
+def is_picker_keyboard(callback_data: Sequence[str | None]) -> bool:
+    """Whether a message's buttons (their callback data; None for a link button) are a topic
+    picker: it has the picker's "Done", or (a picker sent before "Done" existed) nothing but
+    topic buttons. An explainer's Read/Comments keyboard is neither."""
+    if any(data is not None and PickerDone.matches(data) for data in callback_data):
+        return True
+    return bool(callback_data) and all(
+        data is not None and ToggleTopic.matches(data) for data in callback_data)
 
 
 def render_topic_picker(choices: Sequence[TopicChoice]) -> OutgoingMessage:

@@ -314,6 +314,8 @@ async def test_stale_picker_logs_no_error(
             await _quiet(0.3)
         assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
         assert emulator.callback_answers[-1].text == "Stopped following Russia"
+        assert any("not modified" in (r.description or "")
+                   for r in emulator.calls("editMessageReplyMarkup"))
 
 
 async def test_unknown_and_malformed_picker_data_are_answered(
