@@ -17,16 +17,16 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from telegram import BotCommand, Update
+from telegram import Update
 
 from bot import log as botlog
 from bot import render
 from bot.application import (
     ALLOWED_UPDATES,
-    BOT_COMMANDS,
     build_application,
     close_on_stop,
     initialized,
+    publish_commands,
 )
 from bot.config import Settings
 from bot.context import NewsApplication, NewsContext, attach_services
@@ -232,7 +232,7 @@ class NewsBot:
         await services.delivery.recover(only_process=instance_lock is not None)
 
         await stack.enter_async_context(initialized(application))
-        await application.bot.set_my_commands([BotCommand(c, d) for c, d in BOT_COMMANDS])
+        await publish_commands(application.bot)
         await application.start()
         close_on_stop(stack, "application", application.stop)
         self._schedule_jobs(application)

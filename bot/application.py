@@ -9,17 +9,21 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 
+from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeAllGroupChats
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, Defaults
 
 import handlers.comments
+import handlers.fallback
+import handlers.flood
+import handlers.help
 import handlers.membership
 import handlers.reader
 import handlers.search
 import handlers.stale_buttons
 import handlers.start
 import handlers.topics
-from bot.callback_data import ShowComments, ToggleTopic
+from bot.callback_data import FollowAllTopics, PickerDone, ShowComments, ToggleTopic
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, NewsApplication, NewsContext
 from bot.transport import AiohttpRequest, ApiActivity
@@ -29,8 +33,10 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 HANDLER_MODULES = (
-    handlers.start, handlers.topics, handlers.reader, handlers.search, handlers.comments,
-    handlers.membership,
+    handlers.flood,  # group -1: sees every update first
+    handlers.start, handlers.help, handlers.topics, handlers.reader, handlers.search,
+    handlers.comments, handlers.membership,
+    handlers.fallback,  # after every command handler: unknown commands, free text
     handlers.stale_buttons,  # last: it answers the presses no other module claimed
 )
 BOT_COMMANDS = (
@@ -41,7 +47,44 @@ BOT_COMMANDS = (
     ("search", "Find explainers by their words"),
     ("help", "What this bot can do"),
 )
-BUTTON_KINDS = (ToggleTopic.prefix, ShowComments.prefix)
+# The menu in Ukrainian (language_code "uk"); a command missing here shows its English text.
+BOT_COMMANDS_UK = {
+    "start": "Вітання і вибір тем",
+    "topics": "Стежити за темами або відписатися",
+    "latest": "Найновіші пояснення, коротко",
+    "topic": "Головне з теми, напр. /topic russia",
+    "search": "Знайти пояснення за словами",
+    "help": "Що вміє цей бот",
+    "settings": "Налаштування: розклад, часовий пояс, мова",
+    "stop": "Зупинити розсилку",
+    "subscribe": "Стежити за темою: /subscribe назва",
+    "unsubscribe": "Відписатися від теми або від усіх",
+    "connect": "Підключити канал",
+    "channels": "Ваші підключені канали",
+}
+# Commands that make no sense in a group's menu (they manage the user's own channels).
+PRIVATE_ONLY_COMMANDS = frozenset({"connect", "channels"})
+BUTTON_KINDS = (ToggleTopic.prefix, ShowComments.prefix, FollowAllTopics.prefix,
+                PickerDone.prefix)
+
+
+def command_menus() -> list[tuple[list[BotCommand], BotCommandScope | None, str | None]]:
+    """The command menus to register: (commands, scope, language_code) for the default scope
+    and for all group chats, each in English (no language) and Ukrainian."""
+    menus: list[tuple[list[BotCommand], BotCommandScope | None, str | None]] = []
+    group = [(c, d) for c, d in BOT_COMMANDS if c not in PRIVATE_ONLY_COMMANDS]
+    for scope, commands in ((None, list(BOT_COMMANDS)),
+                            (BotCommandScopeAllGroupChats(), group)):
+        menus.append(([BotCommand(c, d) for c, d in commands], scope, None))
+        menus.append(([BotCommand(c, BOT_COMMANDS_UK.get(c, d)) for c, d in commands],
+                      scope, "uk"))
+    return menus
+
+
+async def publish_commands(bot: Bot) -> None:
+    """Register the command menus with Telegram (setMyCommands per scope and language)."""
+    for commands, scope, language in command_menus():
+        await bot.set_my_commands(commands, scope=scope, language_code=language)
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -96,6 +139,7 @@ def build_application(
     if tg.mode == "webhook":
         builder = builder.updater(None)
     application: NewsApplication = builder.build()
+    application.bot_data[handlers.help.COMMANDS_KEY] = BOT_COMMANDS
     for module in HANDLER_MODULES:
         module.register(application)
     application.add_error_handler(_on_error)

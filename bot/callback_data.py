@@ -131,3 +131,17 @@ class LatestMore(CallbackData):
         """Whether this could be a button the bot made (a forged count or topic is not)."""
         return self.count <= self.MAX_COUNT and (
             self.topic == self.OWN_TOPICS or self.topic_id is not None)
+
+
+@dataclass(frozen=True)
+class FollowAllTopics(CallbackData):
+    """The picker's "All topics" button: follow every topic of the catalogue."""
+
+    prefix: ClassVar[str] = "pick-all"
+
+
+@dataclass(frozen=True)
+class PickerDone(CallbackData):
+    """The picker's "Done" button: replace the picker with a summary of what will arrive."""
+
+    prefix: ClassVar[str] = "pick-done"

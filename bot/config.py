@@ -71,6 +71,7 @@ class TelegramSettings(_Section):
     poll_timeout: Annotated[int, Field(ge=0, le=50)] = 30
     update_dedupe_minutes: Annotated[int, Field(ge=1, le=7 * 1440)] = 10
     drop_pending_updates: bool = False
+    commands_per_minute: Annotated[int, Field(ge=1, le=10_000)] = 20
 
     @field_validator("token")
     @classmethod

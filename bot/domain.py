@@ -146,3 +146,13 @@ class CommentPosted:
     title: str | None = None
     total: int = 0
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ReaderSummary:
+    """What a chat (or forum thread) will receive: its topics and its delivery schedule."""
+
+    topics: tuple[str, ...]  # names of the followed topics, in catalogue order
+    mode: str  # "instant" or "digest"
+    digest_times: tuple[str, ...]  # "HH:MM", local to `timezone`
+    timezone: str

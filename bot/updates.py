@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Collection
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Collection
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -83,6 +84,52 @@ def update_command(
         return None
     name = text[1:].split(maxsplit=1)[0].partition("@")[0].lower() if len(text) > 1 else ""
     return name if name in commands else "unknown"
+
+FloodVerdict = Literal["ok", "warn", "drop"]
+
+
+@dataclass
+class _Window:
+    started: float
+    count: int = 0
+    warned: bool = False
+
+
+class FloodGate:
+    """Per-user command limit: ``limit`` commands per ``window`` seconds (a fixed window
+    starting at the user's first command). The first command past it gets ``warn`` (say
+    "slow down" once), the rest of that window ``drop`` (silence). In memory and bounded: past
+    ``max_users`` the users whose window started longest ago are forgotten."""
+
+    def __init__(self, limit: int, window: float = 60.0, *, max_users: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self._window = window
+        self._max_users = max_users
+        self._clock = clock
+        self._users: OrderedDict[int, _Window] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._users)
+
+    def check(self, user_id: int) -> FloodVerdict:
+        """Count one command of ``user_id`` and say what to do with it."""
+        now = self._clock()
+        entry = self._users.get(user_id)
+        if entry is None or now - entry.started >= self._window:
+            entry = _Window(now)
+            self._users[user_id] = entry
+            self._users.move_to_end(user_id)
+            while len(self._users) > self._max_users:
+                self._users.popitem(last=False)
+        entry.count += 1
+        if entry.count <= self.limit:
+            return "ok"
+        if not entry.warned:
+            entry.warned = True
+            return "warn"
+        return "drop"
+
 
 # PTB's own semaphore is acquired before do_process_update; make it wide enough never to
 # bind, and limit with our own inside the per-chat turn.

@@ -1,4 +1,4 @@
-"""/start and /help: greet the reader and show the topic picker."""
+"""/start: greet the reader (or the group), follow a deep link's topic, show the picker."""
 
 from __future__ import annotations
 
@@ -12,28 +12,29 @@ from bot.telegram_io import send_rendered
 
 
 async def start(update: Update, context: NewsContext) -> None:
-    """Register the chat and answer with a welcome and the topic picker."""
+    """Register the chat; ``/start <topic-slug>`` (a t.me deep link) follows that topic.
+    Answer with a welcome and the topic picker; a group is greeted by its title."""
     incoming = incoming_message(update)
     if incoming is None:
         return
     services = context.services
-    choices = await services.readers.register(incoming.chat, incoming.user,
-                                              incoming.thread_id or 0)
-    reply = render.render_welcome(services.publisher_name, incoming.user, choices)
+    thread_id = incoming.thread_id or 0
+    choices = await services.readers.register(incoming.chat, incoming.user, thread_id)
+    payload = context.args[0] if context.args else None
+    followed = None
+    if payload:
+        result = await services.readers.follow(incoming.chat, payload, thread_id)
+        followed, choices = (result.topic.name if result.topic else None), result.choices
+    private = incoming.chat.type == "private"
+    greet = (incoming.user.display_name if private and incoming.user else incoming.chat.title)
+    website = services.settings.publisher.website
+    reply = render.render_welcome(
+        services.publisher_name, str(website) if website else None, greet, choices,
+        followed=followed, unknown_topic=payload if payload and not followed else None,
+    )
     await send_rendered(context.bot, incoming.chat.id, reply, thread_id=incoming.thread_id)
 
 
-async def help_command(update: Update, context: NewsContext) -> None:
-    """List the commands."""
-    incoming = incoming_message(update)
-    if incoming is None:
-        return
-    services = context.services
-    await send_rendered(context.bot, incoming.chat.id, render.render_help(services.publisher_name),
-                        thread_id=incoming.thread_id)
-
-
 def register(application: NewsApplication) -> None:
-    """Add the /start and /help handlers."""
+    """Add the /start handler."""
     application.add_handler(CommandHandler("start", start))
-    application.add_handler(CommandHandler("help", help_command))

@@ -60,6 +60,7 @@ from bot.render.markup import (
 from bot.render.messages import Button, OutgoingMessage
 from bot.render.search_replies import render_search_results, render_search_usage
 from bot.render.topic_replies import (
+    is_picker_keyboard,
     render_topic_choices,
     render_topic_digest,
     render_topic_picker,
@@ -71,8 +72,12 @@ from bot.render.web_html import html_to_text, sanitize_html
 from bot.render.welcome import (
     UserLike,
     render_admin_notice,
+    render_free_text_hint,
     render_help,
+    render_picker_summary,
+    render_unknown_command,
     render_welcome,
+    slow_down_notice,
     stale_button_notice,
 )
 
@@ -89,6 +94,7 @@ __all__ = [
     "escape",
     "hashtag",
     "html_to_text",
+    "is_picker_keyboard",
     "italic",
     "join_lines",
     "latest_more_notice",
@@ -102,10 +108,12 @@ __all__ = [
     "render_comment_posted",
     "render_comments",
     "render_digest",
+    "render_free_text_hint",
     "render_help",
     "render_latest",
     "render_latest_page",
     "render_latest_usage",
+    "render_picker_summary",
     "render_pushed_article",
     "render_search_results",
     "render_search_usage",
@@ -113,8 +121,10 @@ __all__ = [
     "render_topic_digest",
     "render_topic_picker",
     "render_topic_summary",
+    "render_unknown_command",
     "render_welcome",
     "sanitize_html",
+    "slow_down_notice",
     "split_html",
     "spoiler",
     "stale_button_notice",

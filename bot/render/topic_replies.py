@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.callback_data import ToggleTopic
+from bot.callback_data import FollowAllTopics, PickerDone, ToggleTopic
 from bot.domain import TopicChoice, TopicTag
 from bot.render.display import text_messages, url_title
 from bot.render.markup import bold, code, escape, italic, join_lines, link, safe_url
@@ -13,6 +13,7 @@ from bot.render.web_html import BULLET
 from bot.text import one_line
 
 __all__ = [
+    "is_picker_keyboard",
     "render_topic_choices",
     "render_topic_digest",
     "render_topic_picker",
@@ -25,7 +26,8 @@ KeyPoint = tuple[str, str, str]  # (point text, source title, source url)
 
 
 def topic_picker(choices: Sequence[TopicChoice]) -> tuple[tuple[Button, ...], ...]:
-    """One toggle button per topic (✅ when subscribed), two per row."""
+    """One toggle button per topic (✅ when subscribed), two per row, then a last row with
+    "All topics" (follow every one) and "Done" (a summary of what will arrive)."""
     buttons = [
         Button(
             text=f"{'✅' if c.subscribed else '☐'} {c.name}",
@@ -33,7 +35,21 @@ def topic_picker(choices: Sequence[TopicChoice]) -> tuple[tuple[Button, ...], ..
         )
         for c in choices
     ]
-    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+    rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
+    if choices:
+        rows.append((Button(text="All topics", callback_data=FollowAllTopics().pack()),
+                     Button(text="Done", callback_data=PickerDone().pack())))
+    return tuple(rows)
+
+
+def is_picker_keyboard(callback_data: Sequence[str | None]) -> bool:
+    """Whether a message's buttons (their callback data; None for a link button) are a topic
+    picker: it has the picker's "Done", or (a picker sent before "Done" existed) nothing but
+    topic buttons. An explainer's Read/Comments keyboard is neither."""
+    if any(data is not None and PickerDone.matches(data) for data in callback_data):
+        return True
+    return bool(callback_data) and all(
+        data is not None and ToggleTopic.matches(data) for data in callback_data)
 
 
 def render_topic_picker(choices: Sequence[TopicChoice]) -> OutgoingMessage:

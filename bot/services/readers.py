@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain import ChatInfo, TopicChoice, UserInfo
+from bot.domain import ChatInfo, ReaderSummary, TopicChoice, UserInfo
 from bot.ingest.languages import primary_language
 from bot.services.schedule import DeliveryPrefs
 from storage import chats as chats_dao
@@ -127,6 +127,56 @@ class ReaderService:
                 await chats_dao.resume_destination(session, chat.id, thread_id)
             choices = await self._choices(session, chat.id, thread_id)
             return ToggleResult(TopicChoice(topic.slug, topic.name, not subscribed), choices)
+
+    async def follow(self, chat: ChatInfo, slug: str, thread_id: int = 0) -> ToggleResult:
+        """Follow the topic ``slug`` (a deep link's payload; matched case-insensitively),
+        leaving it followed if it already is. ``topic`` is None for an unknown slug."""
+        async with write_session(self._sessions) as session:
+            await self._ensure_chat(session, chat)
+            wanted = slug.strip().casefold()
+            topic = next((t for t in await topics_dao.list_active_topics(session)
+                          if t.slug.casefold() == wanted), None)
+            if topic is None:
+                return ToggleResult(None, await self._choices(session, chat.id, thread_id))
+            if topic.id not in await chats_dao.subscribed_topic_ids(session, chat.id, thread_id):
+                await chats_dao.add_subscription(session, chat.id, topic.id, thread_id)
+            await chats_dao.resume_destination(session, chat.id, thread_id)
+            choices = await self._choices(session, chat.id, thread_id)
+            return ToggleResult(TopicChoice(topic.slug, topic.name, True), choices)
+
+    async def follow_all(self, chat: ChatInfo, thread_id: int = 0) -> tuple[TopicChoice, ...]:
+        """Follow every active topic (the picker's "All topics")."""
+        async with write_session(self._sessions) as session:
+            await self._ensure_chat(session, chat)
+            followed = await chats_dao.subscribed_topic_ids(session, chat.id, thread_id)
+            for topic in await topics_dao.list_active_topics(session):
+                if topic.id not in followed:
+                    await chats_dao.add_subscription(session, chat.id, topic.id, thread_id)
+            await chats_dao.resume_destination(session, chat.id, thread_id)
+            return await self._choices(session, chat.id, thread_id)
+
+    async def summary(self, chat_id: int, thread_id: int = 0) -> ReaderSummary:
+        """What the chat (or forum thread) will receive: followed topics and the schedule
+        from chats.settings ("delivery", "digest_times") and chats.timezone."""
+        async with self._sessions() as session:
+            chat = await chats_dao.get_chat(session, chat_id)
+            choices = await self._choices(session, chat_id, thread_id)
+        prefs = DeliveryPrefs.from_chat(chat.timezone if chat else None,
+                                        chat.settings if chat else None)
+        return ReaderSummary(
+            topics=tuple(c.name for c in choices if c.subscribed),
+            mode=prefs.mode,
+            digest_times=tuple(t.strftime("%H:%M") for t in prefs.digest_times),
+            timezone=prefs.timezone.key,
+        )
+
+    @staticmethod
+    async def _ensure_chat(session: AsyncSession, chat: ChatInfo) -> None:
+        if await chats_dao.get_chat(session, chat.id) is None:
+            await chats_dao.upsert_chat(
+                session, chat_id=chat.id, type=chat.type, title=chat.title,
+                username=chat.username,
+            )
 
     @staticmethod
     async def _choices(

@@ -129,7 +129,7 @@ def test_slug_of_58_characters_fits_callback_data(tmp_path: Path) -> None:
     slug = "a" * 58
     path = make_config(tmp_path, extra={"topics": [{"slug": slug, "name": "Long"}]})
     assert load_settings(path).topics[0].slug == slug
-    [[button]] = topic_picker([TopicChoice(slug, "Long", False)])
+    [[button], _all_and_done] = topic_picker([TopicChoice(slug, "Long", False)])
     assert button.callback_data is not None
     assert len(button.callback_data.encode()) <= 64
 

@@ -1008,3 +1008,16 @@ def test_render_comment_truncates_long_comments_to_one_message() -> None:
 def test_render_comment_anonymous_and_blank() -> None:
     """A blank author reads Anonymous; a blank comment leaves just the header."""
     assert valid(render_comment(" ", "  ")).text == "Anonymous"
+
+
+def test_picker_keyboard_is_recognised_and_an_explainers_is_not() -> None:
+    """Only picker messages get their keyboard edited by picker presses."""
+    from bot.domain import TopicChoice
+    from bot.render import is_picker_keyboard, topic_picker
+
+    picker = [b.callback_data for row in topic_picker([TopicChoice("russia", "Russia", False)])
+              for b in row]
+    assert is_picker_keyboard(picker)
+    assert is_picker_keyboard(["topic:russia", "topic:economy"])  # a picker from before "Done"
+    assert not is_picker_keyboard([None, "comments:7"])  # Read (a link) and Comments
+    assert not is_picker_keyboard([])
