@@ -16,10 +16,12 @@ import handlers.comments
 import handlers.membership
 import handlers.reader
 import handlers.search
+import handlers.settings
 import handlers.stale_buttons
 import handlers.start
+import handlers.subscriptions
 import handlers.topics
-from bot.callback_data import ShowComments, ToggleTopic
+from bot.callback_data import DeleteChatData, SettingsChoice, ShowComments, ToggleTopic
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, NewsApplication, NewsContext
 from bot.transport import AiohttpRequest, ApiActivity
@@ -30,7 +32,8 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 HANDLER_MODULES = (
     handlers.start, handlers.topics, handlers.reader, handlers.search, handlers.comments,
-    handlers.membership,
+    handlers.membership, handlers.subscriptions, handlers.settings,
+    # (a fallback for unknown commands and text goes here: after every command handler)
     handlers.stale_buttons,  # last: it answers the presses no other module claimed
 )
 BOT_COMMANDS = (
@@ -39,9 +42,14 @@ BOT_COMMANDS = (
     ("latest", "The newest explainers, summarised"),
     ("topic", "Key points of a topic, e.g. /topic russia"),
     ("search", "Find explainers by their words"),
+    ("subscribe", "Follow topics by name, e.g. /subscribe russia"),
+    ("unsubscribe", "Unfollow topics, or all of them"),
+    ("settings", "Delivery: instant or digest, quiet hours, filters"),
+    ("stop", "Stop all messages (and delete your data)"),
     ("help", "What this bot can do"),
 )
-BUTTON_KINDS = (ToggleTopic.prefix, ShowComments.prefix)
+BUTTON_KINDS = (ToggleTopic.prefix, ShowComments.prefix, SettingsChoice.prefix,
+                DeleteChatData.prefix)
 
 
 def file_base_url(api_base_url: str) -> str:

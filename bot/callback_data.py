@@ -131,3 +131,22 @@ class LatestMore(CallbackData):
         """Whether this could be a button the bot made (a forged count or topic is not)."""
         return self.count <= self.MAX_COUNT and (
             self.topic == self.OWN_TOPICS or self.topic_id is not None)
+
+
+@dataclass(frozen=True)
+class SettingsChoice(CallbackData):
+    """A /settings button: set ``key`` to the preset ``value`` (e.g. ``quiet`` ``2200-0700``);
+    the settings service accepts only the presets it offers."""
+
+    prefix: ClassVar[str] = "set"
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class DeleteChatData(CallbackData):
+    """/stop's "Delete my data" confirmation, for the chat with this id (as text: group ids are
+    negative and may pass int32); pressed in any other chat it does nothing."""
+
+    prefix: ClassVar[str] = "forget"
+    chat: str
