@@ -48,7 +48,7 @@ async def stop(update: Update, context: NewsContext) -> None:
         reply = render.render_admins_only()
     else:
         result = await context.services.chat_settings.stop(incoming.chat.id)
-        reply = render.render_stopped(incoming.chat.id, result.removed)
+        reply = render.render_stopped(incoming.chat.id, result.removed, known=result.known)
     await send_rendered(context.bot, incoming.chat.id, reply, thread_id=incoming.thread_id)
 
 

@@ -195,12 +195,17 @@ def render_admins_only() -> OutgoingMessage:
 # -- /stop -------------------------------------------------------------------------------------
 
 
-def render_stopped(chat_id: int, removed: int) -> OutgoingMessage:
-    """/stop: unsubscribed, how to come back, and the button that deletes the chat's data."""
+def render_stopped(chat_id: int, removed: int, *, known: bool = True) -> OutgoingMessage:
+    """/stop: unsubscribed, how to come back, and the button that deletes the chat's data
+    (none when the bot keeps nothing about the chat)."""
     lines = [
         "Stopped: nothing more will be sent here"
         + (f" (unfollowed {removed} topic{'s' if removed != 1 else ''})." if removed else "."),
         escape("Send /start any time to come back."),
+    ]
+    if not known:
+        return _message(lines)
+    lines += [
         "",
         "To also delete what this bot keeps about this chat (its settings and delivery "
         "history; your comments stay, signed “Reader”), press the button.",

@@ -232,3 +232,16 @@ async def test_forged_or_stale_confirmation_changes_nothing(
             assert (await session.get(Chat, 61)) is not None
             assert (await session.get(Chat, 62)) is not None
         assert not emulator.calls("editMessageText")
+
+
+async def test_stop_from_an_unknown_chat_offers_no_deletion(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """/stop before anything was stored says it is stopped, with no button and no row."""
+    async with running_bot() as bot:
+        await emulator.user(63).send("/stop")
+        [reply] = await emulator.wait_for_sent(63, count=1, timeout=10)
+        assert reply["text"].startswith("Stopped: nothing more will be sent here.")
+        assert "reply_markup" not in reply
+        async with bot.sessions() as session:
+            assert await session.get(Chat, 63) is None
