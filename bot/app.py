@@ -48,6 +48,7 @@ from bot.services.readiness import (
     Readiness,
     RecentSuccessCheck,
 )
+from bot.services.settings import SettingsService
 from bot.services.update_dedupe import UpdateDeduplicator
 from bot.services.workers import create_worker_pool
 from bot.telegram_edits import PtbEditor
@@ -204,13 +205,14 @@ class NewsBot:
             close_on_stop(stack, "ingestion workers", stop_workers)
 
         application = build_application(settings, self.api_activity, self.metrics)
+        news = NewsService(sessions, {
+            topic.slug: (*topic.aliases, *topic.keywords) for topic in settings.topics
+        })
         services = Services(
             settings=settings,
             publisher_name=settings.publisher.name,
             readers=ReaderService(sessions),
-            news=NewsService(sessions, {
-                topic.slug: (*topic.aliases, *topic.keywords) for topic in settings.topics
-            }),
+            news=news,
             comments=CommentService(sessions),
             ingestion=IngestionService(
                 sessions, fetcher, settings, self._notify_admins,
@@ -220,6 +222,7 @@ class NewsBot:
                 sessions, PtbSender(application.bot), load_card, settings.delivery,
                 observer=self.metrics, notify_admins=self._notify_admins,
             ),
+            chat_settings=SettingsService(sessions, news),
         )
         attach_services(application, services)
         corrections = CorrectionService(

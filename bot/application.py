@@ -20,10 +20,19 @@ import handlers.help
 import handlers.membership
 import handlers.reader
 import handlers.search
+import handlers.settings
 import handlers.stale_buttons
 import handlers.start
+import handlers.subscriptions
 import handlers.topics
-from bot.callback_data import FollowAllTopics, PickerDone, ShowComments, ToggleTopic
+from bot.callback_data import (
+    DeleteChatData,
+    FollowAllTopics,
+    PickerDone,
+    SettingsChoice,
+    ShowComments,
+    ToggleTopic,
+)
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, NewsApplication, NewsContext
 from bot.transport import AiohttpRequest, ApiActivity
@@ -35,7 +44,7 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 HANDLER_MODULES = (
     handlers.flood,  # group -1: sees every update first
     handlers.start, handlers.help, handlers.topics, handlers.reader, handlers.search,
-    handlers.comments, handlers.membership,
+    handlers.comments, handlers.membership, handlers.subscriptions, handlers.settings,
     handlers.fallback,  # after every command handler: unknown commands, free text
     handlers.stale_buttons,  # last: it answers the presses no other module claimed
 )
@@ -45,6 +54,10 @@ BOT_COMMANDS = (
     ("latest", "The newest explainers, summarised"),
     ("topic", "Key points of a topic, e.g. /topic russia"),
     ("search", "Find explainers by their words"),
+    ("subscribe", "Follow topics by name, e.g. /subscribe russia"),
+    ("unsubscribe", "Unfollow topics, or all of them"),
+    ("settings", "Delivery: instant or digest, quiet hours, filters"),
+    ("stop", "Stop all messages (and delete your data)"),
     ("help", "What this bot can do"),
 )
 # The menu in Ukrainian (language_code "uk"); a command missing here shows its English text.
@@ -65,7 +78,7 @@ BOT_COMMANDS_UK = {
 # Commands that make no sense in a group's menu (they manage the user's own channels).
 PRIVATE_ONLY_COMMANDS = frozenset({"connect", "channels"})
 BUTTON_KINDS = (ToggleTopic.prefix, ShowComments.prefix, FollowAllTopics.prefix,
-                PickerDone.prefix)
+                PickerDone.prefix, SettingsChoice.prefix, DeleteChatData.prefix)
 
 
 def command_menus() -> list[tuple[list[BotCommand], BotCommandScope | None, str | None]]:

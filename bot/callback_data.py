@@ -145,3 +145,22 @@ class PickerDone(CallbackData):
     """The picker's "Done" button: replace the picker with a summary of what will arrive."""
 
     prefix: ClassVar[str] = "pick-done"
+
+
+@dataclass(frozen=True)
+class SettingsChoice(CallbackData):
+    """A /settings button: set ``key`` to the preset ``value`` (e.g. ``quiet`` ``2200-0700``);
+    the settings service accepts only the presets it offers."""
+
+    prefix: ClassVar[str] = "set"
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class DeleteChatData(CallbackData):
+    """/stop's "Delete my data" confirmation, for the chat with this id (as text: group ids are
+    negative and may pass int32); pressed in any other chat it does nothing."""
+
+    prefix: ClassVar[str] = "forget"
+    chat: str

@@ -156,3 +156,31 @@ class ReaderSummary:
     mode: str  # "instant" or "digest"
     digest_times: tuple[str, ...]  # "HH:MM", local to `timezone`
     timezone: str
+
+
+@dataclass(frozen=True)
+class SubscriptionChange:
+    """What /subscribe or /unsubscribe did: the topics it added or removed, the names it could
+    not resolve (each with its near-miss suggestions), and what the chat (or forum thread)
+    follows now."""
+
+    changed: tuple[TopicTag, ...]
+    unknown: tuple[tuple[str, tuple[TopicTag, ...]], ...]
+    following: tuple[TopicTag, ...]
+    catalogue: tuple[TopicTag, ...] = ()
+    too_long: bool = False
+
+
+@dataclass(frozen=True)
+class ChatSettingsView:
+    """A chat's delivery settings as /settings shows them (defaults filled in)."""
+
+    delivery: str  # instant | digest
+    digest_times: tuple[str, ...]  # "HH:MM", local
+    quiet_hours: tuple[str, str] | None
+    timezone: str
+    mute_words: tuple[str, ...]
+    only_words: tuple[str, ...]
+    previews: bool
+    images: bool
+    content_language: str  # en | uk | all

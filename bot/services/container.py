@@ -10,6 +10,7 @@ from bot.services.delivery import DeliveryService
 from bot.services.news import NewsService
 from bot.services.polling import IngestionService
 from bot.services.readers import ReaderService
+from bot.services.settings import SettingsService
 
 
 @dataclass(frozen=True)
@@ -23,4 +24,5 @@ class Services:
     comments: CommentService
     ingestion: IngestionService
     delivery: DeliveryService
+    chat_settings: SettingsService
 

@@ -8,6 +8,7 @@ cards' articles, topics, tags and feeds in one batch each.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -159,6 +160,55 @@ async def _card(session: AsyncSession, article: Article) -> ArticleCard:
     )
 
 
+class TopicIndex:
+    """The catalogue as readers name it: slug, name and configured aliases, in any script,
+    compared case-, accent- and punctuation-insensitively (one catalogue read serves many
+    lookups, e.g. the several topics of one /subscribe)."""
+
+    SUGGESTIONS = 3
+    SUGGEST_CUTOFF = 0.6
+
+    def __init__(self, tags: tuple[TopicTag, ...],
+                 aliases: Mapping[str, tuple[str, ...]]) -> None:
+        self.tags = tags
+        self._aliases = aliases
+
+    def _labels(self, tag: TopicTag) -> tuple[str, ...]:
+        return (_fold(tag.slug), _fold(tag.name), *self._aliases.get(tag.slug, ()))
+
+    def find(self, query: str) -> TopicLookup:
+        """Resolve a slug, a name, an alias or keyword, or an unambiguous part of one."""
+        wanted = _fold(query)
+        tags = self.tags
+        if not wanted:
+            return TopicLookup(None, tags)
+        for tag in tags:
+            if wanted in self._labels(tag):
+                return TopicLookup(tag, ())
+        partial = tuple(t for t in tags if any(wanted in label for label in self._labels(t)))
+        if len(partial) == 1:
+            return TopicLookup(partial[0], ())
+        return TopicLookup(None, partial or tags)
+
+    def suggest(self, query: str) -> tuple[TopicTag, ...]:
+        """Near misses for a name that matched nothing ("ecnomy" → Economy), best first, by
+        :mod:`difflib` similarity to each topic's labels."""
+        wanted = _fold(query)[:100]
+        if not wanted:
+            return ()
+        by_label: dict[str, TopicTag] = {}
+        for tag in self.tags:
+            for label in self._labels(tag):
+                by_label.setdefault(label, tag)
+        close = difflib.get_close_matches(wanted, list(by_label), n=self.SUGGESTIONS * 3,
+                                          cutoff=self.SUGGEST_CUTOFF)
+        found: list[TopicTag] = []
+        for label in close:
+            if by_label[label] not in found:
+                found.append(by_label[label])
+        return tuple(found[: self.SUGGESTIONS])
+
+
 class NewsService:
     """Answers the reader's pull commands."""
 
@@ -172,24 +222,15 @@ class NewsService:
         self._aliases = {slug: tuple(_fold(alias) for alias in aliases)
                          for slug, aliases in (topic_aliases or {}).items()}
 
-    def _labels(self, tag: TopicTag) -> tuple[str, ...]:
-        return (_fold(tag.slug), _fold(tag.name), *self._aliases.get(tag.slug, ()))
+    async def topic_index(self) -> TopicIndex:
+        """The active topic catalogue with its labels, to resolve what readers type."""
+        async with self._sessions() as session:
+            topics = await topics_dao.list_active_topics(session)
+        return TopicIndex(tuple(TopicTag(t.slug, t.name) for t in topics), self._aliases)
 
     async def find_topic(self, query: str) -> TopicLookup:
         """Resolve a slug, a name, an alias or keyword, or an unambiguous part of one."""
-        wanted = _fold(query)
-        async with self._sessions() as session:
-            topics = await topics_dao.list_active_topics(session)
-        tags = [TopicTag(t.slug, t.name) for t in topics]
-        if not wanted:
-            return TopicLookup(None, tuple(tags))
-        for tag in tags:
-            if wanted in self._labels(tag):
-                return TopicLookup(tag, ())
-        partial = tuple(t for t in tags if any(wanted in label for label in self._labels(t)))
-        if len(partial) == 1:
-            return TopicLookup(partial[0], ())
-        return TopicLookup(None, partial or tuple(tags))
+        return (await self.topic_index()).find(query)
 
     async def latest(self, limit: int = LATEST_LIMIT, topic_slug: str | None = None
                      ) -> list[ArticleCard]:

@@ -38,11 +38,15 @@ class ReaderService:
         thread ``thread_id`` in a forum).
 
         A private chat's content language is its user's Telegram language (its first two
-        letters: "uk" for "uk-UA"); groups keep none and get each story's original version.
+        letters: "uk" for "uk-UA"), unless a content language was chosen in /settings;
+        groups keep none and get each story's original version.
         """
         language = (primary_language(user.language_code)
                     if user is not None and chat.type == "private" else None)
         async with write_session(self._sessions) as session:
+            existing = await chats_dao.get_chat(session, chat.id)
+            if existing is not None and (existing.settings or {}).get("content_language"):
+                language = None  # chosen in /settings: the Telegram language does not win
             await chats_dao.upsert_chat(
                 session,
                 chat_id=chat.id,

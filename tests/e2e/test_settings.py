@@ -1,0 +1,189 @@
+"""/settings through the real Application and the emulator: buttons edited in place, text
+forms, bad input, forged presses, and the admin check's plug."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.emulator import BotAPIEmulator
+from bot.services.schedule import DeliveryPrefs
+from handlers.settings import ADMIN_CHECK_KEY
+from storage.models import Chat
+from tests.support.users import button
+
+
+async def _chat(bot: Any, chat_id: int) -> Chat:
+    async with bot.sessions() as session:
+        chat = await session.get(Chat, chat_id)
+    assert chat is not None
+    return chat
+
+
+async def _answers(emulator: BotAPIEmulator, count: int) -> list[Any]:
+    for _ in range(200):
+        if len(emulator.callback_answers) >= count:
+            break
+        await asyncio.sleep(0.05)
+    return emulator.callback_answers
+
+
+def _current(emulator: BotAPIEmulator, message: dict[str, Any]) -> dict[str, Any]:
+    chat_id = message["chat"]["id"]
+    return next(m for m in emulator.sent(chat_id) if m["message_id"] == message["message_id"])
+
+
+async def test_settings_buttons_edit_in_place(emulator: BotAPIEmulator, running_bot: Any) -> None:
+    """Each preset press is answered, stored as the delivery engine reads it, and redraws the
+    settings in the same message with ✅ on the choice."""
+    async with running_bot() as bot:
+        reader = emulator.user(71)
+        await reader.send("/settings")
+        [shown] = await emulator.wait_for_sent(71, count=1, timeout=10)
+        assert "Delivery: instant" in shown["text"]
+        datas = [b["callback_data"] for row in shown["reply_markup"]["inline_keyboard"]
+                 for b in row]
+        assert all(len(d.encode()) <= 64 for d in datas)
+        for step, label in enumerate(("Digest 08:00 + 19:00", "22:00–07:00",
+                                      "Link previews: on", "Images: on", "Digest 19:00"), 1):
+            current = _current(emulator, shown)
+            await reader.press(current, button(current, label))
+            await emulator.wait_for_calls("editMessageText", count=step, timeout=10)
+            assert (await _answers(emulator, step))[-1].text == "Saved."
+        final = _current(emulator, shown)
+        assert len(emulator.sent(71)) == 1
+        assert "Delivery: a digest at 19:00" in final["text"]
+        assert "Quiet hours: 22:00–07:00" in final["text"]
+        assert "Link previews: off · Images: off" in final["text"]
+        assert button(final, "✅ Digest 19:00")
+        chat = await _chat(bot, 71)
+        assert chat.settings == {"delivery": "digest", "digest_times": ["19:00"],
+                                 "quiet_hours": ["22:00", "07:00"], "previews": False,
+                                 "images": False}
+        prefs = DeliveryPrefs.from_chat(chat.timezone, chat.settings)
+        assert prefs.mode == "digest"
+        assert [t.hour for t in prefs.digest_times] == [19]
+        await reader.press(final, button(final, "Instant"))
+        await reader.press(_current(emulator, shown), button(final, "No quiet hours"))
+        await emulator.wait_for_calls("editMessageText", count=7, timeout=10)
+        chat = await _chat(bot, 71)
+        assert chat.settings["delivery"] == "instant"
+        assert "quiet_hours" not in chat.settings
+
+
+async def test_settings_text_forms(emulator: BotAPIEmulator, running_bot: Any) -> None:
+    """Every text form is applied and stored under its key."""
+    async with running_bot() as bot:
+        reader = emulator.user(72)
+        commands = [
+            "/settings timezone Europe/Kyiv", "/settings digest 8:00 19:00",
+            "/settings quiet 23:00 07:00", "/settings mute Football, celebrity gossip",
+            "/settings only ukraine energy", "/settings previews off", "/settings images off",
+            "/settings images on", "/settings language uk",
+        ]
+        for number, command in enumerate(commands, 1):
+            await reader.send(command)
+            await emulator.wait_for_sent(72, count=number, timeout=10)
+        last = emulator.sent(72)[-1]["text"]
+        assert "Settings (saved)" in last
+        assert "Time zone: Europe/Kyiv" in last
+        assert "Muted words: football, celebrity gossip" in last
+        chat = await _chat(bot, 72)
+        assert chat.timezone == "Europe/Kyiv"
+        assert chat.language == "uk"
+        assert chat.settings == {
+            "delivery": "digest", "digest_times": ["08:00", "19:00"],
+            "quiet_hours": ["23:00", "07:00"], "mute_words": ["football", "celebrity gossip"],
+            "only_words": ["ukraine", "energy"], "previews": False, "images": True,
+            "content_language": "uk",
+        }
+        for number, command in enumerate(
+                ("/settings quiet off", "/settings mute off", "/settings only off",
+                 "/settings instant", "/settings language all"), len(commands) + 1):
+            await reader.send(command)
+            await emulator.wait_for_sent(72, count=number, timeout=10)
+        chat = await _chat(bot, 72)
+        assert chat.settings == {"delivery": "instant", "digest_times": ["08:00", "19:00"],
+                                 "previews": False, "images": True, "content_language": "all"}
+        assert chat.language is None
+
+
+BAD = {
+    "/settings timezone Mars/Base": "is not a time zone I know",
+    "/settings timezone ../../etc/passwd": "is not a time zone I know",
+    "/settings digest 25:00": "Digest times are HH:MM",
+    "/settings quiet 23:00": "Quiet hours are a start and an end",
+    "/settings previews maybe": "/settings previews on or /settings previews off",
+    "/settings language fr": "Language is en, uk or all",
+    "/settings colour <b>red</b>": "Unknown setting “colour”",
+    "/settings 🔥🔥 שלום": "Unknown setting “🔥🔥”",
+    "/settings mute " + "x" * 5000: "That is too long",
+}
+
+
+async def test_bad_settings_get_a_helpful_reply_and_change_nothing(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """Each bad argument is answered with what to type instead; nothing is stored."""
+    async with running_bot() as bot:
+        reader = emulator.user(73)
+        await reader.send("/settings")
+        await emulator.wait_for_sent(73, count=1, timeout=10)
+        for number, command in enumerate(BAD, 2):
+            await reader.send(command)
+            await emulator.wait_for_sent(73, count=number, timeout=10)
+        replies = [m["text"] for m in emulator.sent(73)][1:]
+        for reply, expected in zip(replies, BAD.values(), strict=True):
+            assert expected in reply
+            assert "Nothing was changed." in reply
+        assert "Europe/Kyiv" in replies[0]
+        chat = await _chat(bot, 73)
+        assert (chat.settings, chat.timezone) == ({}, "UTC")
+
+
+async def test_forged_settings_presses_are_answered_and_change_nothing(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """Data no /settings button carries is answered "no longer available"; nothing changes
+    and the message stays as it was."""
+    async with running_bot() as bot:
+        reader = emulator.user(74)
+        await reader.send("/settings")
+        [shown] = await emulator.wait_for_sent(74, count=1, timeout=10)
+        forged = ("set:delivery:nuclear", "set:quiet:0000-2359", "set:digest:0800-1900:x",
+                  "set:timezone:Mars/Base", "set:", "set:images")
+        for data in forged:
+            await reader.press(shown, data, forged=True)
+        answers = await _answers(emulator, len(forged))
+        assert [a.text for a in answers] == ["That button is no longer available."] * len(forged)
+        assert not emulator.calls("editMessageText")
+        assert (await _chat(bot, 74)).settings == {}
+
+
+async def test_group_members_cannot_change_settings_when_admin_check_is_plugged(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """With an admin check in place, a group member gets "only admins" for a text change
+    and for a button, and nothing changes; an admin's change is applied."""
+    async with running_bot() as bot:
+        async def only_user_81(bot_: Any, chat_id: int, user_id: int,
+                               sender_chat_id: int | None) -> bool:
+            return user_id == 81
+
+        bot.application.bot_data[ADMIN_CHECK_KEY] = only_user_81
+        emulator.group(-7501, "Club", bot_status="member")
+        admin, member = emulator.user(81), emulator.user(82)
+        await member.send("/settings", chat_id=-7501)
+        [shown] = await emulator.wait_for_sent(-7501, count=1, timeout=10)
+        await member.send("/settings instant", chat_id=-7501)
+        await member.send("/subscribe russia", chat_id=-7501)
+        await member.send("/stop", chat_id=-7501)
+        replies = await emulator.wait_for_sent(-7501, count=4, timeout=10)
+        assert all("Only the chat's admins" in m["text"] for m in replies[1:])
+        await member.press(shown, button(shown, "Digest 19:00"))
+        [answer] = await _answers(emulator, 1)
+        assert answer.text == "Only the chat's admins can change this."
+        assert (await _chat(bot, -7501)).settings == {}
+        await admin.send("/settings quiet 22:00 07:00", chat_id=-7501)
+        await emulator.wait_for_sent(-7501, count=5, timeout=10)
+        assert (await _chat(bot, -7501)).settings == {"quiet_hours": ["22:00", "07:00"]}
