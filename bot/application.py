@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, Defaults
 
+import handlers.channels
 import handlers.comments
 import handlers.membership
 import handlers.reader
@@ -19,7 +20,7 @@ import handlers.search
 import handlers.stale_buttons
 import handlers.start
 import handlers.topics
-from bot.callback_data import ShowComments, ToggleTopic
+from bot.callback_data import ChannelAction, ChannelTopic, ShowComments, ToggleTopic
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, NewsApplication, NewsContext
 from bot.transport import AiohttpRequest, ApiActivity
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 HANDLER_MODULES = (
     handlers.start, handlers.topics, handlers.reader, handlers.search, handlers.comments,
-    handlers.membership,
+    handlers.membership, handlers.channels,
     handlers.stale_buttons,  # last: it answers the presses no other module claimed
 )
 BOT_COMMANDS = (
@@ -40,8 +41,11 @@ BOT_COMMANDS = (
     ("topic", "Key points of a topic, e.g. /topic russia"),
     ("search", "Find explainers by their words"),
     ("help", "What this bot can do"),
+    ("connect", "Connect your channel, e.g. /connect @mychannel"),
+    ("channels", "Your connected channels"),
 )
-BUTTON_KINDS = (ToggleTopic.prefix, ShowComments.prefix)
+BUTTON_KINDS = (ToggleTopic.prefix, ShowComments.prefix, ChannelAction.prefix,
+                ChannelTopic.prefix)
 
 
 def file_base_url(api_base_url: str) -> str:

@@ -146,3 +146,13 @@ class CommentPosted:
     title: str | None = None
     total: int = 0
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ConnectedChannel:
+    """A channel a user connected from the private chat, as /channels lists it."""
+
+    id: int
+    title: str
+    username: str | None
+    topics: int

@@ -7,6 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import render
 from bot.callback_data import ToggleTopic
+from bot.chat_admins import admins_only
 from bot.context import NewsApplication, NewsContext
 from bot.mapping import chat_info, incoming_message
 from bot.telegram_io import edit_keyboard, send_rendered
@@ -45,7 +46,7 @@ async def toggle_topic(update: Update, context: NewsContext) -> None:
 
 def register(application: NewsApplication) -> None:
     """Add /topics and the picker's button handler."""
-    application.add_handler(CommandHandler("topics", topics_command))
+    application.add_handler(CommandHandler("topics", admins_only(topics_command)))
     application.add_handler(
-        CallbackQueryHandler(toggle_topic, pattern=ToggleTopic.matches)
+        CallbackQueryHandler(admins_only(toggle_topic), pattern=ToggleTopic.matches)
     )

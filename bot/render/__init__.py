@@ -31,6 +31,14 @@ from bot.render.article_messages import (
     render_latest,
     render_pushed_article,
 )
+from bot.render.channel_replies import (
+    channel_topic_picker,
+    render_channel_list,
+    render_channel_offer,
+    render_channel_picker,
+    render_connect_problem,
+    render_connect_usage,
+)
 from bot.render.comment_replies import (
     render_comment,
     render_comment_posted,
@@ -38,6 +46,7 @@ from bot.render.comment_replies import (
 )
 from bot.render.cutting import split_html, truncate_html
 from bot.render.digests import render_coalesced, render_digest
+from bot.render.group_replies import admins_only_notice, render_group_hello
 from bot.render.latest_pages import (
     latest_more_notice,
     render_latest_page,
@@ -83,8 +92,10 @@ __all__ = [
     "Button",
     "OutgoingMessage",
     "UserLike",
+    "admins_only_notice",
     "blockquote",
     "bold",
+    "channel_topic_picker",
     "code",
     "escape",
     "hashtag",
@@ -97,11 +108,17 @@ __all__ = [
     "render_admin_notice",
     "render_article",
     "render_article_list",
+    "render_channel_list",
+    "render_channel_offer",
+    "render_channel_picker",
     "render_coalesced",
     "render_comment",
     "render_comment_posted",
     "render_comments",
+    "render_connect_problem",
+    "render_connect_usage",
     "render_digest",
+    "render_group_hello",
     "render_help",
     "render_latest",
     "render_latest_page",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.services.channels import ChannelService
 from bot.services.comments import CommentService
 from bot.services.delivery import DeliveryService
 from bot.services.news import NewsService
@@ -23,4 +24,5 @@ class Services:
     comments: CommentService
     ingestion: IngestionService
     delivery: DeliveryService
+    channels: ChannelService
 
