@@ -32,6 +32,7 @@ from bot.config import Settings
 from bot.context import NewsApplication, NewsContext, attach_services
 from bot.ingest.fetch import FeedFetcher
 from bot.metrics import BotMetrics
+from bot.services.channels import ChannelService
 from bot.services.comments import CommentService
 from bot.services.container import Services
 from bot.services.corrections import CorrectionService
@@ -205,13 +206,15 @@ class NewsBot:
             close_on_stop(stack, "ingestion workers", stop_workers)
 
         application = build_application(settings, self.api_activity, self.metrics)
+        readers = ReaderService(sessions)
         news = NewsService(sessions, {
             topic.slug: (*topic.aliases, *topic.keywords) for topic in settings.topics
         })
         services = Services(
             settings=settings,
             publisher_name=settings.publisher.name,
-            readers=ReaderService(sessions),
+            readers=readers,
+            channels=ChannelService(sessions, readers),
             news=news,
             comments=CommentService(sessions),
             ingestion=IngestionService(

@@ -13,6 +13,7 @@ from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeAllGroupCh
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, Defaults
 
+import handlers.channels
 import handlers.comments
 import handlers.fallback
 import handlers.flood
@@ -26,6 +27,8 @@ import handlers.start
 import handlers.subscriptions
 import handlers.topics
 from bot.callback_data import (
+    ChannelAction,
+    ChannelTopic,
     DeleteChatData,
     FollowAllTopics,
     PickerDone,
@@ -44,7 +47,8 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 HANDLER_MODULES = (
     handlers.flood,  # group -1: sees every update first
     handlers.start, handlers.help, handlers.topics, handlers.reader, handlers.search,
-    handlers.comments, handlers.membership, handlers.subscriptions, handlers.settings,
+    handlers.comments, handlers.membership, handlers.channels, handlers.subscriptions,
+    handlers.settings,
     handlers.fallback,  # after every command handler: unknown commands, free text
     handlers.stale_buttons,  # last: it answers the presses no other module claimed
 )
@@ -59,6 +63,8 @@ BOT_COMMANDS = (
     ("settings", "Delivery: instant or digest, quiet hours, filters"),
     ("stop", "Stop all messages (and delete your data)"),
     ("help", "What this bot can do"),
+    ("connect", "Connect your channel, e.g. /connect @mychannel"),
+    ("channels", "Your connected channels"),
 )
 # The menu in Ukrainian (language_code "uk"); a command missing here shows its English text.
 BOT_COMMANDS_UK = {
@@ -78,7 +84,8 @@ BOT_COMMANDS_UK = {
 # Commands that make no sense in a group's menu (they manage the user's own channels).
 PRIVATE_ONLY_COMMANDS = frozenset({"connect", "channels"})
 BUTTON_KINDS = (ToggleTopic.prefix, ShowComments.prefix, FollowAllTopics.prefix,
-                PickerDone.prefix, SettingsChoice.prefix, DeleteChatData.prefix)
+                PickerDone.prefix, SettingsChoice.prefix, DeleteChatData.prefix,
+                ChannelAction.prefix, ChannelTopic.prefix)
 
 
 def command_menus() -> list[tuple[list[BotCommand], BotCommandScope | None, str | None]]:

@@ -164,3 +164,52 @@ class DeleteChatData(CallbackData):
 
     prefix: ClassVar[str] = "forget"
     chat: str
+
+
+def _channel_id(text: str) -> int | None:
+    """A channel id from its digits (channel ids are negative; the minus is left out)."""
+    if text.isascii() and text.isdigit() and len(text) <= 16:
+        return -int(text) or None
+    return None
+
+
+@dataclass(frozen=True)
+class ChannelAction(CallbackData):
+    """A button about a channel in the private chat: ``connect`` it, show its ``topics``
+    picker, or disconnect it (``off``); ``channel`` is the id without its minus sign.
+    The presser's right to do it is checked again on every press."""
+
+    prefix: ClassVar[str] = "chan"
+    ACTIONS: ClassVar[tuple[str, ...]] = ("connect", "topics", "off")
+    action: str
+    channel: str
+
+    @classmethod
+    def of(cls, action: str, channel_id: int) -> ChannelAction:
+        """The button data for ``action`` on channel ``channel_id``."""
+        return cls(action, str(-channel_id))
+
+    @property
+    def channel_id(self) -> int | None:
+        """The channel, or None for malformed (forged) data."""
+        return _channel_id(self.channel) if self.action in self.ACTIONS else None
+
+
+@dataclass(frozen=True)
+class ChannelTopic(CallbackData):
+    """A channel's topic picker (in the private chat): follow or unfollow ``slug`` for the
+    channel ``channel`` (its id without the minus sign)."""
+
+    prefix: ClassVar[str] = "ctopic"
+    channel: str
+    slug: str
+
+    @classmethod
+    def of(cls, channel_id: int, slug: str) -> ChannelTopic:
+        """The button data for ``slug`` on channel ``channel_id``."""
+        return cls(str(-channel_id), slug)
+
+    @property
+    def channel_id(self) -> int | None:
+        """The channel, or None for malformed (forged) data."""
+        return _channel_id(self.channel)

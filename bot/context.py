@@ -10,9 +10,11 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
+from bot.chat_admins import ChatAdmins
 from bot.services.container import Services
 
 SERVICES_KEY = "newsbot.services"
+ADMINS_KEY = "newsbot.chat_admins"
 
 NewsApplication = Application[Any, "NewsContext", dict[Any, Any], dict[Any, Any],
                               dict[Any, Any], Any]
@@ -26,6 +28,14 @@ class NewsContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], 
         """The services built by :mod:`bot.app` for this application."""
         services: Services = self.application.bot_data[SERVICES_KEY]
         return services
+
+    @property
+    def chat_admins(self) -> ChatAdmins:
+        """The application's administrator checks (with their short cache)."""
+        admins = self.application.bot_data.get(ADMINS_KEY)
+        if not isinstance(admins, ChatAdmins):
+            admins = self.application.bot_data[ADMINS_KEY] = ChatAdmins()
+        return admins
 
 
 CONTEXT_TYPES = ContextTypes(context=NewsContext)

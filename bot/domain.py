@@ -184,3 +184,13 @@ class ChatSettingsView:
     previews: bool
     images: bool
     content_language: str  # en | uk | all
+
+
+@dataclass(frozen=True)
+class ConnectedChannel:
+    """A channel a user connected from the private chat, as /channels lists it."""
+
+    id: int
+    title: str
+    username: str | None
+    topics: int

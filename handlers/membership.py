@@ -3,11 +3,18 @@ chat, its rights changed), a group's upgrade to a supergroup, and a reopened for
 
 from __future__ import annotations
 
-from telegram import ChatMember, Update
+import logging
+
+from telegram import ChatMember, ChatMemberUpdated, Update
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
+from bot import render
 from bot.context import NewsApplication, NewsContext
 from bot.mapping import chat_info
+from bot.telegram_io import send_rendered
+
+log = logging.getLogger(__name__)
 
 PRESENT = {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED}
 
@@ -27,6 +34,25 @@ async def membership_changed(update: Update, context: NewsContext) -> None:
                                                False))
     )
     await context.services.readers.set_membership(chat, status, can_post=can_post)
+    context.chat_admins.forget(chat.id)
+    await _greet(change, context)
+
+
+async def _greet(change: ChatMemberUpdated, context: NewsContext) -> None:
+    """Just added to a group: a short hello there. Made a channel's admin: offer the adding
+    admin (privately; they may never have started the bot) to connect the channel."""
+    old, new = change.old_chat_member.status, change.new_chat_member.status
+    chat = change.chat
+    try:
+        if chat.type in ("group", "supergroup") and new in PRESENT and old not in PRESENT:
+            await send_rendered(context.bot, chat.id,
+                                render.render_group_hello(context.services.publisher_name))
+        elif chat.type == "channel" and new == ChatMember.ADMINISTRATOR and (
+                old != ChatMember.ADMINISTRATOR) and not change.from_user.is_bot:
+            await send_rendered(context.bot, change.from_user.id,
+                                render.render_channel_offer(chat_info(chat)))
+    except (Forbidden, BadRequest) as exc:
+        log.info("could not greet after joining chat %s: %s", chat.id, exc.message)
 
 
 async def group_migrated(update: Update, context: NewsContext) -> None:

@@ -6,38 +6,22 @@ topics or settings (used by handlers.subscriptions too).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import render
 from bot.callback_data import SettingsChoice
+from bot.chat_admins import caller_is_admin
 from bot.context import NewsApplication, NewsContext
 from bot.mapping import chat_info, incoming_message
 from bot.services.settings import SettingsError
 from bot.telegram_io import edit_rendered, send_rendered
 
-#: ``bot_data`` key of the admin check: ``async (bot, chat_id, user_id, sender_chat_id) ->
-#: bool``, i.e. ``bot.chat_admins.is_chat_admin``. PLUG IT IN in the wiring
-#: (``application.bot_data[ADMIN_CHECK_KEY] = is_chat_admin``); until then everyone may.
-ADMIN_CHECK_KEY = "newsbot.admin_check"
-AdminCheck = Callable[[Any, int, int, int | None], Awaitable[bool]]
-
 
 async def may_change(update: Update, context: NewsContext) -> bool:
     """Whether the sender may change this chat's topics or settings: anyone in a private
     chat; in a group, its admins (anonymous admins post as the group: sender_chat)."""
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or chat.type == "private":
-        return True
-    check: AdminCheck | None = context.application.bot_data.get(ADMIN_CHECK_KEY)
-    if check is None:
-        return True
-    message = update.effective_message
-    sender_chat = message.sender_chat.id if message and message.sender_chat else None
-    return await check(context.bot, chat.id, user.id if user else 0, sender_chat)
+    return await caller_is_admin(update, context)
 
 
 async def settings_command(update: Update, context: NewsContext) -> None:

@@ -7,6 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import render
 from bot.callback_data import FollowAllTopics, PickerDone, ToggleTopic
+from bot.chat_admins import admins_only
 from bot.context import NewsApplication, NewsContext
 from bot.domain import ChatInfo
 from bot.mapping import chat_info, incoming_message
@@ -84,8 +85,11 @@ async def picker_done(update: Update, context: NewsContext) -> None:
 
 
 def register(application: NewsApplication) -> None:
-    """Add /topics and the picker's button handlers."""
-    application.add_handler(CommandHandler("topics", topics_command))
-    application.add_handler(CallbackQueryHandler(toggle_topic, pattern=ToggleTopic.matches))
-    application.add_handler(CallbackQueryHandler(follow_all, pattern=FollowAllTopics.matches))
-    application.add_handler(CallbackQueryHandler(picker_done, pattern=PickerDone.matches))
+    """Add /topics and the picker's button handlers (in groups: admins only)."""
+    application.add_handler(CommandHandler("topics", admins_only(topics_command)))
+    application.add_handler(
+        CallbackQueryHandler(admins_only(toggle_topic), pattern=ToggleTopic.matches))
+    application.add_handler(
+        CallbackQueryHandler(admins_only(follow_all), pattern=FollowAllTopics.matches))
+    application.add_handler(
+        CallbackQueryHandler(admins_only(picker_done), pattern=PickerDone.matches))

@@ -31,6 +31,14 @@ from bot.render.article_messages import (
     render_latest,
     render_pushed_article,
 )
+from bot.render.channel_replies import (
+    channel_topic_picker,
+    render_channel_list,
+    render_channel_offer,
+    render_channel_picker,
+    render_connect_problem,
+    render_connect_usage,
+)
 from bot.render.comment_replies import (
     render_comment,
     render_comment_posted,
@@ -38,6 +46,7 @@ from bot.render.comment_replies import (
 )
 from bot.render.cutting import split_html, truncate_html
 from bot.render.digests import render_coalesced, render_digest
+from bot.render.group_replies import admins_only_notice, render_group_hello
 from bot.render.latest_pages import (
     latest_more_notice,
     render_latest_page,
@@ -60,7 +69,6 @@ from bot.render.markup import (
 from bot.render.messages import Button, OutgoingMessage
 from bot.render.search_replies import render_search_results, render_search_usage
 from bot.render.settings_replies import (
-    admins_only_notice,
     forget_notice,
     render_admins_only,
     render_forgotten,
@@ -103,6 +111,7 @@ __all__ = [
     "admins_only_notice",
     "blockquote",
     "bold",
+    "channel_topic_picker",
     "code",
     "escape",
     "forget_notice",
@@ -118,13 +127,19 @@ __all__ = [
     "render_admins_only",
     "render_article",
     "render_article_list",
+    "render_channel_list",
+    "render_channel_offer",
+    "render_channel_picker",
     "render_coalesced",
     "render_comment",
     "render_comment_posted",
     "render_comments",
+    "render_connect_problem",
+    "render_connect_usage",
     "render_digest",
     "render_forgotten",
     "render_free_text_hint",
+    "render_group_hello",
     "render_help",
     "render_latest",
     "render_latest_page",

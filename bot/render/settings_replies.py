@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 from bot.callback_data import DeleteChatData, SettingsChoice
 from bot.domain import ChatSettingsView, SubscriptionChange, TopicTag
+from bot.render.group_replies import admins_only_notice
 from bot.render.markup import bold, code, escape, italic, join_lines
 from bot.render.messages import Button, OutgoingMessage
 from bot.text import one_line
 
 __all__ = [
-    "admins_only_notice",
     "forget_notice",
     "render_admins_only",
     "render_forgotten",
@@ -180,11 +180,6 @@ def render_settings_error(reason: str, value: str = "", what: str = "") -> Outgo
 def settings_notice(applied: bool) -> str:
     """The toast after a /settings button (plain text)."""
     return "Saved." if applied else "That button is no longer available."
-
-
-def admins_only_notice() -> str:
-    """The toast for a member pressing a group's settings (plain text)."""
-    return "Only the chat's admins can change this."
 
 
 def render_admins_only() -> OutgoingMessage:

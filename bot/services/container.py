@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.services.channels import ChannelService
 from bot.services.comments import CommentService
 from bot.services.delivery import DeliveryService
 from bot.services.news import NewsService
@@ -25,4 +26,5 @@ class Services:
     ingestion: IngestionService
     delivery: DeliveryService
     chat_settings: SettingsService
+    channels: ChannelService
 

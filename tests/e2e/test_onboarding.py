@@ -115,6 +115,7 @@ async def test_start_in_a_group_greets_the_group(
         admin = emulator.user(504, first_name="Sam")
         group = emulator.group(-504, "Newsroom fans")
         await group.add_bot(by=admin)
+        await emulator.wait_for_sent(-504, count=1, timeout=10)  # the hello on joining
         before = len(emulator.sent(-504))
         await admin.send("/start", chat_id=-504)
         sent = await emulator.wait_for_sent(-504, count=before + 1, timeout=10)

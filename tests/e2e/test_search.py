@@ -72,8 +72,9 @@ async def test_search_in_a_forum_thread_replies_there(
     async with running_bot(extra=feed_config(feed_server)) as bot:
         await bot.poll_all_feeds()
         await forum.add_bot(by=member)
+        await emulator.wait_for_sent(-730, count=1, timeout=10)  # the bot's hello
         asked = await member.send("/search grain", chat_id=-730, message_thread_id=5)
-        [answer] = await emulator.wait_for_sent(-730, count=1, timeout=10)
+        answer = (await emulator.wait_for_sent(-730, count=2, timeout=10))[-1]
         assert answer.get("message_thread_id") == 5
         assert answer["reply_to_message"]["message_id"] == asked["message_id"]
         assert "https://news.example.org/explainers/grain-corridor" in links(answer)

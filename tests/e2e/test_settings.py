@@ -8,7 +8,6 @@ from typing import Any
 
 from bot.emulator import BotAPIEmulator
 from bot.services.schedule import DeliveryPrefs
-from handlers.settings import ADMIN_CHECK_KEY
 from storage.models import Chat
 from tests.support.users import button
 
@@ -160,29 +159,26 @@ async def test_forged_settings_presses_are_answered_and_change_nothing(
         assert (await _chat(bot, 74)).settings == {}
 
 
-async def test_group_members_cannot_change_settings_when_admin_check_is_plugged(
+async def test_group_members_cannot_change_settings(
     emulator: BotAPIEmulator, running_bot: Any
 ) -> None:
-    """With an admin check in place, a group member gets "only admins" for a text change
-    and for a button, and nothing changes; an admin's change is applied."""
+    """A group member (getChatMember: member) gets "only admins" for a text change and for a
+    button, and nothing changes; an administrator's change is applied."""
     async with running_bot() as bot:
-        async def only_user_81(bot_: Any, chat_id: int, user_id: int,
-                               sender_chat_id: int | None) -> bool:
-            return user_id == 81
-
-        bot.application.bot_data[ADMIN_CHECK_KEY] = only_user_81
-        emulator.group(-7501, "Club", bot_status="member")
+        group = emulator.group(-7501, "Club", bot_status="member")
         admin, member = emulator.user(81), emulator.user(82)
+        group.set_member(admin, "administrator")
+        group.set_member(member, "member")
         await member.send("/settings", chat_id=-7501)
         [shown] = await emulator.wait_for_sent(-7501, count=1, timeout=10)
         await member.send("/settings instant", chat_id=-7501)
         await member.send("/subscribe russia", chat_id=-7501)
         await member.send("/stop", chat_id=-7501)
         replies = await emulator.wait_for_sent(-7501, count=4, timeout=10)
-        assert all("Only the chat's admins" in m["text"] for m in replies[1:])
+        assert all("Only the group's admins" in m["text"] for m in replies[1:])
         await member.press(shown, button(shown, "Digest 19:00"))
         [answer] = await _answers(emulator, 1)
-        assert answer.text == "Only the chat's admins can change this."
+        assert answer.text == "Only the group's admins can change this."
         assert (await _chat(bot, -7501)).settings == {}
         await admin.send("/settings quiet 22:00 07:00", chat_id=-7501)
         await emulator.wait_for_sent(-7501, count=5, timeout=10)

@@ -115,8 +115,9 @@ async def test_subscribe_in_a_forum_thread_sets_that_threads_topics(
     """In a forum, /subscribe in a thread subscribes that thread (and answers there);
     another thread keeps its own set."""
     async with running_bot(extra=TOPICS) as bot:
-        emulator.group(-7401, "Desk", is_forum=True, bot_status="member")
+        desk = emulator.group(-7401, "Desk", is_forum=True, bot_status="member")
         member = emulator.user(45)
+        desk.set_member(member, "administrator")  # in groups only admins change topics
         await member.send("/subscribe russia", chat_id=-7401, message_thread_id=5)
         await member.send("/subscribe economy", chat_id=-7401, message_thread_id=6)
         await emulator.wait_for_sent(-7401, count=2, timeout=10)

@@ -1,0 +1,138 @@
+"""Channels managed from the private chat: the offer on being made admin, /connect by
+@username, by a forwarded post and from the offer's button, the checks (user and bot admins,
+the bot allowed to post), /channels with Disconnect, and forged picker data."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.emulator import BotAPIEmulator
+from storage.models import Chat, Subscription
+from tests.support.users import button
+
+CHANNEL = -1008001
+ONLY_ADMINS = "Only the channel's admins can change this."
+
+
+async def _channel_subscriptions(bot: Any) -> int:
+    async with bot.sessions() as session:
+        return len(list(await session.scalars(
+            select(Subscription.id).where(Subscription.chat_id == CHANNEL))))
+
+
+async def _answers_after(emulator: BotAPIEmulator, before: int, count: int) -> list[str | None]:
+    for _ in range(100):
+        if len(emulator.callback_answers) >= before + count:
+            break
+        await asyncio.sleep(0.05)
+    return [a.text for a in emulator.callback_answers[before:]]
+
+
+async def _setup(emulator: BotAPIEmulator) -> tuple[Any, Any, Any]:
+    owner, other = emulator.user(801, "Olena"), emulator.user(802, "Max")
+    channel = emulator.channel(CHANNEL, "Kyiv News", username="kyivnews")
+    await channel.add_bot(by=owner)
+    channel.set_member(other, "member")
+    return owner, other, channel
+
+
+async def test_offer_then_connect_by_username_and_pick_topics(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """Made a channel admin, the bot offers the adding admin to connect it; /connect
+    @channel checks both are admins and shows the channel's picker, whose presses subscribe
+    the channel; /channels lists it and Disconnect drops its topics."""
+    async with running_bot() as bot:
+        owner, _other, _channel = await _setup(emulator)
+        [offer] = await emulator.wait_for_sent(801, count=1, timeout=10)
+        assert "Kyiv News" in offer["text"]
+        await owner.send("/connect @kyivnews")
+        picker = (await emulator.wait_for_sent(801, count=2, timeout=10))[-1]
+        assert "Kyiv News" in picker["text"]
+        await owner.press(picker, button(picker, "War in Ukraine"))
+        await emulator.wait_for_calls("editMessageReplyMarkup", count=1, timeout=10)
+        assert await _channel_subscriptions(bot) == 1
+        async with bot.sessions() as session:
+            chat = await session.get(Chat, CHANNEL)
+            assert chat is not None
+            assert (chat.type, chat.settings["connected_by"]) == ("channel", 801)
+        await owner.send("/channels")
+        listing = (await emulator.wait_for_sent(801, count=3, timeout=10))[-1]
+        assert "Kyiv News — 1 topic" in listing["text"]
+        await owner.press(listing, button(listing, "Disconnect"))
+        await emulator.wait_for_calls("editMessageText", count=1, timeout=10)
+        assert await _channel_subscriptions(bot) == 0
+
+
+async def test_connect_from_the_offer_button_and_by_forward(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """The offer's Connect button and a forwarded channel post both connect the channel."""
+    async with running_bot():
+        owner, _other, _channel = await _setup(emulator)
+        [offer] = await emulator.wait_for_sent(801, count=1, timeout=10)
+        await owner.press(offer, button(offer, "Connect"))
+        picker = (await emulator.wait_for_sent(801, count=2, timeout=10))[-1]
+        assert "is connected" in picker["text"]
+        state = emulator.state
+        chat = state.chats[801]
+        forwarded = state.new_message(chat, owner.user, {"text": "Today's post", "forward_origin": {
+            "type": "channel", "chat": state.chats[CHANNEL].chat, "message_id": 5,
+            "date": 1_700_000_000}})
+        state.store_message(chat, forwarded, from_bot=False)
+        state.push_update("message", forwarded)
+        picker = (await emulator.wait_for_sent(801, count=3, timeout=10))[-1]
+        assert "is connected" in picker["text"]
+
+
+async def test_non_admin_cannot_connect_or_change_a_channel(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """A member who is not the channel's admin cannot connect it, and forged picker data for
+    the channel changes nothing; malformed data is answered as stale."""
+    async with running_bot() as bot:
+        owner, other, _channel = await _setup(emulator)
+        await other.send("/connect @kyivnews")
+        [refused] = await emulator.wait_for_sent(802, count=1, timeout=10)
+        assert refused["text"] == "Only the channel's admins can connect it."
+        async with bot.sessions() as session:
+            chat = await session.get(Chat, CHANNEL)
+            assert chat is None or "connected_by" not in chat.settings
+        await owner.send("/connect @kyivnews")
+        picker = (await emulator.wait_for_sent(801, count=2, timeout=10))[-1]
+        data = button(picker, "War in Ukraine")
+        before = len(emulator.callback_answers)
+        await other.press(refused, data, forged=True)
+        await other.press(refused, "chan:off:1008001", forged=True)
+        await other.press(refused, "ctopic:12ab:war", forged=True)
+        answers = await _answers_after(emulator, before, 3)
+        assert answers[:2] == [ONLY_ADMINS, ONLY_ADMINS]
+        assert answers[2] is not None
+        assert "no longer active" in answers[2]
+        assert await _channel_subscriptions(bot) == 0
+        async with bot.sessions() as session:
+            chat = await session.get(Chat, CHANNEL)
+            assert chat is not None
+            assert chat.settings["connected_by"] == 801
+
+
+async def test_connect_needs_the_bot_to_post_and_a_real_channel(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """Without the right to post, or for an unknown name, /connect says what to do."""
+    async with running_bot():
+        owner, _other, channel = await _setup(emulator)
+        await emulator.wait_for_sent(801, count=1, timeout=10)
+        await channel.set_bot_rights(by=owner, can_post_messages=False)
+        await owner.send("/connect @kyivnews")
+        reply = (await emulator.wait_for_sent(801, count=2, timeout=10))[-1]
+        assert "can post messages" in reply["text"]
+        await owner.send("/connect @nosuchchannel")
+        reply = (await emulator.wait_for_sent(801, count=3, timeout=10))[-1]
+        assert "can't see that channel" in reply["text"]
+        await owner.send("/connect")
+        reply = (await emulator.wait_for_sent(801, count=4, timeout=10))[-1]
+        assert "/connect @yourchannel" in reply["text"]
