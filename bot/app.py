@@ -57,7 +57,13 @@ from bot.telegram_io import PtbSender, send_rendered
 from bot.transport import ApiActivity
 from bot.webserver import BotWebServer, UnreadableUpdate
 from storage import deliveries as deliveries_dao
-from storage.db import check_connection, create_engine, create_session_factory, upgrade_schema
+from storage.db import (
+    check_connection,
+    create_engine,
+    create_session_factory,
+    startup_lock,
+    upgrade_schema,
+)
 from storage.health import sqlite_file
 
 log = logging.getLogger(__name__)
@@ -185,7 +191,8 @@ class NewsBot:
         )
         close_on_stop(stack, "database", engine.dispose)
         await check_connection(engine, settings.database.connect_timeout)
-        await upgrade_schema(engine)
+        async with startup_lock(engine):  # processes starting together take turns
+            await upgrade_schema(engine)
         database_watch = DatabaseFileWatch(sqlite_file(engine))
         sessions = create_session_factory(engine)
         leadership = LeaderElection(engine, interval=settings.delivery.leader_check_seconds)
@@ -232,7 +239,8 @@ class NewsBot:
             sessions, PtbEditor(application.bot), load_card, services.delivery.limiter,
             mode=settings.delivery.corrections, sender=PtbSender(application.bot),
         )
-        await services.ingestion.sync_config()
+        async with startup_lock(engine):
+            await services.ingestion.sync_config()
         # On SQLite this is the only process (the instance lock): a crash's claims are free
         # now; on PostgreSQL only claims whose lease ran out are (others may be live).
         await services.delivery.recover(only_process=instance_lock is not None)

@@ -172,6 +172,29 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+#: Advisory-lock key serializing start-up work between processes sharing one PostgreSQL
+#: database ("nbstartu").
+STARTUP_LOCK_KEY = 0x6E62737461727475
+
+
+@asynccontextmanager
+async def startup_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Hold a PostgreSQL advisory lock while start-up work runs (migrations, syncing feeds
+    and topics from the config), so processes starting together take turns instead of
+    racing on the same rows; waits for a process holding it. SQLite: nothing to do (one
+    process per file)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK_KEY})
+        try:
+            yield
+        finally:
+            await conn.execute(text("SELECT pg_advisory_unlock(:key)"),
+                               {"key": STARTUP_LOCK_KEY})
+
+
 async def upgrade_schema(engine: AsyncEngine, revision: str = "head") -> None:
     """Upgrade the schema to ``revision`` (default: the newest)."""
 

@@ -24,7 +24,7 @@ from bot.services.leadership import (
     LeaderElection,
     SingleInstanceLock,
 )
-from storage.db import create_engine
+from storage.db import create_engine, startup_lock
 from tests.conftest import REPO_ROOT
 
 #: Small, so takeovers happen fast; the waits below allow generous slack on a busy machine.
@@ -364,3 +364,28 @@ def test_only_sqlite_files_get_an_instance_lock(tmp_path: Path) -> None:
     assert SingleInstanceLock.for_database("sqlite+aiosqlite://") is None
     assert SingleInstanceLock.for_database("sqlite+aiosqlite:///:memory:") is None
     assert SingleInstanceLock.for_database("postgresql+asyncpg://u@localhost/db") is None
+
+
+@pytest.mark.postgres
+async def test_processes_starting_together_take_turns_on_startup_work(
+    pg_engines: list[AsyncEngine],
+) -> None:
+    """The start-up lock makes a second process wait for the first one's migrations and
+    config sync (two processes starting at once raced to insert the same topics)."""
+    order: list[str] = []
+    first_in = asyncio.Event()
+
+    async def first() -> None:
+        async with startup_lock(pg_engines[0]):
+            order.append("first in")
+            first_in.set()
+            await asyncio.sleep(0.3)
+            order.append("first out")
+
+    async def second() -> None:
+        await first_in.wait()
+        async with startup_lock(pg_engines[1]):
+            order.append("second in")
+
+    await asyncio.gather(first(), second())
+    assert order == ["first in", "first out", "second in"]
