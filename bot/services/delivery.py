@@ -573,10 +573,27 @@ class DeliveryService:
             outcome = await self._sender.send(chat_id, notice, None)
             if outcome.kind == "sent":
                 return
+        elif (admin := await self._connecting_admin(chat_id)) is not None:
+            # A channel connected with /connect: the admin who connected it is told.
+            notice = render_destination_paused(kind, "your channel")
+            await self.limiter.acquire(admin)
+            if (await self._sender.send(admin, notice, None)).kind == "sent":
+                return
         if self._notify_admins is not None:
             await self._notify_admins(
                 f"Pushes to chat {chat_id}" + (f" (topic {thread_id})" if thread_id else "")
                 + f" are paused: {error}. Its subscriptions wait until its admins fix it.")
+
+    async def _connecting_admin(self, chat_id: int) -> int | None:
+        """The user who connected this channel (``chats.settings["connected_by"]``)."""
+        try:
+            async with self._sessions() as session:
+                found = await deliveries_dao.chat_delivery_settings(session, [chat_id])
+        except Exception as exc:
+            log.warning("outbox: cannot read chat %s: %s", chat_id, _describe(exc))
+            return None
+        admin = found.get(chat_id, (None, {}))[1].get("connected_by")
+        return admin if isinstance(admin, int) and admin > 0 else None
 
     async def _write(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """Run ``work`` in a write transaction, retrying while the database is away."""

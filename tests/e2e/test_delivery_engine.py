@@ -457,3 +457,25 @@ async def test_mute_and_include_only_words_and_previews_shape_what_a_chat_gets(
                 if call.params.get("chat_id") in (3, "3")]
     assert previews
     assert all("is_disabled" in str(call.params.get("link_preview_options")) for call in previews)
+
+
+async def test_a_connected_channel_that_lost_rights_tells_its_connecting_admin(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """A channel connected by an admin (settings["connected_by"]): when the bot may no longer
+    post there, that admin is told once, privately, what to do."""
+    owner = emulator.user(78, "Owner")
+    channel = emulator.channel(-1002002, "Connected channel", bot_status="administrator")
+    async with running_bot(extra={"delivery": FAST}, admins=(ADMIN,)) as bot:
+        [topic] = await add_topics(bot.sessions, "alpha")
+        await _setup(bot, [Destination(-1002002, 0, "channel")], [[topic]],
+                     settings={"connected_by": 78})
+        await channel.set_bot_rights(by=owner, admin=True, can_post_messages=False)
+        await publish(bot.sessions, "Channel news", [topic])
+        await drain_until_empty(bot)
+        await publish(bot.sessions, "More channel news", [topic])
+        await drain_until_empty(bot)
+    [notice] = emulator.sent_messages(78)
+    assert "paused" in (notice.text or "")
+    assert "administrator" in (notice.text or "")
+    assert emulator.sent_messages(ADMIN) == []
