@@ -252,6 +252,7 @@ async def _push_at_limits(
     return sent
 
 
+@pytest.mark.slow  # 2,000 sends at the limits: in make test-long
 async def test_a_push_at_the_configured_rate_gets_no_429s(
     emulator: BotAPIEmulator, running_bot: Any
 ) -> None:
@@ -261,6 +262,7 @@ async def test_a_push_at_the_configured_rate_gets_no_429s(
     assert not any(m.paid_broadcast for m in sent)
 
 
+@pytest.mark.slow  # 2,000 sends at the limits: in make test-long
 async def test_a_paid_broadcast_push_gets_no_429s(
     emulator: BotAPIEmulator, running_bot: Any
 ) -> None:
