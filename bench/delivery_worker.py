@@ -39,8 +39,9 @@ from telegram import Bot
 from bench.measure import PhaseMeter, emit_result
 from bot.config import DeliverySettings
 from bot.render import render_pushed_article
-from bot.services.delivery import DeliveryService, DeliveryStats
+from bot.services.delivery import DeliveryService
 from bot.services.news import load_card
+from bot.services.outbox import DeliveryStats
 from bot.services.rate_limits import SendLimiter
 from bot.telegram_io import PtbSender
 from bot.transport import AiohttpRequest

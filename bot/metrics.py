@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from bot.services.delivery import DeliveryStats
+from bot.services.outbox import DeliveryStats
 from bot.services.polling import PollResult
 
 

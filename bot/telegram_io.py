@@ -32,7 +32,7 @@ from telegram.error import (
 from telegram.warnings import PTBUserWarning
 
 from bot.render import Button, OutgoingMessage
-from bot.services.delivery import SendOutcome
+from bot.services.outbox import SendOutcome
 from bot.transport import AiohttpRequest
 
 
@@ -131,7 +131,7 @@ async def send_all(
 
 
 class PtbSender:
-    """The delivery service's :class:`~bot.services.delivery.MessageSender` over PTB."""
+    """The delivery service's :class:`~bot.services.outbox.MessageSender` over PTB."""
 
     def __init__(self, bot: Bot) -> None:
         self._bot = bot

@@ -71,13 +71,11 @@ def toggle_notice(topic: TopicChoice | None) -> str:
     return f"Following {topic.name}" if topic.subscribed else f"Stopped following {topic.name}"
 
 
-def render_topic_summary(
-    topic: TopicTag,
-    points: Sequence[KeyPoint],
-    *,
-    more_url: str | None = None,
-) -> list[OutgoingMessage]:
-    """Key points about a topic as bullet lines, each citing the explainer it comes from."""
+def _key_point_lines(
+    topic: TopicTag, points: Sequence[KeyPoint]
+) -> tuple[str, list[str]]:
+    """The topic's display name, and its heading plus one bullet per key point citing the
+    explainer it comes from."""
     name = one_line(topic.name) or one_line(topic.slug) or "this topic"
     lines = [bold(f"Key points: {name}"), ""]
     for point_text, source_title, source_url in points:
@@ -90,6 +88,17 @@ def render_topic_summary(
         if source:
             cite = f" — {link(source, url)}" if url else f" — {italic(source)}"
         lines.append(f"{BULLET}{escape(point)}{cite}")
+    return name, lines
+
+
+def render_topic_summary(
+    topic: TopicTag,
+    points: Sequence[KeyPoint],
+    *,
+    more_url: str | None = None,
+) -> list[OutgoingMessage]:
+    """Key points about a topic as bullet lines, each citing the explainer it comes from."""
+    name, lines = _key_point_lines(topic, points)
     if len(lines) == 2:
         lines.append(italic("No key points yet."))
     more = link(f"More on {name}", more_url) if safe_url(more_url) else ""
@@ -120,18 +129,7 @@ def render_topic_digest(topic: TopicTag, points: Sequence[KeyPoint]) -> list[Out
             text=f"No explainers on {bold(topic.name)} yet — follow it with /topics to get the "
                  "first one.",
         )]
-    name = one_line(topic.name) or one_line(topic.slug) or "this topic"
-    lines = [bold(f"Key points: {name}"), ""]
-    for point_text, source_title, source_url in points:
-        point = one_line(point_text)
-        if not point:
-            continue
-        url = safe_url(source_url)
-        source = one_line(source_title) or (url_title(url) if url else "")
-        cite = ""
-        if source:
-            cite = f" — {link(source, url)}" if url else f" — {italic(source)}"
-        lines.append(f"{BULLET}{escape(point)}{cite}")
+    _, lines = _key_point_lines(topic, points)
     explainers = _explainer_list(points)
     if explainers:
         lines += ["", explainers]

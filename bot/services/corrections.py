@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import ArticleCard
 from bot.render import OutgoingMessage, render_pushed_article
-from bot.services.delivery import SendOutcome
+from bot.services.outbox import SendOutcome
 from storage import corrections as corrections_dao
 from storage.corrections import DueCorrection
 from storage.db import write_session
@@ -69,7 +69,7 @@ class MessageEditor(Protocol):
 
 
 class UpdateSender(Protocol):
-    """The delivery sender (:class:`bot.services.delivery.MessageSender`), for "push"."""
+    """The delivery sender (:class:`bot.services.outbox.MessageSender`), for "push"."""
 
     async def send(
         self, chat_id: int, message: OutgoingMessage, thread_id: int | None, *,

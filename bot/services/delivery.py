@@ -29,16 +29,11 @@ again is the one duplicate the Bot API cannot rule out; such sends are counted
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import os
-import secrets
-import socket
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, Literal, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -47,6 +42,18 @@ from bot.domain import ArticleCard
 from bot.render import OutgoingMessage, render_coalesced, render_digest, render_pushed_article
 from bot.render.delivery_notices import PausedKind, render_destination_paused
 from bot.services.content_prefs import DEFAULT_CONTENT, ContentPrefs
+from bot.services.outbox import (
+    AdminNotifier,
+    CardLoader,
+    DeliveryObserver,
+    DeliveryStats,
+    Job,
+    MessageSender,
+    OutcomeWriter,
+    SendOutcome,
+    outcome_row,
+    process_owner,
+)
 from bot.services.rate_limits import SendLimiter
 from bot.services.schedule import DeliveryPrefs, PushPlan, next_digest_at, plan_push
 from storage import chats as chats_dao
@@ -57,82 +64,8 @@ from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
-OutcomeKind = Literal["sent", "retry", "blocked", "migrated", "paused", "failed"]
 MAX_INLINE_FLOOD_WAIT = 60.0  # a longer 429 hands the row back instead of holding a slot
 DB_RETRY_MAX = 5.0  # seconds between tries while the database is unreachable
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    """What Telegram said to one send. ``retry_after`` > 0 means a flood wait; ``unknown``
-    that the request may have been carried out although no answer came."""
-
-    kind: OutcomeKind
-    message_id: int | None = None
-    retry_after: float = 0.0
-    new_chat_id: int | None = None
-    error: str | None = None
-    paused: PausedKind | None = None
-    unknown: bool = False
-
-
-class MessageSender(Protocol):
-    """Sends one rendered message and reports the outcome (never raises)."""
-
-    async def send(
-        self, chat_id: int, message: OutgoingMessage, thread_id: int | None, *,
-        silent: bool = False, paid: bool = False,
-    ) -> SendOutcome: ...
-
-
-class DeliveryObserver(Protocol):
-    """What the outbox reports to metrics."""
-
-    def observe_send(self, outcome: str, seconds: float) -> None: ...
-    def observe_limiter_wait(self, seconds: float) -> None: ...
-    def count_flood_wait(self) -> None: ...
-    def count_unknown_outcome(self) -> None: ...
-
-
-CardLoader = Callable[[AsyncSession, int], Awaitable[ArticleCard | None]]
-AdminNotifier = Callable[[str], Awaitable[None]]
-
-
-@dataclass
-class DeliveryStats:
-    """Counts of one outbox run, by row."""
-
-    sent: int = 0
-    retried: int = 0
-    blocked: int = 0
-    skipped: int = 0
-    failed: int = 0
-    deferred: int = 0
-    flood_waits: int = 0
-    unknown: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Job:
-    """One destination's rows going out as one message (or its parts)."""
-
-    chat_id: int
-    thread_id: int
-    rows: list[ClaimedDelivery]
-    listed: list[ClaimedDelivery]  # rows the message shows (the rest are over the cap)
-    messages: list[OutgoingMessage]
-    silent: bool
-    # Progress, kept here so a cancelled send records how far it got.
-    part: int = 0
-    message_id: int | None = None
-    in_send: bool = False
-    result: list[dict[str, Any]] | None = None  # the outcome, until it is committed
-
-
-def process_owner() -> str:
-    """A token naming this process on claims: host, pid and a random part."""
-    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 class DeliveryService:
@@ -290,13 +223,13 @@ class DeliveryService:
         destinations: dict[tuple[int, int], list[ClaimedDelivery]] = {}
         for row in batch:
             if row.article_id is None:  # broadcasts are not sent by this outbox yet
-                outcomes.append(_row(row, "skipped", error="not an explainer"))
+                outcomes.append(outcome_row(row, "skipped", error="not an explainer"))
                 stats.skipped += 1
                 continue
             destinations.setdefault((row.chat_id, row.thread_id), []).append(row)
         prefs, last, cards, versions = await self._context(destinations, now)
         self._rendered.clear()
-        jobs: list[_Job] = []
+        jobs: list[Job] = []
         for (chat_id, thread_id), rows in destinations.items():
             plan = plan_push(
                 prefs.get(chat_id, DeliveryPrefs()), now,
@@ -305,7 +238,7 @@ class DeliveryService:
                 window=timedelta(seconds=self._settings.coalesce_seconds))
             if plan.action == "defer" and plan.at is not None:
                 stats.deferred += len(rows)
-                outcomes.extend(_row(row, "pending", next_attempt_at=plan.at,
+                outcomes.extend(outcome_row(row, "pending", next_attempt_at=plan.at,
                                      schedule=plan.schedule, silent=row.silent or plan.silent)
                                 for row in rows)
                 continue
@@ -315,7 +248,7 @@ class DeliveryService:
                         and (reason := content.refusal(card)) is not None}
             if unwanted:  # the chat's mute or include-only words
                 stats.skipped += len(unwanted)
-                outcomes.extend(_row(row, "skipped", error=unwanted[row.id])
+                outcomes.extend(outcome_row(row, "skipped", error=unwanted[row.id])
                                 for row in rows if row.id in unwanted)
                 rows = [row for row in rows if row.id not in unwanted]
                 if not rows:
@@ -327,13 +260,14 @@ class DeliveryService:
                 job = self._job(chat_id, thread_id, group, plan, cards, prefs.get(chat_id), now)
                 if job is None:
                     stats.skipped += len(group)
-                    outcomes.extend(_row(row, "skipped", error="article gone") for row in group)
+                    outcomes.extend(outcome_row(row, "skipped", error="article gone")
+                                    for row in group)
                 else:
                     jobs.append(job)
         for job in jobs:  # rows over the per-push cap were summed up as "…and N more"
             extra = [row for row in job.rows if row not in job.listed]
             stats.skipped += len(extra)
-            outcomes.extend(_row(row, "skipped", error="over the per-push cap; counted in "
+            outcomes.extend(outcome_row(row, "skipped", error="over the per-push cap; counted in "
                                  "the push's “and N more”") for row in extra)
         outcomes.extend(await self._send_jobs(jobs, versions, stats))
         await self._record(outcomes)
@@ -361,7 +295,7 @@ class DeliveryService:
     def _job(
         self, chat_id: int, thread_id: int, rows: list[ClaimedDelivery], plan: PushPlan,
         cards: Mapping[int, ArticleCard | None], prefs: DeliveryPrefs | None, now: datetime,
-    ) -> _Job | None:
+    ) -> Job | None:
         present = [row for row in rows if row.article_id and cards.get(row.article_id)]
         if not present:
             return None
@@ -386,17 +320,17 @@ class DeliveryService:
             messages = render_coalesced(shown, max_items=cap)
             listed = present  # all rows are in the message: listed or counted in "…N more"
         content = self._content.get(chat_id, DEFAULT_CONTENT)
-        return _Job(chat_id, thread_id, present, listed, content.present(messages), silent)
+        return Job(chat_id, thread_id, present, listed, content.present(messages), silent)
 
     async def _send_jobs(
-        self, jobs: Sequence[_Job], versions: Mapping[int, int], stats: DeliveryStats
+        self, jobs: Sequence[Job], versions: Mapping[int, int], stats: DeliveryStats
     ) -> list[dict[str, Any]]:
         slots = self._slots
-        writer = _OutcomeWriter(self._record, max_batch=max(1, self._settings.concurrency // 2),
+        writer = OutcomeWriter(self._record, max_batch=max(1, self._settings.concurrency // 2),
                                 max_delay=0.01)
         writing = asyncio.create_task(writer.run())
 
-        async def run(job: _Job) -> list[dict[str, Any]]:
+        async def run(job: Job) -> list[dict[str, Any]]:
             # A slot is given up only once the send's outcome is committed, so a crash
             # (kill -9) can lose the outcomes of at most `concurrency` sends: the ones that
             # may be sent again.
@@ -422,7 +356,7 @@ class DeliveryService:
                         stats.unknown += 1
                         if self._observer is not None:
                             self._observer.count_unknown_outcome()
-                    outcomes.extend(_row(row, "pending", parts_sent=job.part,
+                    outcomes.extend(outcome_row(row, "pending", parts_sent=job.part,
                                          message_id=job.message_id) for row in job.rows)
                 elif isinstance(result, BaseException):  # a bug: retried later, not lost
                     log.error("outbox: sending to chat %s raised", job.chat_id,
@@ -438,7 +372,7 @@ class DeliveryService:
         return outcomes
 
     async def _send_job(
-        self, job: _Job, versions: Mapping[int, int], stats: DeliveryStats
+        self, job: Job, versions: Mapping[int, int], stats: DeliveryStats
     ) -> list[dict[str, Any]]:
         paid = self._settings.paid_broadcast
         chat_id = job.chat_id
@@ -449,13 +383,13 @@ class DeliveryService:
         migrated = False
         while part < len(job.messages):
             if self._stopping or not self._lease_ok():  # hand back, with what went already
-                return [_row(row, "pending", parts_sent=part, message_id=message_id)
+                return [outcome_row(row, "pending", parts_sent=part, message_id=message_id)
                         for row in job.rows]
             waited = await self.limiter.acquire(chat_id, paid=paid)
             if self._observer is not None:
                 self._observer.observe_limiter_wait(waited)
             if self._stopping or not self._lease_ok():  # it came while waiting for a slot
-                return [_row(row, "pending", parts_sent=part, message_id=message_id)
+                return [outcome_row(row, "pending", parts_sent=part, message_id=message_id)
                         for row in job.rows]
             started = asyncio.get_running_loop().time()
             job.in_send = True
@@ -482,7 +416,7 @@ class DeliveryService:
                 if outcome.retry_after <= MAX_INLINE_FLOOD_WAIT and not self._stopping:
                     continue
                 when = self._clock() + timedelta(seconds=outcome.retry_after)
-                return [_row(row, "pending", next_attempt_at=when, parts_sent=part,
+                return [outcome_row(row, "pending", next_attempt_at=when, parts_sent=part,
                              message_id=message_id) for row in job.rows]
             if outcome.kind == "migrated" and outcome.new_chat_id and not migrated:
                 migrated = True
@@ -492,19 +426,19 @@ class DeliveryService:
                     # rest go to it in the next drain, planned and rendered for it.
                     already = f"group migrated to {outcome.new_chat_id}, which has it already"
                     stats.skipped += len(job.rows) - len(moved)
-                    return [_row(row, "pending") if row.id in moved
-                            else _row(row, "skipped", error=already) for row in job.rows]
+                    return [outcome_row(row, "pending") if row.id in moved
+                            else outcome_row(row, "skipped", error=already) for row in job.rows]
                 chat_id = outcome.new_chat_id
                 continue
             return await self._unsent(job, chat_id, outcome, part, message_id, stats)
         stats.sent += len(job.rows)
         sent_at = self._clock()
-        return [_row(row, "sent", message_id=message_id, sent_at=sent_at,
+        return [outcome_row(row, "sent", message_id=message_id, sent_at=sent_at,
                      sent_version=versions.get(row.article_id or 0), parts_sent=part)
                 for row in job.rows]
 
     async def _unsent(
-        self, job: _Job, chat_id: int, outcome: SendOutcome, part: int,
+        self, job: Job, chat_id: int, outcome: SendOutcome, part: int,
         message_id: int | None, stats: DeliveryStats,
     ) -> list[dict[str, Any]]:
         """The rows' outcome when Telegram did not take the message to ``chat_id`` (the
@@ -515,11 +449,11 @@ class DeliveryService:
             await self._write(lambda s: _block(s, chat_id, error))
             log.info("chat %s cannot be reached (%s); its pending deliveries are skipped",
                      chat_id, error)
-            return [_row(row, "skipped", error=error) for row in job.rows]
+            return [outcome_row(row, "skipped", error=error) for row in job.rows]
         if outcome.kind == "paused" and outcome.paused is not None:
             stats.skipped += len(job.rows)
             await self._pause(chat_id, job.thread_id, outcome.paused, error)
-            return [_row(row, "skipped", error=error) for row in job.rows]
+            return [outcome_row(row, "skipped", error=error) for row in job.rows]
         attempts = max(row.attempts for row in job.rows) + 1
         if outcome.kind == "retry" and attempts < self._settings.max_attempts:
             stats.retried += len(job.rows)
@@ -531,7 +465,7 @@ class DeliveryService:
                       job.messages[part].text or job.messages[part].caption)
         else:
             log.warning("delivery to chat %s failed: %s", chat_id, error)
-        return [_row(row, "failed", attempts=row.attempts + 1, error=error, parts_sent=part,
+        return [outcome_row(row, "failed", attempts=row.attempts + 1, error=error, parts_sent=part,
                      message_id=message_id) for row in job.rows]
 
     def _retry_later(
@@ -542,7 +476,7 @@ class DeliveryService:
         delay = min(self._settings.retry_max_seconds,
                     self._settings.retry_base_seconds * 2 ** (attempts - 1))
         when = self._clock() + timedelta(seconds=delay)
-        return [_row(row, "pending", attempts=row.attempts + 1, next_attempt_at=when,
+        return [outcome_row(row, "pending", attempts=row.attempts + 1, next_attempt_at=when,
                      error=error[:500], **changes) for row in rows]
 
     async def _merge_chat(
@@ -615,71 +549,12 @@ class DeliveryService:
         await self._write(lambda s: deliveries_dao.record_outcomes(s, outcomes, self.owner))
 
 
-class _OutcomeWriter:
-    """Commits send outcomes as they come, many per transaction: ``put`` returns once its
-    rows are written (a batch goes when ``max_batch`` rows wait, or after ``max_delay``)."""
-
-    def __init__(
-        self, write: Callable[[list[dict[str, Any]]], Awaitable[None]], *, max_batch: int,
-        max_delay: float = 0.005,
-    ) -> None:
-        self._write = write
-        self._max_batch = max_batch
-        self._max_delay = max_delay
-        self._waiting: list[tuple[list[dict[str, Any]], asyncio.Future[None]]] = []
-        self._count = 0
-        self._wake = asyncio.Event()
-
-    async def put(self, outcomes: list[dict[str, Any]]) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((outcomes, future))
-        self._count += len(outcomes)
-        if self._count >= self._max_batch:
-            self._wake.set()
-        await future
-
-    async def run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._max_delay):
-                    await self._wake.wait()
-            self._wake.clear()
-            waiting, self._waiting, self._count = self._waiting, [], 0
-            if not waiting:
-                continue
-            try:
-                await self._write([row for outcomes, _ in waiting for row in outcomes])
-            except Exception as exc:
-                for _, future in waiting:
-                    if not future.done():
-                        future.set_exception(exc)
-            else:
-                for _, future in waiting:
-                    if not future.done():
-                        future.set_result(None)
-
-
 def _edition(prefs: DeliveryPrefs, now: datetime) -> datetime:
     """The digest slot a digest sent at ``now`` belongs to: the latest one not after it."""
     slot = next_digest_at(prefs, now - timedelta(hours=25))
     while (following := next_digest_at(prefs, slot)) <= now:
         slot = following
     return slot
-
-
-def _row(row: ClaimedDelivery, status: str, **changes: Any) -> dict[str, Any]:
-    """An outcome for ``row``: every key of :data:`storage.deliveries.OUTCOME_KEYS`."""
-    values: dict[str, Any] = {
-        "id": row.id, "status": status, "attempts": row.attempts,
-        "next_attempt_at": utcnow(),
-        "message_id": row.message_id, "sent_at": None, "sent_version": None,
-        "last_error": None, "schedule": row.schedule,
-        "silent": row.silent, "parts_sent": row.parts_sent,
-    }
-    if "error" in changes:
-        values["last_error"] = changes.pop("error")
-    values.update(changes)
-    return values
 
 
 async def _block(session: AsyncSession, chat_id: int, reason: str) -> None:

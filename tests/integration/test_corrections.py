@@ -15,8 +15,8 @@ from bot.domain import ArticleCard
 from bot.emulator import BotAPIEmulator
 from bot.render import OutgoingMessage, render_pushed_article
 from bot.services.corrections import CorrectionService, EditOutcome
-from bot.services.delivery import SendOutcome
 from bot.services.news import load_card
+from bot.services.outbox import SendOutcome
 from bot.telegram_edits import PtbEditor
 from bot.transport import AiohttpRequest
 from storage.corrections import due_corrections, mark_corrected

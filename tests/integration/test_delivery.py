@@ -7,8 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DeliverySettings
 from bot.render import OutgoingMessage
-from bot.services.delivery import DeliveryService, SendOutcome
+from bot.services.delivery import DeliveryService
 from bot.services.news import load_card
+from bot.services.outbox import SendOutcome
 from storage.deliveries import enqueue_articles
 from storage.models import Article, ArticleTopic, Chat, Delivery, Subscription, Topic, utcnow
 
