@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test test-long lint bench clean
+.PHONY: install demo test test-long lint bench messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ lint: $(STAMP) ## ruff, mypy (strict for bot/, handlers/, storage/) and the laye
 bench: $(STAMP) ## benchmarks; results go to docs/performance.md by hand
 	$(BIN)/python -m pip install --quiet -e '.[bench]'  # rouge-score, for `bench summaries`
 	$(BIN)/python -m bench
+
+messages: $(STAMP) ## re-extract the bot's texts and update the Ukrainian catalogue (then translate the new entries)
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _ -k N_ -k ngettext:1,2 \
+		--project newsbot --copyright-holder "newsbot" -o bot/locale/newsbot.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -D newsbot -i bot/locale/newsbot.pot -d bot/locale
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache .hypothesis *.egg-info

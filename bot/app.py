@@ -37,6 +37,7 @@ from bot.services.comments import CommentService
 from bot.services.container import Services
 from bot.services.corrections import CorrectionService
 from bot.services.delivery import DeliveryService
+from bot.services.languages import ChatLanguages
 from bot.services.leadership import LeaderElection, SingleInstanceLock
 from bot.services.news import NewsService, load_card
 from bot.services.polling import IngestionService, PollResult
@@ -233,6 +234,7 @@ class NewsBot:
                 observer=self.metrics, notify_admins=self._notify_admins,
             ),
             chat_settings=SettingsService(sessions, news),
+            languages=ChatLanguages(sessions),
         )
         attach_services(application, services)
         corrections = CorrectionService(

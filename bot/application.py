@@ -18,6 +18,7 @@ import handlers.comments
 import handlers.fallback
 import handlers.flood
 import handlers.help
+import handlers.language
 import handlers.membership
 import handlers.reader
 import handlers.search
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 HANDLER_MODULES = (
+    handlers.language,  # group -2: this update's language, before anything answers
     handlers.flood,  # group -1: sees every update first
     handlers.start, handlers.help, handlers.topics, handlers.reader, handlers.search,
     handlers.comments, handlers.membership, handlers.channels, handlers.subscriptions,

@@ -20,6 +20,8 @@ async def start(update: Update, context: NewsContext) -> None:
     services = context.services
     thread_id = incoming.thread_id or 0
     choices = await services.readers.register(incoming.chat, incoming.user, thread_id)
+    await services.languages.first_contact(
+        incoming.chat.id, incoming.user.language_code if incoming.user else None)
     payload = context.args[0] if context.args else None
     followed = None
     if payload:

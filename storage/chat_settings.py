@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Chat, Comment, Delivery, Subscription, utcnow
@@ -70,4 +70,33 @@ async def forget_chat(session: AsyncSession, chat_id: int) -> bool:
     await remove_subscriptions(session, chat_id)
     await session.delete(chat)
     await session.flush()
+    return True
+
+
+#: The key of ``chats.settings`` holding the chat's interface language ("en" or "uk").
+INTERFACE_LANGUAGE_KEY = "interface_language"
+
+
+async def interface_language(session: AsyncSession, chat_id: int) -> str | None:
+    """The interface language a chat chose or was given on first contact; None for an
+    unknown chat or one without it."""
+    settings = await session.scalar(select(Chat.settings).where(Chat.id == chat_id))
+    value = (settings or {}).get(INTERFACE_LANGUAGE_KEY)
+    return value if isinstance(value, str) else None
+
+
+async def set_interface_language(
+    session: AsyncSession, chat_id: int, language: str, *, only_if_unset: bool = False
+) -> bool:
+    """Store a chat's interface language (``only_if_unset``: keep one already chosen).
+    Returns whether it was written (False for an unknown chat)."""
+    chat = await session.get(Chat, chat_id)
+    if chat is None:
+        return False
+    settings = dict(chat.settings or {})
+    if only_if_unset and settings.get(INTERFACE_LANGUAGE_KEY):
+        return False
+    settings[INTERFACE_LANGUAGE_KEY] = language
+    chat.settings = settings
+    chat.updated_at = utcnow()
     return True

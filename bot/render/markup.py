@@ -21,6 +21,7 @@ __all__ = [
     "code",
     "code_language",
     "escape",
+    "fill",
     "italic",
     "join_lines",
     "link",
@@ -50,6 +51,13 @@ def escape(text: str, *, quote: bool = False) -> str:
     text = fix_surrogates(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace('"', "&quot;") if quote else text
+
+
+def fill(template: str, **html_values: str) -> str:
+    """A (translated) text with HTML in its placeholders: the template is escaped, then each
+    ``{name}`` becomes its value, which must already be HTML (``bold(...)``, ``escape(...)``).
+    Values are not parsed again, so braces a user typed stay literal."""
+    return escape(template).format(**html_values)
 
 
 def utf16_len(text: str) -> int:

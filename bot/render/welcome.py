@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from bot.domain import ReaderSummary, TopicChoice
-from bot.render.markup import bold, escape, join_lines, link, safe_url
+from bot.i18n import N_, _, ngettext
+from bot.render.markup import bold, escape, fill, join_lines, link, safe_url
 from bot.render.messages import OutgoingMessage
 from bot.render.topic_replies import topic_picker
 from bot.text import one_line
@@ -30,12 +31,14 @@ class UserLike(Protocol):
     def display_name(self) -> str: ...
 
 
-ABOUT = ("I send you the publisher's new explainers on the topics you follow, and answer "
-         "/latest, /topic and /search.")
+ABOUT = N_("I send you the publisher's new explainers on the topics you follow, and answer "
+           "/latest, /topic and /search.")
 
 
 def _website_line(website: str | None) -> list[str]:
-    return [f"Website: {link(website, website)}"] if website and safe_url(website) else []
+    if not website or not safe_url(website):
+        return []
+    return [fill(_("Website: {url}"), url=link(website, website))]
 
 
 def render_welcome(
@@ -52,23 +55,24 @@ def render_welcome(
     followed; ``unknown_topic`` the deep link's payload that matched no topic."""
     lines: list[str] = []
     if followed:
-        lines += [f"✅ You now follow {bold(followed)}.", ""]
+        lines += [fill(_("✅ You now follow {topic}."), topic=bold(followed)), ""]
     elif unknown_topic:
-        lines += [f"I don't know the topic {bold(one_line(unknown_topic)[:64])}; "
-                  "pick from the list below.", ""]
+        lines += [fill(_("I don't know the topic {topic}; pick from the list below."),
+                       topic=bold(one_line(unknown_topic)[:64])), ""]
     lines += [
-        f"Hello, {bold(greet or 'there')}! This is {bold(publisher)}: our explainers, "
-        "in Telegram.",
-        escape(ABOUT),
+        fill(_("Hello, {name}! This is {publisher}: our explainers, in Telegram."),
+             name=bold(greet or _("there")), publisher=bold(publisher)),
+        escape(_(ABOUT)),
         *_website_line(website),
         "",
     ]
     if choices:
-        lines.append("Pick the topics you want new explainers on (tap again to unfollow), "
-                     "then tap Done.")
+        lines.append(escape(_("Pick the topics you want new explainers on (tap again to "
+                              "unfollow), then tap Done.")))
     else:
-        lines.append("No topics are set up yet; /latest shows the newest explainers.")
-    lines += ["", "/help lists the commands · /stop stops everything"]
+        lines.append(escape(_("No topics are set up yet; /latest shows the newest "
+                              "explainers.")))
+    lines += ["", escape(_("/help lists the commands · /stop stops everything"))]
     return OutgoingMessage(
         method="sendMessage", text=join_lines(*lines), buttons=topic_picker(choices),
         disable_preview=True,
@@ -79,18 +83,25 @@ def render_picker_summary(summary: ReaderSummary) -> OutgoingMessage:
     """What "Done" leaves in place of the picker: one line on what arrives, how often, how to
     change it and how to stop."""
     if not summary.topics:
-        text = ("You follow no topics, so nothing will arrive — /topics to choose, "
-                "/latest for the newest; /stop to stop.")
+        text = _("You follow no topics, so nothing will arrive — /topics to choose, "
+                 "/latest for the newest; /stop to stop.")
         return OutgoingMessage(method="sendMessage", text=escape(text), disable_preview=True)
     names = [bold(one_line(name)) for name in summary.topics]
-    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    shown = ", ".join(names[:10])
+    if len(names) > 10:
+        more = len(names) - 10
+        shown = fill(ngettext("{topics} and {n} more", "{topics} and {n} more", more),
+                     topics=shown, n=str(more))
     if summary.mode == "digest" and summary.digest_times:
-        when = (f"in a digest at {escape(', '.join(summary.digest_times))} "
-                f"({escape(summary.timezone)})")
+        text = fill(_("New explainers on {topics} arrive here in a digest at {times} "
+                      "({timezone}). Change topics with /topics, the schedule with /settings; "
+                      "/stop to stop."),
+                    topics=shown, times=escape(", ".join(summary.digest_times)),
+                    timezone=escape(summary.timezone))
     else:
-        when = "as soon as they are published"
-    text = (f"New explainers on {shown} arrive here {when}. Change topics with /topics, the "
-            "schedule with /settings; /stop to stop.")
+        text = fill(_("New explainers on {topics} arrive here as soon as they are published. "
+                      "Change topics with /topics, the schedule with /settings; /stop to "
+                      "stop."), topics=shown)
     return OutgoingMessage(method="sendMessage", text=text, disable_preview=True)
 
 
@@ -98,12 +109,13 @@ def render_help(
     publisher: str, website: str | None, commands: Sequence[tuple[str, str]]
 ) -> OutgoingMessage:
     """The /help text: the commands (as registered with Telegram), how to stop, the website."""
-    lines = [bold(f"{publisher} bot"), escape(ABOUT), ""]
+    lines = [bold(_("{publisher} bot").format(publisher=publisher)), escape(_(ABOUT)), ""]
     lines += [f"/{escape(name)} — {escape(description)}" for name, description in commands]
     lines += [
         "",
-        "Reply to an explainer to comment on it; comments are shown behind a spoiler.",
-        "To stop receiving explainers, send /stop.",
+        escape(_("Reply to an explainer to comment on it; comments are shown behind a "
+                 "spoiler.")),
+        escape(_("To stop receiving explainers, send /stop.")),
         *_website_line(website),
     ]
     return OutgoingMessage(method="sendMessage", text=join_lines(*lines), disable_preview=True)
@@ -113,18 +125,19 @@ def render_unknown_command(command: str) -> OutgoingMessage:
     """A private chat's unknown command: short, pointing to /help."""
     name = one_line(command)[:40]
     return OutgoingMessage(method="sendMessage",
-                           text=f"I don't know {escape(name)} — try /help.",
+                           text=fill(_("I don't know {command} — try /help."),
+                                     command=escape(name)),
                            disable_preview=True)
 
 
 def render_free_text_hint() -> OutgoingMessage:
     """Free text in a private chat: what to send instead."""
     text = join_lines(
-        "I answer commands rather than messages:",
-        "/latest — the newest explainers",
-        "/search " + escape("<words>") + " — find explainers by their words",
-        "/topics — choose the topics you follow",
-        "To comment on an explainer, reply to it.",
+        escape(_("I answer commands rather than messages:")),
+        escape(_("/latest — the newest explainers")),
+        escape(_("/search <words> — find explainers by their words")),
+        escape(_("/topics — choose the topics you follow")),
+        escape(_("To comment on an explainer, reply to it.")),
     )
     return OutgoingMessage(method="sendMessage", text=text, disable_preview=True)
 
@@ -132,7 +145,7 @@ def render_free_text_hint() -> OutgoingMessage:
 def slow_down_notice() -> OutgoingMessage:
     """The one reply a user gets past the per-minute command limit."""
     return OutgoingMessage(method="sendMessage",
-                           text="Slow down a little — try again in a minute.",
+                           text=escape(_("Slow down a little — try again in a minute.")),
                            disable_preview=True)
 
 
@@ -144,4 +157,4 @@ def render_admin_notice(text: str) -> OutgoingMessage:
 
 def stale_button_notice() -> str:
     """The toast for a press of a button the bot no longer knows (plain text, not HTML)."""
-    return "This button is no longer active. Send /start for a fresh menu."
+    return _("This button is no longer active. Send /start for a fresh menu.")

@@ -8,6 +8,7 @@ from bot.config import Settings
 from bot.services.channels import ChannelService
 from bot.services.comments import CommentService
 from bot.services.delivery import DeliveryService
+from bot.services.languages import ChatLanguages
 from bot.services.news import NewsService
 from bot.services.polling import IngestionService
 from bot.services.readers import ReaderService
@@ -27,4 +28,5 @@ class Services:
     delivery: DeliveryService
     chat_settings: SettingsService
     channels: ChannelService
+    languages: ChatLanguages
 

@@ -36,3 +36,20 @@ async def test_commands_registered_with_telegram(
         calls = [r for r in emulator.requests if r.method == "setMyCommands"]
         assert calls
         assert any(r.response["ok"] for r in calls)
+
+
+async def test_ukrainian_reader_is_greeted_in_ukrainian(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """A reader whose Telegram language is uk is greeted in Ukrainian, and the chat keeps
+    Ukrainian as its interface language; an English reader's greeting stays English."""
+    async with running_bot() as bot:
+        await emulator.user(1002, first_name="Олена", language_code="uk-UA").send("/start")
+        await emulator.user(1003, first_name="Sam", language_code="en").send("/start")
+        [uk] = await emulator.wait_for_sent(1002, count=1, timeout=10)
+        [en] = await emulator.wait_for_sent(1003, count=1, timeout=10)
+        assert "Вітаємо, " in uk["text"] and "Олена" in uk["text"]
+        assert "Hello, " in en["text"] and "Sam" in en["text"]
+        async with bot.sessions() as session:
+            settings = await session.scalar(select(Chat.settings).where(Chat.id == 1002))
+        assert settings["interface_language"] == "uk"
