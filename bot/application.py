@@ -39,6 +39,7 @@ from bot.callback_data import (
 )
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, NewsApplication, NewsContext
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, use_language
 from bot.transport import AiohttpRequest, ApiActivity
 from bot.updates import PerChatUpdateProcessor, UpdateObserver, mark_update_failed
 
@@ -54,35 +55,23 @@ HANDLER_MODULES = (
     handlers.fallback,  # after every command handler: unknown commands, free text
     handlers.stale_buttons,  # last: it answers the presses no other module claimed
 )
+# The command menu: each description is a catalogue text, registered once per language.
 BOT_COMMANDS = (
-    ("start", "Welcome and pick your topics"),
-    ("topics", "Follow or unfollow topics"),
-    ("latest", "The newest explainers, summarised"),
-    ("topic", "Key points of a topic, e.g. /topic russia"),
-    ("search", "Find explainers by their words"),
-    ("subscribe", "Follow topics by name, e.g. /subscribe russia"),
-    ("unsubscribe", "Unfollow topics, or all of them"),
-    ("settings", "Delivery: instant or digest, quiet hours, filters"),
-    ("stop", "Stop all messages (and delete your data)"),
-    ("help", "What this bot can do"),
-    ("connect", "Connect your channel, e.g. /connect @mychannel"),
-    ("channels", "Your connected channels"),
+    ("start", N_("Welcome and pick your topics")),
+    ("topics", N_("Follow or unfollow topics")),
+    ("latest", N_("The newest explainers, summarised")),
+    ("topic", N_("Key points of a topic, e.g. /topic russia")),
+    ("search", N_("Find explainers by their words")),
+    ("subscribe", N_("Follow topics by name, e.g. /subscribe russia")),
+    ("unsubscribe", N_("Unfollow topics, or all of them")),
+    ("settings", N_("Delivery: instant or digest, quiet hours, filters")),
+    ("stop", N_("Stop all messages (and delete your data)")),
+    ("help", N_("What this bot can do")),
+    ("connect", N_("Connect your channel, e.g. /connect @mychannel")),
+    ("channels", N_("Your connected channels")),
 )
-# The menu in Ukrainian (language_code "uk"); a command missing here shows its English text.
-BOT_COMMANDS_UK = {
-    "start": "Вітання і вибір тем",
-    "topics": "Стежити за темами або відписатися",
-    "latest": "Найновіші пояснення, коротко",
-    "topic": "Головне з теми, напр. /topic russia",
-    "search": "Знайти пояснення за словами",
-    "help": "Що вміє цей бот",
-    "settings": "Налаштування: розклад, часовий пояс, мова",
-    "stop": "Зупинити розсилку",
-    "subscribe": "Стежити за темою: /subscribe назва",
-    "unsubscribe": "Відписатися від теми або від усіх",
-    "connect": "Підключити канал",
-    "channels": "Ваші підключені канали",
-}
+# The languages of the menu besides the default (English, registered with no language code).
+MENU_LANGUAGES = tuple(language for language in LANGUAGES if language != DEFAULT_LANGUAGE)
 # Commands that make no sense in a group's menu (they manage the user's own channels).
 PRIVATE_ONLY_COMMANDS = frozenset({"connect", "channels"})
 BUTTON_KINDS = (ToggleTopic.prefix, ShowComments.prefix, FollowAllTopics.prefix,
@@ -92,14 +81,15 @@ BUTTON_KINDS = (ToggleTopic.prefix, ShowComments.prefix, FollowAllTopics.prefix,
 
 def command_menus() -> list[tuple[list[BotCommand], BotCommandScope | None, str | None]]:
     """The command menus to register: (commands, scope, language_code) for the default scope
-    and for all group chats, each in English (no language) and Ukrainian."""
+    and for all group chats, each in English (no language code: everyone else) and in every
+    other interface language (Ukrainian), the descriptions translated through the catalogue."""
     menus: list[tuple[list[BotCommand], BotCommandScope | None, str | None]] = []
     group = [(c, d) for c, d in BOT_COMMANDS if c not in PRIVATE_ONLY_COMMANDS]
     for scope, commands in ((None, list(BOT_COMMANDS)),
                             (BotCommandScopeAllGroupChats(), group)):
-        menus.append(([BotCommand(c, d) for c, d in commands], scope, None))
-        menus.append(([BotCommand(c, BOT_COMMANDS_UK.get(c, d)) for c, d in commands],
-                      scope, "uk"))
+        for language in (None, *MENU_LANGUAGES):
+            with use_language(language):
+                menus.append(([BotCommand(c, _(d)) for c, d in commands], scope, language))
     return menus
 
 

@@ -12,7 +12,8 @@ from bot.context import NewsApplication, NewsContext
 from bot.mapping import incoming_message
 from bot.telegram_io import send_rendered
 
-# The wiring (bot.application) puts its BOT_COMMANDS here: handlers cannot import it.
+# The wiring (bot.application) puts its BOT_COMMANDS here (names and English descriptions,
+# which render_help translates): handlers cannot import it.
 COMMANDS_KEY = "newsbot.commands"
 
 

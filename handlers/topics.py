@@ -66,7 +66,7 @@ async def follow_all(update: Update, context: NewsContext) -> None:
         return
     query, _, chat, thread_id = press
     choices = await context.services.readers.follow_all(chat, thread_id)
-    await query.answer("Following every topic")
+    await query.answer(render.follow_all_notice())
     await edit_keyboard(query, render.topic_picker(choices))
 
 

@@ -17,9 +17,10 @@ units after entity parsing) are handled in one place. One module per concern:
   :mod:`~bot.render.digests`, :mod:`~bot.render.welcome` (with their shared
   :mod:`~bot.render.display` helpers).
 
-The package imports only the standard library and the plain modules :mod:`bot.domain`,
-:mod:`bot.sentences`, :mod:`bot.text` and :mod:`bot.callback_data`; never services, storage,
-handlers or ``telegram``.
+The package imports only the standard library, Babel (dates per language) and the plain
+modules :mod:`bot.domain`, :mod:`bot.i18n` (every text a reader sees is translated with its
+``_``/``ngettext`` in the current language), :mod:`bot.sentences`, :mod:`bot.text` and
+:mod:`bot.callback_data`; never services, storage, handlers or ``telegram``.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ from bot.render.settings_replies import (
     settings_notice,
 )
 from bot.render.topic_replies import (
+    follow_all_notice,
     is_picker_keyboard,
     render_topic_choices,
     render_topic_digest,
@@ -114,6 +116,7 @@ __all__ = [
     "channel_topic_picker",
     "code",
     "escape",
+    "follow_all_notice",
     "forget_notice",
     "hashtag",
     "html_to_text",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from bot.i18n import _
 from bot.render.cutting import split_html
 from bot.render.markup import TEXT_LIMIT
 from bot.render.messages import OutgoingMessage
@@ -42,12 +43,12 @@ def url_title(url: str | None) -> str:
         try:
             parts = urlsplit(url)
         except ValueError:
-            return "Untitled"
+            return _("Untitled")
         host = (parts.hostname or "").removeprefix("www.")
         title = (host + parts.path.rstrip("/")).strip()
         if title:
             return title
-    return "Untitled"
+    return _("Untitled")
 
 
 def text_messages(html: str) -> list[OutgoingMessage]:

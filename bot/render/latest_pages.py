@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from babel.dates import format_date
+
 from bot.callback_data import LatestMore
 from bot.domain import ArticleCard, LatestPage, TopicTag, plausible_publication
+from bot.i18n import _, current_language
 from bot.render.display import clean_plain, shorten_plain, url_title
-from bot.render.markup import TEXT_LIMIT, bold, code, escape, italic, join_lines, link, web_url
+from bot.render.markup import (
+    TEXT_LIMIT,
+    bold,
+    code,
+    escape,
+    fill,
+    italic,
+    join_lines,
+    link,
+    web_url,
+)
 from bot.render.messages import Button, OutgoingMessage
 from bot.render.telegram_html import visible_length
 from bot.sentences import sentence_ends
@@ -15,16 +28,25 @@ from bot.text import one_line
 
 __all__ = ["latest_more_notice", "render_latest_page", "render_latest_usage"]
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Dates as readers write them: "3 Nov 2026"; Ukrainian with the month's full name in the
+# genitive ("3 листопада 2026"), as abbreviated months read oddly there.
+_DATE_FORMATS = {"uk": "d MMMM yyyy"}
+_DATE_FORMAT = "d MMM yyyy"
 _TITLE_MAX = 150
 _SUMMARY_MAX = 200
 _MIN_SUMMARY = 30  # below this much room a cut summary is noise; drop it
 _FRAME = 300  # room kept for the heading and the clamp note
 
 
-def _date(card: ArticleCard) -> str:
+def explainer_date(card: ArticleCard) -> str:
+    """The explainer's publication date in the current language ("3 Nov 2026",
+    "3 листопада 2026"), or "" when it has no plausible one."""
     when = plausible_publication(card.published_at)
-    return f"{when.day} {_MONTHS[when.month - 1]} {when.year}" if when else ""
+    if when is None:
+        return ""
+    language = current_language()
+    return format_date(when.date(), format=_DATE_FORMATS.get(language, _DATE_FORMAT),
+                       locale=language)
 
 
 def _one_line_summary(text: str, limit: int) -> str:
@@ -41,7 +63,7 @@ def _entry(card: ArticleCard, room: int) -> str:
     """A linked title, its date, and a one-line summary, within ``room`` visible characters."""
     url = web_url(card.url)
     title = shorten_plain(one_line(card.title) or url_title(url), min(_TITLE_MAX, room // 2))
-    date = _date(card)
+    date = explainer_date(card)
     head = f"<b>{link(title, url)}</b>" if url else bold(title)
     lines = [f"{head} · {italic(date)}" if date else head]
     summary = _one_line_summary(card.summary, min(_SUMMARY_MAX, room - len(title) - 16))
@@ -66,14 +88,18 @@ def render_latest_page(
         scope = str(page.topic_id) if page.topic_id is not None else LatestMore.OWN_TOPICS
         more = LatestMore(page.next_after, page.count, scope)
     name = one_line(topic.name)[:100] if topic else ""
-    heading = (f"Earlier explainers on {name}" if earlier else f"Latest explainers on {name}"
-               ) if name else ("Earlier explainers" if earlier else "Latest explainers")
+    if name:
+        heading = (_("Earlier explainers on {topic}") if earlier
+                   else _("Latest explainers on {topic}")).format(topic=name)
+    else:
+        heading = _("Earlier explainers") if earlier else _("Latest explainers")
     blocks = [bold(heading)]
     if clamped_to is not None:
-        blocks.append(italic(f"Showing {clamped_to}, the most /latest shows at once."))
+        blocks.append(italic(_("Showing {n}, the most /latest shows at once.").format(
+            n=clamped_to)))
     if not cards:
-        blocks.append(italic("No explainers yet — check back soon." if not name
-                             else f"No explainers on {name} yet."))
+        blocks.append(italic(_("No explainers yet — check back soon.") if not name
+                             else _("No explainers on {topic} yet.").format(topic=name)))
     room = (TEXT_LIMIT - _FRAME) // max(len(cards), 1) - 4
     blocks.extend(_entry(card, room) for card in cards)
     text = "\n\n".join(blocks)
@@ -81,7 +107,7 @@ def render_latest_page(
         room -= 40
         text = "\n\n".join([*blocks[: len(blocks) - len(cards)],
                             *(_entry(card, room) for card in cards)])
-    buttons = ((Button(text="More ▸", callback_data=more.pack()),),) if more else ()
+    buttons = ((Button(text=_("More ▸"), callback_data=more.pack()),),) if more else ()
     return OutgoingMessage(method="sendMessage", text=text, buttons=buttons,
                            disable_preview=True)
 
@@ -90,21 +116,23 @@ def render_latest_usage(query: str, candidates: Sequence[TopicTag]) -> OutgoingM
     """Help for /latest with a bad count or an unknown topic."""
     lines = []
     if query.strip():
-        lines += [f"I don't know the topic {bold(one_line(query)[:100])}.", ""]
+        lines += [fill(_("I don't know the topic {topic}."), topic=bold(one_line(query)[:100])),
+                  ""]
+    example = escape(candidates[0].slug) if candidates else escape(_("topic"))
     lines += [
-        "Send /latest for the newest 5 explainers, /latest 10 for ten (at most 20), or "
-        "/latest 10 " + (escape(candidates[0].slug) if candidates else "topic")
-        + " for one topic.",
+        fill(_("Send /latest for the newest 5 explainers, /latest 10 for ten (at most 20), or "
+               "/latest 10 {example} for one topic."), example=example),
     ]
     if candidates:
         shown = candidates[:30]
-        lines += ["", "Topics: " + ", ".join(code(t.slug) for t in shown)
-                  + (" …" if len(candidates) > len(shown) else "")]
+        listed = ", ".join(code(t.slug) for t in shown) + (
+            " …" if len(candidates) > len(shown) else "")
+        lines += ["", fill(_("Topics: {topics}"), topics=listed)]
     return OutgoingMessage(method="sendMessage", text=join_lines(*lines), disable_preview=True)
 
 
 def latest_more_notice(found: bool, has_more: bool) -> str:
     """The toast after "More" (plain text): nothing, or why nothing changed."""
     if not found:
-        return "That list is no longer available — send /latest again."
-    return "" if has_more else "That's all for now."
+        return _("That list is no longer available — send /latest again.")
+    return "" if has_more else _("That's all for now.")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain import ArticleCard
+from bot.i18n import _
 from bot.render.article_messages import render_article_list
 from bot.render.display import shorten_plain
-from bot.render.markup import code, escape, join_lines
+from bot.render.markup import code, escape, fill, join_lines
 from bot.render.messages import OutgoingMessage
 from bot.text import one_line
 
@@ -23,8 +24,9 @@ def _shown(query: str) -> str:
 def render_search_usage() -> OutgoingMessage:
     """The reply to /search without words."""
     text = join_lines(
-        "Search the explainers: " + code("/search <words>"),
-        "For example " + code("/search energy grid") + " or " + code("/search енергосистема") + ".",
+        fill(_("Search the explainers: {usage}"), usage=code(_("/search <words>"))),
+        fill(_("For example {first} or {second}."), first=code("/search energy grid"),
+             second=code("/search енергосистема")),
     )
     return OutgoingMessage("sendMessage", text=text, disable_preview=True)
 
@@ -34,9 +36,10 @@ def render_search_results(cards: Sequence[ArticleCard], query: str) -> list[Outg
     with its first sentence; or, when none match, what to try instead."""
     if not cards:
         text = join_lines(
-            escape(f"No explainers match “{_shown(query)}”."),
-            "Try other or fewer words, " + code("/latest") + " for the newest explainers, or "
-            + code("/topic <name>") + " for the key points of a topic.",
+            escape(_("No explainers match “{query}”.").format(query=_shown(query))),
+            fill(_("Try other or fewer words, {latest} for the newest explainers, or {topic} "
+                   "for the key points of a topic."),
+                 latest=code("/latest"), topic=code(_("/topic <name>"))),
         )
         return [OutgoingMessage("sendMessage", text=text, disable_preview=True)]
-    return render_article_list(cards, f"Search: {_shown(query)}")
+    return render_article_list(cards, _("Search: {query}").format(query=_shown(query)))

@@ -6,13 +6,15 @@ from collections.abc import Sequence
 
 from bot.callback_data import FollowAllTopics, PickerDone, ToggleTopic
 from bot.domain import TopicChoice, TopicTag
+from bot.i18n import _
 from bot.render.display import text_messages, url_title
-from bot.render.markup import bold, code, escape, italic, join_lines, link, safe_url
+from bot.render.markup import bold, code, escape, fill, italic, join_lines, link, safe_url
 from bot.render.messages import Button, OutgoingMessage
 from bot.render.web_html import BULLET
 from bot.text import one_line
 
 __all__ = [
+    "follow_all_notice",
     "is_picker_keyboard",
     "render_topic_choices",
     "render_topic_digest",
@@ -37,8 +39,8 @@ def topic_picker(choices: Sequence[TopicChoice]) -> tuple[tuple[Button, ...], ..
     ]
     rows = [tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)]
     if choices:
-        rows.append((Button(text="All topics", callback_data=FollowAllTopics().pack()),
-                     Button(text="Done", callback_data=PickerDone().pack())))
+        rows.append((Button(text=_("All topics"), callback_data=FollowAllTopics().pack()),
+                     Button(text=_("Done"), callback_data=PickerDone().pack())))
     return tuple(rows)
 
 
@@ -55,10 +57,10 @@ def is_picker_keyboard(callback_data: Sequence[str | None]) -> bool:
 def render_topic_picker(choices: Sequence[TopicChoice]) -> OutgoingMessage:
     """The /topics prompt with the picker."""
     text = (
-        "Tap a topic to follow it; tap again to stop. New explainers on the topics you follow "
-        "arrive here."
+        _("Tap a topic to follow it; tap again to stop. New explainers on the topics you "
+          "follow arrive here.")
         if choices
-        else "No topics are set up yet."
+        else _("No topics are set up yet.")
     )
     return OutgoingMessage(method="sendMessage", text=escape(text),
                            buttons=topic_picker(choices), disable_preview=True)
@@ -67,8 +69,15 @@ def render_topic_picker(choices: Sequence[TopicChoice]) -> OutgoingMessage:
 def toggle_notice(topic: TopicChoice | None) -> str:
     """The short plain-text toast after a picker press (not HTML: answerCallbackQuery)."""
     if topic is None:
-        return "That topic is no longer available."
-    return f"Following {topic.name}" if topic.subscribed else f"Stopped following {topic.name}"
+        return _("That topic is no longer available.")
+    if topic.subscribed:
+        return _("Following {topic}").format(topic=topic.name)
+    return _("Stopped following {topic}").format(topic=topic.name)
+
+
+def follow_all_notice() -> str:
+    """The toast after "All topics" (plain text)."""
+    return _("Following every topic")
 
 
 def _key_point_lines(
@@ -76,8 +85,8 @@ def _key_point_lines(
 ) -> tuple[str, list[str]]:
     """The topic's display name, and its heading plus one bullet per key point citing the
     explainer it comes from."""
-    name = one_line(topic.name) or one_line(topic.slug) or "this topic"
-    lines = [bold(f"Key points: {name}"), ""]
+    name = one_line(topic.name) or one_line(topic.slug) or _("this topic")
+    lines = [bold(_("Key points: {topic}").format(topic=name)), ""]
     for point_text, source_title, source_url in points:
         point = one_line(point_text)
         if not point:
@@ -100,8 +109,8 @@ def render_topic_summary(
     """Key points about a topic as bullet lines, each citing the explainer it comes from."""
     name, lines = _key_point_lines(topic, points)
     if len(lines) == 2:
-        lines.append(italic("No key points yet."))
-    more = link(f"More on {name}", more_url) if safe_url(more_url) else ""
+        lines.append(italic(_("No key points yet.")))
+    more = link(_("More on {topic}").format(topic=name), more_url) if safe_url(more_url) else ""
     if more:
         lines.extend(["", more])
     return text_messages(join_lines(*lines))
@@ -110,13 +119,13 @@ def render_topic_summary(
 def _explainer_list(points: Sequence[KeyPoint]) -> str:
     """The explainers the points cite, each once, in the order first cited."""
     seen: dict[str, str] = {}
-    for _, source_title, source_url in points:
+    for _point, source_title, source_url in points:
         url = safe_url(source_url)
         if url and url not in seen:
             seen[url] = one_line(source_title) or url_title(url)
     if not seen:
         return ""
-    return join_lines(bold("From these explainers:"),
+    return join_lines(bold(_("From these explainers:")),
                       *(f"{BULLET}{link(title, url)}" for url, title in seen.items()))
 
 
@@ -126,10 +135,10 @@ def render_topic_digest(topic: TopicTag, points: Sequence[KeyPoint]) -> list[Out
     if not points:
         return [OutgoingMessage(
             method="sendMessage",
-            text=f"No explainers on {bold(topic.name)} yet — follow it with /topics to get the "
-                 "first one.",
+            text=fill(_("No explainers on {topic} yet — follow it with /topics to get the "
+                        "first one."), topic=bold(topic.name)),
         )]
-    _, lines = _key_point_lines(topic, points)
+    _name, lines = _key_point_lines(topic, points)
     explainers = _explainer_list(points)
     if explainers:
         lines += ["", explainers]
@@ -140,14 +149,16 @@ def render_topic_choices(query: str, candidates: Sequence[TopicTag]) -> list[Out
     """Help for /topic when the name is missing, unknown or ambiguous: one topic a line,
     split over as many messages as Telegram's limit needs (a catalogue of 150 is fine)."""
     if not query.strip():
-        head = "Which topic? Send /topic followed by its name, for example /topic " + (
-            escape(candidates[0].slug) if candidates else "name") + "."
+        example = escape(candidates[0].slug) if candidates else escape(_("name"))
+        head = fill(_("Which topic? Send /topic followed by its name, for example /topic "
+                      "{example}."), example=example)
     elif candidates:
-        head = f"I don't know the topic {bold(query.strip()[:100])}. Did you mean one of these?"
+        head = fill(_("I don't know the topic {topic}. Did you mean one of these?"),
+                    topic=bold(query.strip()[:100]))
     else:
-        head = f"I don't know the topic {bold(query.strip()[:100])}."
+        head = fill(_("I don't know the topic {topic}."), topic=bold(query.strip()[:100]))
     lines = [head]
     if candidates:
-        lines += ["", "Topics:",
+        lines += ["", escape(_("Topics:")),
                   *(f"{BULLET}{code(t.slug)} ({escape(t.name)})" for t in candidates)]
     return text_messages(join_lines(*lines))

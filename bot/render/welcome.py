@@ -108,9 +108,10 @@ def render_picker_summary(summary: ReaderSummary) -> OutgoingMessage:
 def render_help(
     publisher: str, website: str | None, commands: Sequence[tuple[str, str]]
 ) -> OutgoingMessage:
-    """The /help text: the commands (as registered with Telegram), how to stop, the website."""
+    """The /help text: the commands (as registered with Telegram: names and the English
+    descriptions, translated here), how to stop, the website."""
     lines = [bold(_("{publisher} bot").format(publisher=publisher)), escape(_(ABOUT)), ""]
-    lines += [f"/{escape(name)} — {escape(description)}" for name, description in commands]
+    lines += [f"/{escape(name)} — {escape(_(description))}" for name, description in commands]
     lines += [
         "",
         escape(_("Reply to an explainer to comment on it; comments are shown behind a "
