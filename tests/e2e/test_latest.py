@@ -145,6 +145,10 @@ async def test_latest_in_the_chats_language_one_entry_per_story(
         en = (await emulator.wait_for_sent(25, count=2, timeout=10))[-1]
         assert titles(uk) == ["Energy prices", "Зернова угода"]
         assert titles(en) == ["Energy prices", "Grain deal explained"]
+        assert uk["text"].startswith("Найновіші пояснення")
+        assert "1 листопада 2026" in uk["text"]
+        assert en["text"].startswith("Latest explainers")
+        assert "1 Nov 2026" in en["text"]
 
 
 async def test_followed_topics_respected_in_groups_and_forum_threads(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -263,7 +264,13 @@ async def test_command_menus_per_scope_and_language(
     assert "start" in menus[("all_group_chats", "")]
     assert descriptions[("default", "")]["start"] == "Welcome and pick your topics"
     assert descriptions[("default", "uk")]["start"] == "Вітання і вибір тем"
+    assert descriptions[("all_group_chats", "uk")]["latest"] == "Найновіші пояснення, коротко"
     assert menus[("default", "uk")] == menus[("default", "")]
+    assert menus[("all_group_chats", "uk")] == menus[("all_group_chats", "")]
+    for scope in ("default", "all_group_chats"):  # the uk menus are Ukrainian throughout
+        for command, text in descriptions[(scope, "uk")].items():
+            assert re.search("[а-яіїєґ]", text), (command, text)
+            assert text != descriptions[(scope, "")][command]
 
 
 async def test_forged_topic_press_on_an_explainer_changes_nothing(

@@ -9,8 +9,10 @@ import pytest
 
 from bot.callback_data import CALLBACK_DATA_LIMIT, INT_MAX, LatestMore
 from bot.domain import ArticleCard, LatestPage, TopicTag
+from bot.i18n import use_language
 from bot.render import (
     TEXT_LIMIT,
+    latest_more_notice,
     render_latest_page,
     render_latest_usage,
     render_topic_choices,
@@ -80,6 +82,28 @@ def test_latest_page_is_one_message_with_more_button() -> None:
     assert "Second sentence" not in message.text
     [[more]] = message.buttons
     assert LatestMore.parse(more.callback_data) == LatestMore(42, 2, "7")
+
+
+def test_latest_page_in_ukrainian() -> None:
+    """A Ukrainian page: heading, dates with the month's Ukrainian name, the "Ще" button,
+    the toasts."""
+    page = LatestPage(tuple(make_card(n) for n in (3, 2)), 2, 42, TopicTag("russia", "Russia"),
+                      7)
+    with use_language("uk"):
+        message = render_latest_page(page)
+        earlier = render_latest_page(LatestPage((), 2, None, None, None), earlier=True)
+        notices = (latest_more_notice(found=True, has_more=False),
+                   latest_more_notice(found=False, has_more=False))
+    assert message.text is not None
+    assert earlier.text is not None
+    assert message.text.startswith("<b>Найновіші пояснення на тему Russia</b>")
+    assert "2 грудня 2026" in message.text
+    assert "Dec" not in message.text
+    assert [[b.text for b in row] for row in message.buttons] == [["Ще ▸"]]
+    assert earlier.text == ("<b>Попередні пояснення</b>\n\n"
+                            "<i>Пояснень ще немає — зазирніть трохи згодом.</i>")
+    assert notices == ("Поки що це все.",
+                       "Цей список уже недоступний — надішліть /latest ще раз.")
 
 
 def test_twenty_long_cards_fit_one_message() -> None:
