@@ -78,7 +78,7 @@ async def test_settings_text_forms(emulator: BotAPIEmulator, running_bot: Any) -
             "/settings timezone Europe/Kyiv", "/settings digest 8:00 19:00",
             "/settings quiet 23:00 07:00", "/settings mute Football, celebrity gossip",
             "/settings only ukraine energy", "/settings previews off", "/settings images off",
-            "/settings images on", "/settings language uk",
+            "/settings images on", "/settings content uk",
         ]
         for number, command in enumerate(commands, 1):
             await reader.send(command)
@@ -98,7 +98,7 @@ async def test_settings_text_forms(emulator: BotAPIEmulator, running_bot: Any) -
         }
         for number, command in enumerate(
                 ("/settings quiet off", "/settings mute off", "/settings only off",
-                 "/settings instant", "/settings language all"), len(commands) + 1):
+                 "/settings instant", "/settings content all"), len(commands) + 1):
             await reader.send(command)
             await emulator.wait_for_sent(72, count=number, timeout=10)
         chat = await _chat(bot, 72)
@@ -113,7 +113,8 @@ BAD = {
     "/settings digest 25:00": "Digest times are HH:MM",
     "/settings quiet 23:00": "Quiet hours are a start and an end",
     "/settings previews maybe": "/settings previews on or /settings previews off",
-    "/settings language fr": "Language is en, uk or all",
+    "/settings content fr": "The explainers' language is en, uk or all",
+    "/settings language all": "The bot speaks en or uk",
     "/settings colour <b>red</b>": "Unknown setting “colour”",
     "/settings 🔥🔥 שלום": "Unknown setting “🔥🔥”",
     "/settings mute " + "x" * 5000: "That is too long",
