@@ -229,6 +229,7 @@ _ERRORS = {
     "bad_interface_language": N_("The bot speaks en or uk, e.g. /settings language uk."),
     "unknown_channel": N_("That is not one of your connected channels: /channels lists them."),
 }
+_NOT_APPLIED = N_("That setting could not be applied.")
 
 
 def render_settings_error(reason: str, value: str = "", what: str = "") -> OutgoingMessage:
@@ -253,7 +254,7 @@ def render_settings_error(reason: str, value: str = "", what: str = "") -> Outgo
             text = fill(_("Unknown setting. Send {command} for the buttons, or one of: "
                           "{names}."), command=code("/settings"), names=escape(names))
     else:
-        text = escape(_(_ERRORS.get(reason, N_("That setting could not be applied."))))
+        text = escape(_(_ERRORS.get(reason, _NOT_APPLIED)))
     return _message([text, italic(_("Nothing was changed."))])
 
 
