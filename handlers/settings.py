@@ -74,10 +74,11 @@ async def _channel_language(context: NewsContext, channel_id: int) -> str:
 
 async def _managed_channel(context: NewsContext, channel_id: int, user_id: int
                            ) -> ConnectedChannel | None:
-    """The connected channel, if ``user_id`` administers it now (asked again every time)."""
+    """The connected channel, if ``user_id`` administers it now (asked of Telegram again
+    every time, not from the cache: a demoted admin's next press is refused)."""
     channel = await context.services.channels.channel(channel_id)
     if channel is None or not await context.chat_admins.is_admin(
-            context.bot, channel_id, user_id):
+            context.bot, channel_id, user_id, fresh=True):
         return None
     return channel
 
