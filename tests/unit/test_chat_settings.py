@@ -13,9 +13,9 @@ from bot.services.schedule import DeliveryPrefs, thread_settings
 from bot.services.settings import (
     SettingsError,
     interface_choice,
-    split_thread_values,
     parse_settings_args,
     preset_values,
+    split_thread_values,
     split_topic_names,
     valid_timezone,
     view_of,
