@@ -213,3 +213,27 @@ class ChannelTopic(CallbackData):
     def channel_id(self) -> int | None:
         """The channel, or None for malformed (forged) data."""
         return _channel_id(self.channel)
+
+
+@dataclass(frozen=True)
+class ChannelSetting(CallbackData):
+    """A channel's settings, managed from the private chat: ``show`` them (key ``show``), or
+    set ``key`` to the preset ``value`` as /settings buttons do (``lang``: the channel's
+    interface language); ``channel`` is its id without the minus sign. The presser's right
+    to do it is checked again on every press."""
+
+    prefix: ClassVar[str] = "cset"
+    SHOW: ClassVar[str] = "show"
+    channel: str
+    key: str
+    value: str
+
+    @classmethod
+    def of(cls, channel_id: int, key: str, value: str = "-") -> ChannelSetting:
+        """The button data for ``key`` = ``value`` on channel ``channel_id``."""
+        return cls(str(-channel_id), key, value)
+
+    @property
+    def channel_id(self) -> int | None:
+        """The channel, or None for malformed (forged) data."""
+        return _channel_id(self.channel)

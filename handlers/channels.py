@@ -79,7 +79,7 @@ async def channel_action(update: Update, context: NewsContext) -> None:
         await _connect(context, user_id, channel_id)
         return
     channels = context.services.channels
-    if not await context.chat_admins.is_admin(context.bot, channel_id, user_id) or (
+    if not await context.chat_admins.is_admin(context.bot, channel_id, user_id, fresh=True) or (
             await channels.channel(channel_id)) is None:
         await query.answer(render.admins_only_notice("channel"))
         return
@@ -104,7 +104,8 @@ async def toggle_channel_topic(update: Update, context: NewsContext) -> None:
     if pressed is None or channel_id is None:
         await query.answer(render.stale_button_notice())
         return
-    if not await context.chat_admins.is_admin(context.bot, channel_id, query.from_user.id):
+    if not await context.chat_admins.is_admin(
+            context.bot, channel_id, query.from_user.id, fresh=True):
         await query.answer(render.admins_only_notice("channel"))
         return
     result = await context.services.channels.toggle(channel_id, pressed.slug)

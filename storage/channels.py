@@ -33,6 +33,20 @@ async def connected_channel(session: AsyncSession, chat_id: int) -> Chat | None:
     return chat
 
 
+async def connected_channel_named(session: AsyncSession, username: str) -> Chat | None:
+    """The connected channel with this @username (without the @, any case), or None."""
+    wanted = username.lstrip("@").casefold()
+    if not wanted:
+        return None
+    rows = await session.scalars(
+        select(Chat).where(Chat.type == "channel", Chat.status == "active",
+                           Chat.username.is_not(None)))
+    for chat in rows:
+        if (chat.username or "").casefold() == wanted and CONNECTED_BY in (chat.settings or {}):
+            return chat
+    return None
+
+
 async def channels_connected_by(session: AsyncSession, user_id: int) -> list[Chat]:
     """The active channels ``user_id`` connected, by title. (Channels are few: the JSON key
     is read here rather than queried in two SQL dialects.)"""

@@ -22,23 +22,25 @@ async def upsert_chat(
     language: str | None = None,
     status: str = "active",
 ) -> Chat:
-    """Create or refresh a chat row and mark it with ``status``."""
+    """Create or refresh a chat row and mark it with ``status``. Two updates about one chat
+    handled at once (the bot made a channel's admin while its owner sends /connect) both
+    create it safely: the insert does nothing when the row is already there."""
     chat = await session.get(Chat, chat_id)
     now = utcnow()
     if chat is None:
-        chat = Chat(
+        await session.execute(dialect_insert(session, Chat).values(
             id=chat_id, type=type, title=title, username=username, language=language,
             status=status, timezone="UTC", settings={}, created_at=now, updated_at=now,
-        )
-        session.add(chat)
-    else:
-        chat.type = type
-        chat.title = title
-        chat.username = username
-        if language:
-            chat.language = language
-        chat.status = status
-        chat.updated_at = now
+        ).on_conflict_do_nothing(index_elements=[Chat.id]))
+        chat = await session.get(Chat, chat_id, populate_existing=True)
+        assert chat is not None  # inserted now, or by the other update
+    chat.type = type
+    chat.title = title
+    chat.username = username
+    if language:
+        chat.language = language
+    chat.status = status
+    chat.updated_at = now
     await session.flush()
     return chat
 

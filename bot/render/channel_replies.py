@@ -1,28 +1,32 @@
 """Replies about channels managed from the private chat: the offer, /connect, /channels and
-a channel's topic picker."""
+a channel's topic picker, in the interface language of the private chat (see
+:mod:`bot.i18n`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.callback_data import ChannelAction, ChannelTopic
+from bot.callback_data import ChannelAction, ChannelSetting, ChannelTopic
 from bot.domain import ChatInfo, ConnectedChannel, TopicChoice
-from bot.render.markup import bold, escape, join_lines
+from bot.i18n import N_, _, ngettext
+from bot.render.markup import bold, escape, fill, join_lines
 from bot.render.messages import Button, OutgoingMessage
 
 __all__ = ["channel_topic_picker", "render_channel_list", "render_channel_offer",
            "render_channel_picker", "render_connect_problem", "render_connect_usage"]
 
 _PROBLEMS = {
-    "not_found": "I can't see that channel. Add me to it as an admin, then try again.",
-    "not_channel": "That is not a channel. Send /connect @yourchannel.",
-    "not_admin": "Only the channel's admins can connect it.",
-    "bot_rights": "Make me an admin of the channel who can post messages, then try again.",
+    "not_found": N_("I can't see that channel. Add me to it as an admin, then try again."),
+    "not_channel": N_("That is not a channel. Send /connect @yourchannel."),
+    "not_admin": N_("Only the channel's admins can connect it."),
+    "bot_rights": N_("Make me an admin of the channel who can post messages, then try again."),
 }
+#: Longest button label (Telegram shows little more on a phone).
+LABEL_CHARS = 60
 
 
 def _title(channel: ChatInfo | ConnectedChannel) -> str:
-    return channel.title or (f"@{channel.username}" if channel.username else "your channel")
+    return channel.title or (f"@{channel.username}" if channel.username else _("your channel"))
 
 
 def render_channel_offer(channel: ChatInfo) -> OutgoingMessage:
@@ -30,10 +34,10 @@ def render_channel_offer(channel: ChatInfo) -> OutgoingMessage:
     return OutgoingMessage(
         method="sendMessage",
         text=join_lines(
-            f"You made me an admin of {bold(_title(channel))}.",
-            escape("Connect it to choose which explainers I post there."),
+            fill(_("You made me an admin of {channel}."), channel=bold(_title(channel))),
+            escape(_("Connect it to choose which explainers I post there.")),
         ),
-        buttons=((Button(f"Connect {_title(channel)}"[:60],
+        buttons=((Button(_("Connect {channel}").format(channel=_title(channel))[:LABEL_CHARS],
                          callback_data=ChannelAction.of("connect", channel.id).pack()),),),
         disable_preview=True,
     )
@@ -41,16 +45,16 @@ def render_channel_offer(channel: ChatInfo) -> OutgoingMessage:
 
 def render_connect_usage() -> OutgoingMessage:
     """How to connect a channel."""
-    return OutgoingMessage(method="sendMessage", text=escape(
+    return OutgoingMessage(method="sendMessage", text=escape(_(
         "To post explainers in your channel: add me to it as an admin who can post, then send "
-        "/connect @yourchannel here (or forward me a post from the channel)."),
+        "/connect @yourchannel here (or forward me a post from the channel).")),
         disable_preview=True)
 
 
 def render_connect_problem(problem: str) -> OutgoingMessage:
     """Why a channel could not be connected (``problem`` is a ChannelCheck problem)."""
-    return OutgoingMessage(method="sendMessage", text=escape(_PROBLEMS.get(
-        problem, _PROBLEMS["not_found"])), disable_preview=True)
+    return OutgoingMessage(method="sendMessage", text=escape(_(_PROBLEMS.get(
+        problem, _PROBLEMS["not_found"]))), disable_preview=True)
 
 
 def channel_topic_picker(channel_id: int, choices: Sequence[TopicChoice]
@@ -65,27 +69,33 @@ def channel_topic_picker(channel_id: int, choices: Sequence[TopicChoice]
 def render_channel_picker(channel: ChatInfo | ConnectedChannel,
                           choices: Sequence[TopicChoice]) -> OutgoingMessage:
     """A connected channel's topic picker, shown in the private chat."""
-    text = (f"{bold(_title(channel))} is connected. "
-            + escape("Tap the topics whose new explainers I should post there; tap again to "
-                     "stop. /channels lists your channels."))
+    text = join_lines(
+        fill(_("{channel} is connected."), channel=bold(_title(channel))),
+        escape(_("Tap the topics whose new explainers I should post there; tap again to "
+                 "stop. /channels lists your channels.")))
     return OutgoingMessage(method="sendMessage", text=text,
                            buttons=channel_topic_picker(channel.id, choices),
                            disable_preview=True)
 
 
 def render_channel_list(channels: Sequence[ConnectedChannel]) -> OutgoingMessage:
-    """/channels: the user's connected channels, each with Topics and Disconnect buttons."""
+    """/channels: the user's connected channels, each with Topics, Settings (schedule,
+    filters, languages) and Disconnect buttons."""
     if not channels:
         return render_connect_usage()
-    lines = [bold("Your channels"), ""]
+    lines = [bold(_("Your channels")), ""]
     rows: list[tuple[Button, ...]] = []
     for channel in channels:
-        lines.append(f"• {escape(_title(channel))} — {channel.topics} "
-                     f"topic{'' if channel.topics == 1 else 's'}")
+        count = ngettext("{n} topic", "{n} topics", channel.topics).format(n=channel.topics)
+        lines.append(f"• {escape(_title(channel))} — {escape(count)}")
         rows.append((
-            Button(f"Topics: {_title(channel)}"[:60],
+            Button(_("Topics: {channel}").format(channel=_title(channel))[:LABEL_CHARS],
                    callback_data=ChannelAction.of("topics", channel.id).pack()),
-            Button("Disconnect", callback_data=ChannelAction.of("off", channel.id).pack()),
+            Button(_("Settings"), callback_data=ChannelSetting.of(
+                channel.id, ChannelSetting.SHOW).pack()),
+            Button(_("Disconnect"), callback_data=ChannelAction.of("off", channel.id).pack()),
         ))
+    lines += ["", escape(_("Settings: when and how I post there (instant or a digest, quiet "
+                           "hours, words, previews, images, languages)."))]
     return OutgoingMessage(method="sendMessage", text=join_lines(*lines), buttons=tuple(rows),
                            disable_preview=True)

@@ -43,6 +43,21 @@ class ChannelService:
             chat = await channels_dao.connected_channel(session, channel_id)
             return await _summary(session, chat) if chat is not None else None
 
+    async def find(self, name: str) -> ConnectedChannel | None:
+        """A connected channel named by ``@username`` or by its id ("-100…"), or None."""
+        text = name.strip()
+        if text.startswith("-") and text[1:].isdigit() and len(text) <= 20:
+            return await self.channel(int(text))
+        async with self._sessions() as session:
+            chat = await channels_dao.connected_channel_named(session, text)
+            return await _summary(session, chat) if chat is not None else None
+
+    @staticmethod
+    def info(channel: ConnectedChannel) -> ChatInfo:
+        """The channel as a chat (what the settings service takes)."""
+        return ChatInfo(id=channel.id, type="channel", title=channel.title,
+                        username=channel.username)
+
     async def topics(self, channel_id: int) -> tuple[TopicChoice, ...] | None:
         """The channel's picker state; None when it is not connected."""
         if await self.channel(channel_id) is None:
@@ -54,9 +69,7 @@ class ChannelService:
         channel = await self.channel(channel_id)
         if channel is None:
             return None
-        return await self._readers.toggle(
-            ChatInfo(id=channel.id, type="channel", title=channel.title,
-                     username=channel.username), slug)
+        return await self._readers.toggle(self.info(channel), slug)
 
     async def disconnect(self, channel_id: int) -> None:
         """Stop posting to the channel and forget its topics."""

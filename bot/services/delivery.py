@@ -55,7 +55,13 @@ from bot.services.outbox import (
     process_owner,
 )
 from bot.services.rate_limits import SendLimiter
-from bot.services.schedule import DeliveryPrefs, PushPlan, next_digest_at, plan_push
+from bot.services.schedule import (
+    DeliveryPrefs,
+    PushPlan,
+    next_digest_at,
+    plan_push,
+    thread_settings,
+)
 from storage import chats as chats_dao
 from storage import deliveries as deliveries_dao
 from storage.db import write_session
@@ -101,7 +107,8 @@ class DeliveryService:
         self._record_failed = False
         self._slots = asyncio.Semaphore(settings.concurrency)  # shared by overlapping batches
         self._rendered: dict[int, list[OutgoingMessage]] = {}
-        self._content: dict[int, ContentPrefs] = {}  # chats whose settings differ from default
+        # destinations (chat, thread) whose settings differ from the default
+        self._content: dict[tuple[int, int], ContentPrefs] = {}
         self._lease_valid_until = 0.0
         self._in_flight: set[asyncio.Task[list[dict[str, Any]]]] = set()
 
@@ -232,7 +239,7 @@ class DeliveryService:
         jobs: list[Job] = []
         for (chat_id, thread_id), rows in destinations.items():
             plan = plan_push(
-                prefs.get(chat_id, DeliveryPrefs()), now,
+                prefs.get((chat_id, thread_id), DeliveryPrefs()), now,
                 schedules={row.schedule for row in rows},
                 last_push_at=last.get((chat_id, thread_id)),
                 window=timedelta(seconds=self._settings.coalesce_seconds))
@@ -242,7 +249,7 @@ class DeliveryService:
                                      schedule=plan.schedule, silent=row.silent or plan.silent)
                                 for row in rows)
                 continue
-            content = self._content.get(chat_id, DEFAULT_CONTENT)
+            content = self._content.get((chat_id, thread_id), DEFAULT_CONTENT)
             unwanted = {row.id: reason for row in rows if row.article_id
                         and (card := cards.get(row.article_id)) is not None
                         and (reason := content.refusal(card)) is not None}
@@ -257,7 +264,8 @@ class DeliveryService:
             groups = ([rows] if plan.style == "digest" or self._settings.coalesce_seconds > 0
                       else [[row] for row in rows])
             for group in groups:
-                job = self._job(chat_id, thread_id, group, plan, cards, prefs.get(chat_id), now)
+                job = self._job(chat_id, thread_id, group, plan, cards,
+                                prefs.get((chat_id, thread_id)), now)
                 if job is None:
                     stats.skipped += len(group)
                     outcomes.extend(outcome_row(row, "skipped", error="article gone")
@@ -274,7 +282,7 @@ class DeliveryService:
 
     async def _context(
         self, destinations: Mapping[tuple[int, int], list[ClaimedDelivery]], now: datetime,
-    ) -> tuple[dict[int, DeliveryPrefs], dict[tuple[int, int], datetime],
+    ) -> tuple[dict[tuple[int, int], DeliveryPrefs], dict[tuple[int, int], datetime],
                dict[int, ArticleCard | None], dict[int, int]]:
         chat_ids = sorted({chat_id for chat_id, _ in destinations})
         article_ids = sorted({row.article_id for rows in destinations.values() for row in rows
@@ -286,9 +294,12 @@ class DeliveryService:
             versions = await deliveries_dao.article_versions(session, article_ids)
             cards = {article_id: await self._load_card(session, article_id)
                      for article_id in article_ids}
-        prefs = {chat_id: DeliveryPrefs.from_chat(timezone, settings)
-                 for chat_id, (timezone, settings) in chats.items()}
-        self._content = {chat_id: content for chat_id, (_, settings) in chats.items()
+        # each destination's settings: the chat's, with its forum thread's own on top
+        settings_of = {(chat_id, thread_id): thread_settings(chats[chat_id][1], thread_id)
+                       for chat_id, thread_id in destinations if chat_id in chats}
+        prefs = {key: DeliveryPrefs.from_chat(chats[key[0]][0], settings)
+                 for key, settings in settings_of.items()}
+        self._content = {key: content for key, settings in settings_of.items()
                          if not (content := ContentPrefs.from_settings(settings)).is_default}
         return prefs, last, cards, versions
 
@@ -319,7 +330,7 @@ class DeliveryService:
             shown = [card for row in present if (card := cards[row.article_id or 0])]
             messages = render_coalesced(shown, max_items=cap)
             listed = present  # all rows are in the message: listed or counted in "…N more"
-        content = self._content.get(chat_id, DEFAULT_CONTENT)
+        content = self._content.get((chat_id, thread_id), DEFAULT_CONTENT)
         return Job(chat_id, thread_id, present, listed, content.present(messages), silent)
 
     async def _send_jobs(

@@ -25,7 +25,38 @@ __all__ = [
     "next_digest_at",
     "plan_push",
     "quiet_until",
+    "thread_settings",
 ]
+
+#: The key of ``chats.settings`` holding forum threads' own delivery settings:
+#: ``{"threads": {"<thread id>": {key: value, …}}}`` (a None value: "not here", e.g. no quiet
+#: hours in this thread although the chat has some).
+THREADS_KEY = "threads"
+#: The settings a forum thread may have of its own; time zone and languages are chat-wide.
+THREAD_KEYS = frozenset({"delivery", "digest_times", "quiet_hours", "mute_words",
+                         "only_words", "previews", "images"})
+
+
+def thread_settings(settings: Mapping[str, Any] | None, thread_id: int | None
+                    ) -> dict[str, Any]:
+    """The settings that apply in forum thread ``thread_id`` of a chat: the chat's own, with
+    the thread's overrides on top (``0``/None: the chat itself, no overrides). Pure; anything
+    malformed is ignored."""
+    base = dict(settings) if isinstance(settings, Mapping) else {}
+    threads = base.pop(THREADS_KEY, None)
+    if not thread_id or not isinstance(threads, Mapping):
+        return base
+    own = threads.get(str(thread_id))
+    if not isinstance(own, Mapping):
+        return base
+    for key, value in own.items():
+        if key not in THREAD_KEYS:
+            continue
+        if value is None:
+            base.pop(key, None)
+        else:
+            base[key] = value
+    return base
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,14 @@ values this service writes (the delivery engine reads them; absent = the default
 * ``previews``: bool (default true) — link previews under pushed explainers;
 * ``images``: bool (default true) — the explainer's image (sendPhoto) or text only;
 * ``content_language``: "en" | "uk" | "all" (also written to ``chats.language``, None for
-  all, which is what delivery already reads to choose a story's version).
+  all, which is what delivery already reads to choose a story's version);
+* ``threads``: {"<forum thread id>": {key: value}} — a forum thread's own delivery, digest
+  times, quiet hours, words, previews and images (:func:`bot.services.schedule.
+  thread_settings` merges them over the chat's); time zone and languages are chat-wide.
+
+The interface language (``interface_language``, what the bot speaks) is
+:class:`bot.services.languages.ChatLanguages`'s; ``/settings language en|uk`` names it and
+``/settings content en|uk|all`` the explainers' language.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ from zoneinfo import available_timezones
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import ChatInfo, ChatSettingsView, SubscriptionChange, TopicTag
+from bot.i18n import LANGUAGES as INTERFACE_LANGUAGES
 from bot.services.news import NewsService, TopicIndex
+from bot.services.schedule import THREAD_KEYS, THREADS_KEY, thread_settings
 from storage import chat_settings as settings_dao
 from storage import chats as chats_dao
 from storage import topics as topics_dao
@@ -187,11 +196,33 @@ def parse_settings_args(args: Sequence[str]) -> tuple[dict[str, Any], str | None
         if len(rest) != 1 or rest[0].casefold() not in SWITCHES:
             raise SettingsError("bad_switch", what)
         return {what: SWITCHES[rest[0].casefold()]}, None
-    if what == "language":
+    if what in ("content", "content-language"):
         if len(rest) != 1 or rest[0].casefold() not in LANGUAGES:
             raise SettingsError("bad_language", raw_rest)
         return {"content_language": rest[0].casefold()}, None
     raise SettingsError("usage", words[0])
+
+
+def interface_choice(args: Sequence[str]) -> str | None:
+    """The interface language ``/settings language en|uk`` chooses; None when the arguments
+    are about something else. Raises :class:`SettingsError` for a language the bot does not
+    speak."""
+    words = " ".join(args).split()
+    if not words or words[0].casefold() not in ("language", "lang"):
+        return None
+    if len(words) != 2 or words[1].casefold() not in INTERFACE_LANGUAGES:
+        raise SettingsError("bad_interface_language", " ".join(words[1:]))
+    return words[1].casefold()
+
+
+def split_thread_values(values: dict[str, Any], thread_id: int) -> tuple[dict[str, Any],
+                                                                          dict[str, Any]]:
+    """(chat-wide values, the forum thread's own) of what a /settings change sets: in a
+    thread, the delivery settings are the thread's, the rest the chat's."""
+    if not thread_id:
+        return values, {}
+    return ({k: v for k, v in values.items() if k not in THREAD_KEYS},
+            {k: v for k, v in values.items() if k in THREAD_KEYS})
 
 
 def preset_values(key: str, value: str) -> dict[str, Any] | None:
@@ -205,6 +236,8 @@ def preset_values(key: str, value: str) -> dict[str, Any] | None:
         return {"quiet_hours": list(quiet) if quiet else None}
     if key in ("previews", "images") and value in SWITCHES:
         return {key: SWITCHES[value]}
+    if key == "content" and value in LANGUAGES:
+        return {"content_language": value}
     return None
 
 
@@ -315,8 +348,9 @@ class SettingsService:
 
     # -- settings --------------------------------------------------------------------------
 
-    async def view(self, chat: ChatInfo) -> ChatSettingsView:
-        """The chat's settings (a chat seen for the first time is registered)."""
+    async def view(self, chat: ChatInfo, thread_id: int = 0) -> ChatSettingsView:
+        """The chat's settings, as they apply in its forum thread ``thread_id`` (0: the chat
+        itself); a chat seen for the first time is registered."""
         async with write_session(self._sessions) as session:
             stored = await settings_dao.chat_settings(session, chat.id)
             if stored is None:
@@ -325,30 +359,40 @@ class SettingsService:
                 stored = ({}, "UTC")
             record = await chats_dao.get_chat(session, chat.id)
             language = record.language if record is not None else None
-        return view_of(*stored, language)
+        settings, timezone = stored
+        return view_of(thread_settings(settings, thread_id), timezone, language)
 
-    async def apply_text(self, chat: ChatInfo, args: Sequence[str]) -> ChatSettingsView:
-        """Apply ``/settings <what> <value…>``; raises :class:`SettingsError` (and changes
-        nothing) for a bad argument."""
+    async def apply_text(self, chat: ChatInfo, args: Sequence[str], thread_id: int = 0
+                         ) -> ChatSettingsView:
+        """Apply ``/settings <what> <value…>`` (in forum thread ``thread_id``: its delivery
+        settings are the thread's own); raises :class:`SettingsError` (and changes nothing)
+        for a bad argument."""
         values, timezone = parse_settings_args(args)
-        return await self._apply(chat, values, timezone)
+        return await self._apply(chat, values, timezone, thread_id)
 
-    async def apply_preset(self, chat: ChatInfo, key: str, value: str
+    async def apply_preset(self, chat: ChatInfo, key: str, value: str, thread_id: int = 0
                            ) -> ChatSettingsView | None:
         """Apply a /settings button; None (nothing changed) for a button the bot never made."""
         values = preset_values(key, value)
         if values is None:
             return None
-        return await self._apply(chat, values, None)
+        return await self._apply(chat, values, None, thread_id)
 
-    async def _apply(self, chat: ChatInfo, values: dict[str, Any], timezone: str | None
-                     ) -> ChatSettingsView:
+    async def _apply(self, chat: ChatInfo, values: dict[str, Any], timezone: str | None,
+                     thread_id: int = 0) -> ChatSettingsView:
+        chat_values, own = split_thread_values(values, thread_id)
         async with write_session(self._sessions) as session:
             if await chats_dao.get_chat(session, chat.id) is None:
                 await chats_dao.upsert_chat(session, chat_id=chat.id, type=chat.type,
                                             title=chat.title, username=chat.username)
-            if values or timezone:
-                await chats_dao.update_delivery_settings(session, chat.id, values, timezone)
+            if own:
+                stored_now = await settings_dao.chat_settings(session, chat.id)
+                threads = dict((stored_now or ({}, "UTC"))[0].get(THREADS_KEY) or {})
+                threads[str(thread_id)] = {**dict(threads.get(str(thread_id)) or {}), **own}
+                chat_values = {**chat_values, THREADS_KEY: threads}
+            if chat_values or timezone:
+                await chats_dao.update_delivery_settings(session, chat.id, chat_values,
+                                                         timezone)
             if "content_language" in values:
                 language = values["content_language"]
                 await settings_dao.set_content_language(
@@ -356,7 +400,8 @@ class SettingsService:
             stored = await settings_dao.chat_settings(session, chat.id)
             record = await chats_dao.get_chat(session, chat.id)
             language_now = record.language if record is not None else None
-        return view_of(*(stored or ({}, "UTC")), language_now)
+        settings, timezone_now = stored or ({}, "UTC")
+        return view_of(thread_settings(settings, thread_id), timezone_now, language_now)
 
     # -- leaving ---------------------------------------------------------------------------
 

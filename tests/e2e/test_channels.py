@@ -136,3 +136,125 @@ async def test_connect_needs_the_bot_to_post_and_a_real_channel(
         await owner.send("/connect")
         reply = (await emulator.wait_for_sent(801, count=4, timeout=10))[-1]
         assert "/connect @yourchannel" in reply["text"]
+
+
+async def _channel_row(bot: Any) -> Chat:
+    async with bot.sessions() as session:
+        chat = await session.get(Chat, CHANNEL)
+    assert chat is not None
+    return chat
+
+
+async def test_channel_settings_from_the_private_chat(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """/channels has a Settings button per channel: it shows the channel's settings in the
+    private chat, whose buttons (carrying the channel id) change the channel's schedule; the
+    text form /settings @channel … sets its time zone, quiet hours, words and content
+    language. The channel stays connected."""
+    async with running_bot() as bot:
+        owner, _other, _channel = await _setup(emulator)
+        await emulator.wait_for_sent(801, count=1, timeout=10)
+        await owner.send("/connect @kyivnews")
+        await emulator.wait_for_sent(801, count=2, timeout=10)
+        await owner.send("/channels")
+        listing = (await emulator.wait_for_sent(801, count=3, timeout=10))[-1]
+        assert all(len(b["callback_data"].encode()) <= 64
+                   for row in listing["reply_markup"]["inline_keyboard"] for b in row)
+        await owner.press(listing, button(listing, "Settings"))
+        shown = (await emulator.wait_for_sent(801, count=4, timeout=10))[-1]
+        assert shown["text"].startswith("Settings of Kyiv News\n")
+        assert "/settings @kyivnews timezone Europe/Kyiv" in shown["text"]
+        assert all(b["callback_data"].startswith("cset:1008001:")
+                   for row in shown["reply_markup"]["inline_keyboard"] for b in row)
+        await owner.press(shown, button(shown, "Digest 19:00"))
+        await emulator.wait_for_calls("editMessageText", count=1, timeout=10)
+        edited = next(m for m in emulator.sent(801) if m["message_id"] == shown["message_id"])
+        assert edited["text"].startswith("Settings of Kyiv News (saved)\n")
+        assert "Delivery: a digest at 19:00" in edited["text"]
+        for number, command in enumerate((
+                "/settings @kyivnews timezone Europe/Kyiv", "/settings @KyivNews quiet 23:00 07:00",
+                "/settings -1008001 mute football", "/settings @kyivnews content uk"), 5):
+            await owner.send(command)
+            reply = (await emulator.wait_for_sent(801, count=number, timeout=10))[-1]
+            assert reply["text"].startswith("Settings of Kyiv News (saved)\n")
+        chat = await _channel_row(bot)
+        assert chat.timezone == "Europe/Kyiv"
+        assert chat.language == "uk"
+        assert {k: v for k, v in chat.settings.items() if k != "connected_by"} == {
+            "delivery": "digest", "digest_times": ["19:00"], "quiet_hours": ["23:00", "07:00"],
+            "mute_words": ["football"], "content_language": "uk"}
+        assert chat.settings["connected_by"] == 801
+        private = await _chat_settings(bot, 801)
+        assert not {"delivery", "quiet_hours"} & set(private)
+        await owner.send("/settings @kyivnews previews maybe")
+        reply = (await emulator.wait_for_sent(801, count=9, timeout=10))[-1]
+        assert "Nothing was changed." in reply["text"]
+        await owner.send("/settings @nosuchchannel instant")
+        reply = (await emulator.wait_for_sent(801, count=10, timeout=10))[-1]
+        assert "not one of your connected channels" in reply["text"]
+
+
+async def _chat_settings(bot: Any, chat_id: int) -> dict[str, Any]:
+    async with bot.sessions() as session:
+        chat = await session.get(Chat, chat_id)
+    return dict(chat.settings) if chat is not None else {}
+
+
+async def test_channel_settings_refuse_non_admins_and_forged_data(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """A user who does not administer the channel gets "only admins" for forged settings
+    buttons and for the text form, and nothing changes; an admin demoted since the settings
+    were shown is refused on the next press; malformed data is answered as stale."""
+    async with running_bot() as bot:
+        owner, other, channel = await _setup(emulator)
+        await emulator.wait_for_sent(801, count=1, timeout=10)
+        await owner.send("/connect @kyivnews")
+        await emulator.wait_for_sent(801, count=2, timeout=10)
+        await other.send("/settings @kyivnews instant")
+        [refused] = await emulator.wait_for_sent(802, count=1, timeout=10)
+        assert refused["text"] == ONLY_ADMINS
+        before = len(emulator.callback_answers)
+        for data in ("cset:1008001:delivery:digest", "cset:1008001:show:-",
+                     "cset:1008001:lang:uk", "cset:1008001:quiet:2200-0700"):
+            await other.press(refused, data, forged=True)
+        await other.press(refused, "cset:12ab:delivery:digest", forged=True)
+        answers = await _answers_after(emulator, before, 5)
+        assert answers[:4] == [ONLY_ADMINS] * 4
+        assert answers[4] == "That button is no longer available."
+        assert len(emulator.sent(802)) == 1
+        chat = await _channel_row(bot)
+        assert set(chat.settings) == {"connected_by"}
+        assert chat.timezone == "UTC"
+
+        await owner.send("/settings @kyivnews")
+        shown = (await emulator.wait_for_sent(801, count=3, timeout=10))[-1]
+        assert shown["text"].startswith("Settings of Kyiv News\n")
+        channel.set_member(owner, "member")
+        before = len(emulator.callback_answers)
+        await owner.press(shown, button(shown, "Digest 19:00"))
+        assert await _answers_after(emulator, before, 1) == [ONLY_ADMINS]
+        assert set((await _channel_row(bot)).settings) == {"connected_by"}
+
+
+async def test_channels_in_ukrainian(emulator: BotAPIEmulator, running_bot: Any) -> None:
+    """A Ukrainian admin's /channels and the channel's settings are in Ukrainian (three plural
+    forms of "topic")."""
+    async with running_bot():
+        owner = emulator.user(803, "Олена", language_code="uk")
+        channel = emulator.channel(-1008003, "Новини", username="novyny")
+        await channel.add_bot(by=owner)
+        [offer] = await emulator.wait_for_sent(803, count=1, timeout=10)
+        assert "Ви зробили мене адміністратором каналу" in offer["text"]
+        await owner.send("/connect @novyny")
+        picker = (await emulator.wait_for_sent(803, count=2, timeout=10))[-1]
+        assert "Канал Новини підключено." in picker["text"]
+        await owner.send("/channels")
+        listing = (await emulator.wait_for_sent(803, count=3, timeout=10))[-1]
+        assert listing["text"].startswith("Ваші канали\n")
+        assert "Новини — 0 тем" in listing["text"]
+        await owner.press(listing, button(listing, "Налаштування"))
+        shown = (await emulator.wait_for_sent(803, count=4, timeout=10))[-1]
+        assert shown["text"].startswith("Налаштування каналу Новини\n")
+        assert button(shown, "Добірка 19:00")

@@ -78,7 +78,7 @@ async def test_settings_text_forms(emulator: BotAPIEmulator, running_bot: Any) -
             "/settings timezone Europe/Kyiv", "/settings digest 8:00 19:00",
             "/settings quiet 23:00 07:00", "/settings mute Football, celebrity gossip",
             "/settings only ukraine energy", "/settings previews off", "/settings images off",
-            "/settings images on", "/settings language uk",
+            "/settings images on", "/settings content uk",
         ]
         for number, command in enumerate(commands, 1):
             await reader.send(command)
@@ -98,7 +98,7 @@ async def test_settings_text_forms(emulator: BotAPIEmulator, running_bot: Any) -
         }
         for number, command in enumerate(
                 ("/settings quiet off", "/settings mute off", "/settings only off",
-                 "/settings instant", "/settings language all"), len(commands) + 1):
+                 "/settings instant", "/settings content all"), len(commands) + 1):
             await reader.send(command)
             await emulator.wait_for_sent(72, count=number, timeout=10)
         chat = await _chat(bot, 72)
@@ -113,7 +113,8 @@ BAD = {
     "/settings digest 25:00": "Digest times are HH:MM",
     "/settings quiet 23:00": "Quiet hours are a start and an end",
     "/settings previews maybe": "/settings previews on or /settings previews off",
-    "/settings language fr": "Language is en, uk or all",
+    "/settings content fr": "The explainers' language is en, uk or all",
+    "/settings language all": "The bot speaks en or uk",
     "/settings colour <b>red</b>": "Unknown setting “colour”",
     "/settings 🔥🔥 שלום": "Unknown setting “🔥🔥”",
     "/settings mute " + "x" * 5000: "That is too long",
@@ -183,3 +184,69 @@ async def test_group_members_cannot_change_settings(
         await admin.send("/settings quiet 22:00 07:00", chat_id=-7501)
         await emulator.wait_for_sent(-7501, count=5, timeout=10)
         assert (await _chat(bot, -7501)).settings == {"quiet_hours": ["22:00", "07:00"]}
+
+
+async def test_interface_language_is_chosen_in_settings(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """A Ukrainian user's /settings is Ukrainian; the English button switches the bot's
+    language and the edited settings (and the toast) are already English; the text form
+    switches back. The explainers' (content) language is a separate setting, untouched."""
+    async with running_bot() as bot:
+        reader = emulator.user(75, language_code="uk")
+        await reader.send("/settings")
+        [shown] = await emulator.wait_for_sent(75, count=1, timeout=10)
+        assert shown["text"].startswith("Налаштування\n")
+        assert "Надсилання: одразу" in shown["text"]
+        assert "Мова бота (Language / Мова): Українська" in shown["text"]
+        assert "Мова пояснень: Мова оригіналу" in shown["text"]
+        assert button(shown, "✅ Українська")
+        await reader.press(shown, button(shown, "English"))
+        await emulator.wait_for_calls("editMessageText", count=1, timeout=10)
+        assert (await _answers(emulator, 1))[-1].text == "Saved."
+        edited = _current(emulator, shown)
+        assert edited["text"].startswith("Settings (saved)\n")
+        assert "Bot's language (Language / Мова): English" in edited["text"]
+        assert button(edited, "✅ English")
+        chat = await _chat(bot, 75)
+        assert chat.settings["interface_language"] == "en"
+        assert chat.language is None
+        await reader.send("/settings instant")
+        reply = (await emulator.wait_for_sent(75, count=2, timeout=10))[-1]
+        assert "Delivery: instant" in reply["text"]
+        await reader.send("/settings language uk")
+        reply = (await emulator.wait_for_sent(75, count=3, timeout=10))[-1]
+        assert reply["text"].startswith("Налаштування (збережено)\n")
+        assert "Мова бота (Language / Мова): Українська" in reply["text"]
+        await reader.send("/settings language fr")
+        reply = (await emulator.wait_for_sent(75, count=4, timeout=10))[-1]
+        assert "Бот розмовляє мовами en або uk" in reply["text"]
+        assert "Нічого не змінено." in reply["text"]
+        await reader.send("/settings content en")
+        reply = (await emulator.wait_for_sent(75, count=5, timeout=10))[-1]
+        assert "Мова пояснень: Англійська" in reply["text"]
+        chat = await _chat(bot, 75)
+        assert (chat.settings["interface_language"], chat.language) == ("uk", "en")
+
+
+async def test_group_language_is_for_admins_and_switches_the_group(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """In a group, a member's press of a language button is refused; an admin's switches the
+    group's language (the reply is in it)."""
+    async with running_bot() as bot:
+        group = emulator.group(-7502, "Клуб", bot_status="member")
+        admin, member = emulator.user(83, language_code="uk"), emulator.user(84)
+        group.set_member(admin, "administrator")
+        group.set_member(member, "member")
+        await admin.send("/settings", chat_id=-7502)
+        [shown] = await emulator.wait_for_sent(-7502, count=1, timeout=10)
+        assert shown["text"].startswith("Налаштування\n")
+        await member.press(shown, button(shown, "English"))
+        [answer] = await _answers(emulator, 1)
+        assert answer.text is not None
+        assert (await _chat(bot, -7502)).settings.get("interface_language") != "en"
+        await admin.send("/settings language en", chat_id=-7502)
+        reply = (await emulator.wait_for_sent(-7502, count=2, timeout=10))[-1]
+        assert reply["text"].startswith("Settings (saved)\n")
+        assert (await _chat(bot, -7502)).settings.get("interface_language") == "en"

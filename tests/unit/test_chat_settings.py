@@ -9,11 +9,13 @@ from bot.callback_data import CALLBACK_DATA_LIMIT, SettingsChoice
 from bot.domain import TopicTag
 from bot.render import render_settings
 from bot.services.news import TopicIndex
-from bot.services.schedule import DeliveryPrefs
+from bot.services.schedule import DeliveryPrefs, thread_settings
 from bot.services.settings import (
     SettingsError,
+    interface_choice,
     parse_settings_args,
     preset_values,
+    split_thread_values,
     split_topic_names,
     valid_timezone,
     view_of,
@@ -39,7 +41,7 @@ INDEX = TopicIndex((ECONOMY, RUSSIA, WAR),
     ("only off", {"only_words": None}, None),
     ("previews off", {"previews": False}, None),
     ("images on", {"images": True}, None),
-    ("language UK", {"content_language": "uk"}, None),
+    ("content UK", {"content_language": "uk"}, None),
 ])
 def test_settings_text_forms_parse(args: str, values: dict[str, object], zone: str | None
                                    ) -> None:
@@ -56,7 +58,8 @@ def test_settings_text_forms_parse(args: str, values: dict[str, object], zone: s
     ("quiet 07:00", "bad_quiet"),
     ("mute ,,", "no_words"),
     ("previews yes", "bad_switch"),
-    ("language fr", "bad_language"),
+    ("content fr", "bad_language"),
+    ("language uk", "usage"),  # the interface language is not a stored setting: see below
     ("instant now", "usage"),
     ("🔥", "usage"),
     ("mute " + "x" * 400, "too_long"),
@@ -87,6 +90,9 @@ def test_keyboard_buttons_fit_and_round_trip() -> None:
             assert len(b.callback_data.encode()) <= CALLBACK_DATA_LIMIT
             pressed = SettingsChoice.parse(b.callback_data)
             assert pressed is not None
+            if pressed.key == "lang":  # the interface language: the language service's
+                assert pressed.value in ("en", "uk")
+                continue
             assert preset_values(pressed.key, pressed.value) is not None
 
 
@@ -118,3 +124,36 @@ def test_near_misses_are_suggested() -> None:
     assert INDEX.suggest("ecnomy") == (ECONOMY,)
     assert INDEX.suggest("kremln") == (RUSSIA,)
     assert INDEX.suggest("zzzzqqq") == ()
+
+
+def test_interface_language_is_read_apart_from_the_settings() -> None:
+    """``/settings language en|uk`` names the bot's language; anything else is not it."""
+    assert interface_choice(["language", "UK"]) == "uk"
+    assert interface_choice(["lang", "en"]) == "en"
+    assert interface_choice(["content", "uk"]) is None
+    assert interface_choice([]) is None
+    with pytest.raises(SettingsError) as caught:
+        interface_choice(["language", "all"])
+    assert caught.value.reason == "bad_interface_language"
+
+
+def test_thread_settings_merge_over_the_chat() -> None:
+    """A forum thread's own settings override the chat's; a None override removes the key;
+    time zone and languages are never the thread's; other threads and General see the
+    chat's."""
+    chat = {"delivery": "instant", "quiet_hours": ["22:00", "07:00"], "previews": False,
+            "content_language": "uk",
+            "threads": {"5": {"delivery": "digest", "digest_times": ["19:00"],
+                              "quiet_hours": None, "content_language": "en"},
+                        "6": "malformed"}}
+    five = thread_settings(chat, 5)
+    assert five == {"delivery": "digest", "digest_times": ["19:00"], "previews": False,
+                    "content_language": "uk"}
+    assert thread_settings(chat, 0) == thread_settings(chat, 6) == thread_settings(chat, 7)
+    assert "threads" not in thread_settings(chat, 0)
+    assert thread_settings(chat, None)["delivery"] == "instant"
+    assert thread_settings(None, 5) == {}
+    assert DeliveryPrefs.from_chat("UTC", five).mode == "digest"
+    assert split_thread_values({"delivery": "digest", "content_language": "uk"}, 5) == (
+        {"content_language": "uk"}, {"delivery": "digest"})
+    assert split_thread_values({"delivery": "digest"}, 0) == ({"delivery": "digest"}, {})

@@ -101,7 +101,7 @@ def test_latest_page_in_ukrainian() -> None:
     assert "Dec" not in message.text
     assert [[b.text for b in row] for row in message.buttons] == [["Ще ▸"]]
     assert earlier.text == ("<b>Попередні пояснення</b>\n\n"
-                            "<i>Пояснень ще немає — зазирніть трохи згодом.</i>")
+                            "<i>Пояснень ще немає — зазирніть згодом.</i>")
     assert notices == ("Поки що це все.",
                        "Цей список уже недоступний — надішліть /latest ще раз.")
 
