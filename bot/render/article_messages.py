@@ -120,7 +120,7 @@ def render_article(card: ArticleCard) -> list[OutgoingMessage]:
     summary = escape(clean_plain(card.summary))
     footer = _hashtags(card)
     buttons = ((Button(_("Read"), url=url),),) if url else ()
-    more = f"… {link(_('Read more'), url)}" if url else "…"
+    more = "… " + link(_("Read more"), url) if url else "…"
     message = OutgoingMessage(
         "sendMessage",
         text=_fit_article(header, summary, footer, TEXT_LIMIT, more),
