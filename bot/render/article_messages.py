@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
+from functools import lru_cache
 
 from babel.dates import format_date
 
@@ -30,6 +32,7 @@ from bot.sentences import sentence_ends
 from bot.text import one_line
 
 __all__ = [
+    "day_label",
     "hashtag",
     "render_article",
     "render_article_list",
@@ -39,6 +42,18 @@ __all__ = [
 
 _MIN_SUMMARY = 40  # below this much room a cut summary is noise; drop it instead
 _AUTHOR_LENGTH = 120  # a longer byline is a feed putting something else in dc:creator
+
+
+def day_label(day: date) -> str:
+    """A publication day as the current language writes it short ("2 Dec 2025",
+    "2 груд. 2025")."""
+    return _day_label(date(day.year, day.month, day.day), current_language())
+
+
+@lru_cache(maxsize=4096)
+def _day_label(day: date, language: str) -> str:
+    # Cached: lists and digests show the same few days in every chat (Babel takes ~5 µs).
+    return format_date(day, "d MMM yyyy", locale=language)
 
 
 def hashtag(label: str) -> str | None:
@@ -88,7 +103,7 @@ def _meta_line(card: ArticleCard) -> str:
         bits.append(byline)
     when = plausible_publication(card.published_at)
     if when is not None:
-        bits.append(format_date(when, "d MMM yyyy", locale=current_language()))
+        bits.append(day_label(when))
     return italic(" · ".join(bits))
 
 

@@ -11,10 +11,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 
 from bot.domain import ArticleCard, plausible_publication
 from bot.i18n import _, current_language, ngettext
+from bot.render.article_messages import day_label
 from bot.render.cutting import truncate_html
 from bot.render.display import clean_plain, shorten_plain, url_title
 from bot.render.markup import TEXT_LIMIT, bold, escape, italic, join_lines, link, web_url
@@ -59,7 +60,7 @@ def _source_line(card: ArticleCard) -> str:
         bits.append(source)
     when = plausible_publication(card.published_at)
     if when is not None:
-        bits.append(format_date(when, "d MMM yyyy", locale=current_language()))
+        bits.append(day_label(when))
     return italic(" · ".join(bits))
 
 
