@@ -159,10 +159,13 @@ async def test_a_correction_edit_stays_in_each_chats_language(
                                   .values(title="Corrected title", version=2, updated=True))
         await bot.correct_sent_messages()
     [uk_edit], [en_edit] = emulator.sent(111), emulator.sent(112)
-    assert "edit_date" in uk_edit and "edit_date" in en_edit
-    assert "Corrected title" in _text(uk_edit) and "Оновлено" in _text(uk_edit)
+    assert "edit_date" in uk_edit
+    assert "edit_date" in en_edit
+    assert "Corrected title" in _text(uk_edit)
+    assert "Оновлено" in _text(uk_edit)
     assert _buttons(uk_edit) == ["Читати", "💬 Коментарі"]
-    assert "Updated" in _text(en_edit) and "Оновлено" not in _text(en_edit)
+    assert "Updated" in _text(en_edit)
+    assert "Оновлено" not in _text(en_edit)
     assert _buttons(en_edit) == ["Read", "💬 Comments"]
 
 

@@ -52,7 +52,8 @@ def test_pushed_photo_and_its_fallback_are_both_translated() -> None:
     """A photo push and the text message it falls back to carry the Ukrainian buttons."""
     with use_language("uk"):
         [photo] = render_pushed_article(make_card(image_url="https://news.example/a.jpg"), 7)
-    assert photo.method == "sendPhoto" and photo.fallback is not None
+    assert photo.method == "sendPhoto"
+    assert photo.fallback is not None
     for message in (photo, photo.fallback):
         assert [b.text for row in message.buttons for b in row] == ["Читати", "💬 Коментарі"]
 
