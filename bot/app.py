@@ -30,6 +30,7 @@ from bot.application import (
 )
 from bot.config import Settings
 from bot.context import NewsApplication, NewsContext, attach_services
+from bot.i18n import DEFAULT_LANGUAGE, use_language
 from bot.ingest.fetch import FeedFetcher
 from bot.metrics import BotMetrics
 from bot.services.channels import ChannelService
@@ -40,6 +41,7 @@ from bot.services.delivery import DeliveryService
 from bot.services.languages import ChatLanguages
 from bot.services.leadership import LeaderElection, SingleInstanceLock
 from bot.services.news import NewsService, load_card
+from bot.services.outbox import NoticeText
 from bot.services.polling import IngestionService, PollResult
 from bot.services.readers import ReaderService
 from bot.services.readiness import (
@@ -395,14 +397,23 @@ class NewsBot:
             return
         await self.running.dedupe.prune()
 
-    async def _notify_admins(self, text: str) -> None:
-        """Tell every configured admin (feed health notices)."""
+    async def _notify_admins(self, text: NoticeText) -> None:
+        """Tell every configured admin (feed health notices), each in their chat's interface
+        language when the bot knows it (English otherwise); ``text`` may be a function that
+        renders the notice in the current language."""
         if self._running is None:
             return
         bot = self._running.application.bot
-        notice = render.render_admin_notice(text)
+        languages = self._running.services.languages
         for admin_id in self.settings.telegram.admins:
             try:
+                language = await languages.for_chat(admin_id)
+            except Exception as exc:  # the notice may be that the database is away
+                log.debug("language of admin %s unknown: %s", admin_id, exc)
+                language = DEFAULT_LANGUAGE
+            try:
+                with use_language(language):
+                    notice = render.render_admin_notice(text() if callable(text) else text)
                 await send_rendered(bot, admin_id, notice)
             except Exception as exc:  # an admin who never opened the bot must not stop polling
                 log.warning("could not notify admin %s: %s", admin_id, exc)

@@ -11,6 +11,7 @@ from telegram.ext import ChatMemberHandler, MessageHandler, filters
 
 from bot import render
 from bot.context import NewsApplication, NewsContext
+from bot.i18n import use_language
 from bot.mapping import chat_info
 from bot.telegram_io import send_rendered
 
@@ -34,23 +35,29 @@ async def membership_changed(update: Update, context: NewsContext) -> None:
                                                False))
     )
     await context.services.readers.set_membership(chat, status, can_post=can_post)
+    if status == "active" and chat.type != "private":  # speaks the adder's language
+        await context.services.languages.first_contact(chat.id, change.from_user.language_code)
     context.chat_admins.forget(chat.id)
     await _greet(change, context)
 
 
 async def _greet(change: ChatMemberUpdated, context: NewsContext) -> None:
-    """Just added to a group: a short hello there. Made a channel's admin: offer the adding
-    admin (privately; they may never have started the bot) to connect the channel."""
+    """Just added to a group: a short hello there, in the group's language (on first
+    contact, the adder's). Made a channel's admin: offer the adding admin (privately; they
+    may never have started the bot) to connect the channel, in that admin's language."""
     old, new = change.old_chat_member.status, change.new_chat_member.status
-    chat = change.chat
+    chat, user = change.chat, change.from_user
+    languages = context.services.languages
     try:
         if chat.type in ("group", "supergroup") and new in PRESENT and old not in PRESENT:
-            await send_rendered(context.bot, chat.id,
-                                render.render_group_hello(context.services.publisher_name))
+            with use_language(await languages.for_chat(chat.id, user.language_code)):
+                hello = render.render_group_hello(context.services.publisher_name)
+            await send_rendered(context.bot, chat.id, hello)
         elif chat.type == "channel" and new == ChatMember.ADMINISTRATOR and (
-                old != ChatMember.ADMINISTRATOR) and not change.from_user.is_bot:
-            await send_rendered(context.bot, change.from_user.id,
-                                render.render_channel_offer(chat_info(chat)))
+                old != ChatMember.ADMINISTRATOR) and not user.is_bot:
+            with use_language(await languages.for_chat(user.id, user.language_code)):
+                offer = render.render_channel_offer(chat_info(chat))
+            await send_rendered(context.bot, user.id, offer)
     except (Forbidden, BadRequest) as exc:
         log.info("could not greet after joining chat %s: %s", chat.id, exc.message)
 

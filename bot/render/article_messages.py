@@ -6,9 +6,14 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
+from functools import lru_cache
+
+from babel.dates import format_date
 
 from bot.callback_data import ShowComments
 from bot.domain import ArticleCard, plausible_publication
+from bot.i18n import _, current_language
 from bot.render.cutting import truncate_html
 from bot.render.display import clean_plain, shorten_plain, text_messages, url_title
 from bot.render.markup import (
@@ -27,6 +32,7 @@ from bot.sentences import sentence_ends
 from bot.text import one_line
 
 __all__ = [
+    "day_label",
     "hashtag",
     "render_article",
     "render_article_list",
@@ -34,9 +40,20 @@ __all__ = [
     "render_pushed_article",
 ]
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MIN_SUMMARY = 40  # below this much room a cut summary is noise; drop it instead
 _AUTHOR_LENGTH = 120  # a longer byline is a feed putting something else in dc:creator
+
+
+def day_label(day: date) -> str:
+    """A publication day as the current language writes it short ("2 Dec 2025",
+    "2 груд. 2025")."""
+    return _day_label(date(day.year, day.month, day.day), current_language())
+
+
+@lru_cache(maxsize=4096)
+def _day_label(day: date, language: str) -> str:
+    # Cached: lists and digests show the same few days in every chat (Babel takes ~5 µs).
+    return format_date(day, "d MMM yyyy", locale=language)
 
 
 def hashtag(label: str) -> str | None:
@@ -67,17 +84,18 @@ def _title_line(title: str, url: str | None) -> str:
 
 
 def _byline(card: ArticleCard) -> str:
-    """"By <author>", or "" when the author is unknown or just the source's name again."""
+    """"By <author>" (plain text), or "" when the author is unknown or just the source's
+    name again."""
     author = shorten_plain(one_line(card.author or ""), _AUTHOR_LENGTH)
     if not author or author.casefold() == one_line(card.source or "").casefold():
         return ""
-    return f"By {author}"
+    return _("By {author}").format(author=author)
 
 
 def _meta_line(card: ArticleCard) -> str:
     bits: list[str] = []
     if card.updated:
-        bits.append("Updated")
+        bits.append(_("Updated"))
     if card.source and card.source.strip():
         bits.append(one_line(card.source))
     byline = _byline(card)
@@ -85,7 +103,7 @@ def _meta_line(card: ArticleCard) -> str:
         bits.append(byline)
     when = plausible_publication(card.published_at)
     if when is not None:
-        bits.append(f"{when.day} {_MONTHS[when.month - 1]} {when.year}")
+        bits.append(day_label(when))
     return italic(" · ".join(bits))
 
 
@@ -116,8 +134,8 @@ def render_article(card: ArticleCard) -> list[OutgoingMessage]:
     header = join_lines(*(line for line in (_title_line(title, url), _meta_line(card)) if line))
     summary = escape(clean_plain(card.summary))
     footer = _hashtags(card)
-    buttons = ((Button("Read", url=url),),) if url else ()
-    more = f"… {link('Read more', url)}" if url else "…"
+    buttons = ((Button(_("Read"), url=url),),) if url else ()
+    more = "… " + link(_("Read more"), url) if url else "…"
     message = OutgoingMessage(
         "sendMessage",
         text=_fit_article(header, summary, footer, TEXT_LIMIT, more),
@@ -137,7 +155,7 @@ def render_article(card: ArticleCard) -> list[OutgoingMessage]:
 def render_pushed_article(card: ArticleCard, article_id: int) -> list[OutgoingMessage]:
     """A pushed explainer: the article plus a Comments button on its first message."""
     messages = render_article(card)
-    comments = Button(text="💬 Comments", callback_data=ShowComments(article_id).pack())
+    comments = Button(text=_("💬 Comments"), callback_data=ShowComments(article_id).pack())
 
     def with_button(message: OutgoingMessage) -> OutgoingMessage:
         rows = message.buttons
@@ -161,7 +179,7 @@ def _first_sentence(text: str, limit: int = 300) -> str:
 def render_article_list(cards: Sequence[ArticleCard], heading: str) -> list[OutgoingMessage]:
     """A digest for /latest: the heading in bold, then each explainer's linked title and first
     sentence, split over as many messages as needed."""
-    blocks = [bold(one_line(heading) or "Latest")]
+    blocks = [bold(one_line(heading) or _("Latest"))]
     for card in cards:
         url = web_url(card.url)
         title = shorten_plain(one_line(card.title) or url_title(url), 300)
@@ -171,7 +189,7 @@ def render_article_list(cards: Sequence[ArticleCard], heading: str) -> list[Outg
             lines.append(escape(first))
         blocks.append(join_lines(*lines))
     if not cards:
-        blocks.append(italic("Nothing new yet."))
+        blocks.append(italic(_("Nothing new yet.")))
     return text_messages("\n\n".join(blocks))
 
 
@@ -179,5 +197,5 @@ def render_latest(cards: Sequence[ArticleCard]) -> list[OutgoingMessage]:
     """The /latest answer."""
     if not cards:
         return [OutgoingMessage(method="sendMessage",
-                                text=escape("No explainers yet — check back soon."))]
-    return render_article_list(cards, "Latest explainers")
+                                text=escape(_("No explainers yet — check back soon.")))]
+    return render_article_list(cards, _("Latest explainers"))

@@ -11,7 +11,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 from bot.domain import ArticleCard, plausible_publication
+from bot.i18n import _, current_language, ngettext
+from bot.render.article_messages import day_label
 from bot.render.cutting import truncate_html
 from bot.render.display import clean_plain, shorten_plain, url_title
 from bot.render.markup import TEXT_LIMIT, bold, escape, italic, join_lines, link, web_url
@@ -26,18 +30,12 @@ __all__ = ["render_coalesced", "render_digest"]
 DIGEST_FULL_ITEMS = 30
 """A digest shows this many explainers in full; the rest as linked titles only."""
 
-_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _TITLE_LENGTH = 300
 _SOURCE_LENGTH = 100
 _SUMMARY_LENGTH = 240
 
 Block = tuple[str, str]
 """A piece of a message that is never split: (separator before it, Telegram HTML)."""
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _title(card: ArticleCard) -> str:
@@ -62,7 +60,7 @@ def _source_line(card: ArticleCard) -> str:
         bits.append(source)
     when = plausible_publication(card.published_at)
     if when is not None:
-        bits.append(f"{when.day} {_MONTHS[when.month - 1]} {when.year}")
+        bits.append(day_label(when))
     return italic(" · ".join(bits))
 
 
@@ -113,20 +111,24 @@ def render_coalesced(
     if not cards:
         return []
     shown = cards[: max(1, max_items)]
-    blocks: list[Block] = [("", bold(f"📰 {_plural(len(cards), 'new explainer')}"))]
+    count = len(cards)
+    heading = ngettext("📰 {n} new explainer", "📰 {n} new explainers", count)
+    blocks: list[Block] = [("", bold(heading.format(n=count)))]
     blocks += [("\n\n", _card_block(card)) for card in shown]
     hidden = len(cards) - len(shown)
     if hidden:
-        blocks.append(("\n\n", escape(f"…and {_plural(hidden, 'more explainer')} — /latest")))
+        more = ngettext("…and {n} more explainer — /latest", "…and {n} more explainers — /latest",
+                        hidden)
+        blocks.append(("\n\n", escape(more.format(n=hidden))))
     return _messages(blocks)
 
 
 def _digest_time(when: datetime, timezone: ZoneInfo) -> str:
-    """"Tue 2 Dec, 08:00" in `timezone`."""
+    """"Tue 2 Dec, 08:00" in `timezone`, in the current language."""
     if when.tzinfo is None:
         raise ValueError("when must be timezone-aware")
     at = when.astimezone(timezone)
-    return f"{_WEEKDAYS[at.weekday()]} {at.day} {_MONTHS[at.month - 1]}, {at:%H:%M}"
+    return format_datetime(at, "EEE d MMM, HH:mm", locale=current_language())
 
 
 def render_digest(
@@ -138,12 +140,12 @@ def render_digest(
     No explainers, no messages."""
     if not cards:
         return []
-    heading = bold(f"🗞 Your digest · {_digest_time(when, timezone)}")
+    heading = bold(_("🗞 Your digest · {time}").format(time=_digest_time(when, timezone)))
     blocks: list[Block] = [("", heading)]
     blocks += [("\n\n", _card_block(card)) for card in cards[:DIGEST_FULL_ITEMS]]
     rest = cards[DIGEST_FULL_ITEMS:]
     if rest:
-        also = italic(f"Also new ({len(rest)}):")
+        also = italic(_("Also new ({n}):").format(n=len(rest)))
         blocks.append(("\n\n", join_lines(also, BULLET + _title_only(rest[0]))))
         blocks += [("\n", BULLET + _title_only(card)) for card in rest[1:]]
     return _messages(blocks)

@@ -3,14 +3,15 @@
 When ingestion stores a new version of an explainer (a corrected title or summary:
 ``articles.version`` goes up), the messages already delivered still show the old one. A job
 calls :meth:`CorrectionService.run_once`, which finds those deliveries
-(:func:`storage.corrections.due_corrections`), renders each article once per run and, by
-``delivery.corrections``:
+(:func:`storage.corrections.due_corrections`), renders each article once per run and
+interface language (each chat's: an edited message stays in the language it was sent in) and,
+by ``delivery.corrections``:
 
 * ``"edit"`` (default): edits the sent message in place — editMessageText, or
   editMessageCaption for a photo — with its buttons. Only the first part's message_id is
   stored per delivery, so the first part is what gets edited. "Message is not modified"
   counts as done, not as an error.
-* ``"push"``: sends the explainer again as a new message headed "Updated:", to the same chat
+* ``"push"``: sends the explainer again as a new message titled "Updated: …", to the same chat
   and thread, through the delivery sender.
 * ``"off"``: nothing.
 
@@ -33,9 +34,11 @@ from typing import Literal, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import ArticleCard
+from bot.i18n import DEFAULT_LANGUAGE, N_, _, use_language
 from bot.render import OutgoingMessage, render_pushed_article
-from bot.services.outbox import SendOutcome
+from bot.services.outbox import SendOutcome, chat_language
 from storage import corrections as corrections_dao
+from storage import deliveries as deliveries_dao
 from storage.corrections import DueCorrection
 from storage.db import write_session
 
@@ -44,7 +47,8 @@ log = logging.getLogger(__name__)
 CorrectionMode = Literal["edit", "push", "off"]
 EditKind = Literal["edited", "not_modified", "gone", "retry", "failed"]
 
-UPDATED_PREFIX = "Updated: "
+UPDATED_TITLE = N_("Updated: {title}")
+"""The title of a correction sent as a new message ("push")."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,7 @@ class CorrectionService:
         stats = CorrectionStats()
         if self._mode == "off":
             return stats
-        cards: dict[int, list[OutgoingMessage] | None] = {}
+        cards = _Renders({}, {}, {})
         while True:
             async with self._sessions() as session:
                 batch = await corrections_dao.due_corrections(session, self._batch_size)
@@ -164,34 +168,46 @@ class CorrectionService:
                      stats.pushed, stats.gone, stats.skipped, stats.failed, stats.retried)
         return stats
 
-    async def _load_cards(
-        self, batch: Sequence[DueCorrection], cards: dict[int, list[OutgoingMessage] | None]
-    ) -> None:
-        """Load and render each article of the batch not yet seen in this run, once."""
-        wanted = sorted({row.article_id for row in batch if not row.shared} - cards.keys())
-        if not wanted:
+    async def _load_cards(self, batch: Sequence[DueCorrection], cards: _Renders) -> None:
+        """Load each article of the batch not yet seen in this run, once, and the interface
+        language of each chat not yet seen (one query per batch)."""
+        mine = [row for row in batch if not row.shared]
+        wanted = sorted({row.article_id for row in mine} - cards.cards.keys())
+        chats = sorted({row.chat_id for row in mine} - cards.languages.keys())
+        if not wanted and not chats:
             return
         async with self._sessions() as session:
             for article_id in wanted:
-                card = await self._load_card(session, article_id)
-                cards[article_id] = None if card is None else self._render(card, article_id)
+                cards.cards[article_id] = await self._load_card(session, article_id)
+            found = await deliveries_dao.chat_delivery_settings(session, chats)
+        cards.languages.update({chat_id: chat_language(found.get(chat_id, (None, {}))[1])
+                                for chat_id in chats})
 
-    def _render(self, card: ArticleCard, article_id: int) -> list[OutgoingMessage]:
-        if self._mode == "push":
-            card = replace(card, title=f"{UPDATED_PREFIX}{card.title}")
-        return render_pushed_article(card, article_id)
+    def _render(self, cards: _Renders, row: DueCorrection) -> list[OutgoingMessage] | None:
+        """The corrected article in the chat's language (rendered once per language)."""
+        card = cards.cards.get(row.article_id)
+        if card is None:
+            return None
+        language = cards.languages.get(row.chat_id, DEFAULT_LANGUAGE)
+        key = (row.article_id, language)
+        if key not in cards.rendered:
+            with use_language(language):
+                if self._mode == "push":
+                    card = replace(card, title=_(UPDATED_TITLE).format(title=card.title))
+                cards.rendered[key] = render_pushed_article(card, row.article_id)
+        return cards.rendered[key]
 
     async def _correct_batch(
         self,
         batch: Sequence[DueCorrection],
-        cards: dict[int, list[OutgoingMessage] | None],
+        cards: _Renders,
         stats: CorrectionStats,
     ) -> tuple[list[tuple[int, int]], bool]:
         """Correct each row; return (delivery id, version) of the rows done, and False when
         the run must stop (a flood wait)."""
         done: list[tuple[int, int]] = []
         for row in batch:
-            messages = None if row.shared else cards.get(row.article_id)
+            messages = None if row.shared else self._render(cards, row)
             if not messages:
                 stats.skipped += 1
                 log.debug("correction of delivery %s skipped: %s", row.delivery_id,
@@ -258,6 +274,16 @@ class CorrectionService:
             if sent.kind != "sent":
                 return _push_outcome(sent)
         return EditOutcome("edited")
+
+
+@dataclass
+class _Renders:
+    """What a run has loaded and rendered: articles, chats' languages, and each article
+    rendered per language."""
+
+    cards: dict[int, ArticleCard | None]
+    languages: dict[int, str]
+    rendered: dict[tuple[int, str], list[OutgoingMessage]]
 
 
 def _push_outcome(sent: SendOutcome) -> EditOutcome:

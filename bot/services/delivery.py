@@ -8,8 +8,10 @@ subscribed to any of their topics (``storage.deliveries.enqueue_articles``). A d
 2. **plans** each destination (:func:`bot.services.schedule.plan_push`): send now, or hold
    for its digest slot, quiet hours or the coalescing window — the hold is written into the
    rows' ``next_attempt_at`` and ``schedule``, so it survives restarts;
-3. **renders** each article once per drain, one message for a single explainer, one list for
-   several (coalesced) or a digest;
+3. **renders** each article once per batch and interface language (each chat's, from
+   ``chats.settings["interface_language"]``, read with its delivery settings; English when it
+   has none), one message for a single explainer, one list for several (coalesced) or a
+   digest;
 4. **sends** with up to ``delivery.concurrency`` destinations in flight, each send waiting on
    the :class:`~bot.services.rate_limits.SendLimiter`;
 5. **records** every row's outcome in one executemany per batch; a database error keeps the
@@ -39,8 +41,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DeliverySettings
 from bot.domain import ArticleCard
+from bot.i18n import DEFAULT_LANGUAGE, use_language
 from bot.render import OutgoingMessage, render_coalesced, render_digest, render_pushed_article
-from bot.render.delivery_notices import PausedKind, render_destination_paused
+from bot.render.delivery_notices import (
+    PausedKind,
+    paused_admin_notice,
+    render_destination_paused,
+)
 from bot.services.content_prefs import DEFAULT_CONTENT, ContentPrefs
 from bot.services.outbox import (
     AdminNotifier,
@@ -51,6 +58,7 @@ from bot.services.outbox import (
     MessageSender,
     OutcomeWriter,
     SendOutcome,
+    chat_language,
     outcome_row,
     process_owner,
 )
@@ -106,9 +114,11 @@ class DeliveryService:
         self._stopping = False
         self._record_failed = False
         self._slots = asyncio.Semaphore(settings.concurrency)  # shared by overlapping batches
-        self._rendered: dict[int, list[OutgoingMessage]] = {}
+        # (article id, language) → the pushed article, rendered once per batch
+        self._rendered: dict[tuple[int, str], list[OutgoingMessage]] = {}
         # destinations (chat, thread) whose settings differ from the default
         self._content: dict[tuple[int, int], ContentPrefs] = {}
+        self._languages: dict[int, str] = {}  # chats whose interface language is not English
         self._lease_valid_until = 0.0
         self._in_flight: set[asyncio.Task[list[dict[str, Any]]]] = set()
 
@@ -301,6 +311,8 @@ class DeliveryService:
                  for key, settings in settings_of.items()}
         self._content = {key: content for key, settings in settings_of.items()
                          if not (content := ContentPrefs.from_settings(settings)).is_default}
+        self._languages = {chat_id: language for chat_id, (_, settings) in chats.items()
+                           if (language := chat_language(settings)) != DEFAULT_LANGUAGE}
         return prefs, last, cards, versions
 
     def _job(
@@ -312,26 +324,30 @@ class DeliveryService:
             return None
         present.sort(key=lambda row: (row.created_at, row.id))
         silent = plan.silent or any(row.silent for row in present)
-        if plan.style == "digest":
-            listed = present
-            shown = [card for row in listed if (card := cards[row.article_id or 0])]
-            prefs = prefs or DeliveryPrefs()
-            messages = render_digest(shown, when=_edition(prefs, now), timezone=prefs.timezone)
-        elif len(present) == 1:
-            listed = present
+        language = self._languages.get(chat_id, DEFAULT_LANGUAGE)
+        listed = present  # all rows are in the message: listed or counted in "…N more"
+        if len(present) == 1 and plan.style != "digest":
             article_id = present[0].article_id or 0
-            messages = self._rendered.get(article_id) or []
-            if not messages:  # rendered once per article per batch, not once per chat
+            messages = self._rendered.get((article_id, language)) or []
+            if not messages:  # rendered once per article and language per batch
                 card = cards[article_id]
                 assert card is not None
-                messages = self._rendered[article_id] = render_pushed_article(card, article_id)
+                with use_language(language):
+                    messages = render_pushed_article(card, article_id)
+                self._rendered[(article_id, language)] = messages
         else:
-            cap = self._settings.max_items_per_push
             shown = [card for row in present if (card := cards[row.article_id or 0])]
-            messages = render_coalesced(shown, max_items=cap)
-            listed = present  # all rows are in the message: listed or counted in "…N more"
+            with use_language(language):
+                if plan.style == "digest":
+                    prefs = prefs or DeliveryPrefs()
+                    messages = render_digest(shown, when=_edition(prefs, now),
+                                             timezone=prefs.timezone)
+                else:
+                    messages = render_coalesced(shown,
+                                                max_items=self._settings.max_items_per_push)
         content = self._content.get((chat_id, thread_id), DEFAULT_CONTENT)
-        return Job(chat_id, thread_id, present, listed, content.present(messages), silent)
+        return Job(chat_id, thread_id, present, listed, content.present(messages), silent,
+                   language)
 
     async def _send_jobs(
         self, jobs: Sequence[Job], versions: Mapping[int, int], stats: DeliveryStats
@@ -463,7 +479,7 @@ class DeliveryService:
             return [outcome_row(row, "skipped", error=error) for row in job.rows]
         if outcome.kind == "paused" and outcome.paused is not None:
             stats.skipped += len(job.rows)
-            await self._pause(chat_id, job.thread_id, outcome.paused, error)
+            await self._pause(chat_id, job.thread_id, outcome.paused, error, job.language)
             return [outcome_row(row, "skipped", error=error) for row in job.rows]
         attempts = max(row.attempts for row in job.rows) + 1
         if outcome.kind == "retry" and attempts < self._settings.max_attempts:
@@ -505,40 +521,47 @@ class DeliveryService:
                  old_id, new_id)
         return moved
 
-    async def _pause(self, chat_id: int, thread_id: int, kind: PausedKind, error: str) -> None:
+    async def _pause(self, chat_id: int, thread_id: int, kind: PausedKind, error: str,
+                     language: str = DEFAULT_LANGUAGE) -> None:
+        """Pause the destination; tell the group (in its language), else the admin who
+        connected the channel (in theirs), else the bot's admins (each in theirs)."""
         first_time = await self._write(
             lambda s: deliveries_dao.pause_destination(s, chat_id, thread_id, error))
         log.warning("pushes to chat %s thread %s paused: %s", chat_id, thread_id, error)
         if not first_time:
             return
         if kind.startswith("thread"):
-            where = "this group's topic" if thread_id else "this group's General topic"
-            notice = render_destination_paused(kind, where)
+            with use_language(language):
+                notice = render_destination_paused(kind, general_topic=not thread_id)
             await self.limiter.acquire(chat_id)
             outcome = await self._sender.send(chat_id, notice, None)
             if outcome.kind == "sent":
                 return
-        elif (admin := await self._connecting_admin(chat_id)) is not None:
+        elif (found := await self._connecting_admin(chat_id)) is not None:
             # A channel connected with /connect: the admin who connected it is told.
-            notice = render_destination_paused(kind, "your channel")
+            admin, admin_language = found
+            with use_language(admin_language):
+                notice = render_destination_paused(kind)
             await self.limiter.acquire(admin)
             if (await self._sender.send(admin, notice, None)).kind == "sent":
                 return
         if self._notify_admins is not None:
-            await self._notify_admins(
-                f"Pushes to chat {chat_id}" + (f" (topic {thread_id})" if thread_id else "")
-                + f" are paused: {error}. Its subscriptions wait until its admins fix it.")
+            await self._notify_admins(partial(paused_admin_notice, chat_id, thread_id, error))
 
-    async def _connecting_admin(self, chat_id: int) -> int | None:
-        """The user who connected this channel (``chats.settings["connected_by"]``)."""
+    async def _connecting_admin(self, chat_id: int) -> tuple[int, str] | None:
+        """The user who connected this channel (``chats.settings["connected_by"]``) and the
+        interface language of their private chat with the bot."""
         try:
             async with self._sessions() as session:
                 found = await deliveries_dao.chat_delivery_settings(session, [chat_id])
+                admin = found.get(chat_id, (None, {}))[1].get("connected_by")
+                if not isinstance(admin, int) or admin <= 0:
+                    return None
+                theirs = await deliveries_dao.chat_delivery_settings(session, [admin])
         except Exception as exc:
             log.warning("outbox: cannot read chat %s: %s", chat_id, _describe(exc))
             return None
-        admin = found.get(chat_id, (None, {}))[1].get("connected_by")
-        return admin if isinstance(admin, int) and admin > 0 else None
+        return admin, chat_language(theirs.get(admin, (None, {}))[1])
 
     async def _write(self, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         """Run ``work`` in a write transaction, retrying while the database is away."""

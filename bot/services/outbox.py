@@ -10,15 +10,17 @@ import contextlib
 import os
 import secrets
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import ArticleCard
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.render import OutgoingMessage
 from bot.render.delivery_notices import PausedKind
+from storage.chat_settings import INTERFACE_LANGUAGE_KEY
 from storage.deliveries import ClaimedDelivery
 from storage.models import utcnow
 
@@ -58,7 +60,10 @@ class DeliveryObserver(Protocol):
 
 
 CardLoader = Callable[[AsyncSession, int], Awaitable[ArticleCard | None]]
-AdminNotifier = Callable[[str], Awaitable[None]]
+NoticeText = str | Callable[[], str]
+"""A plain-text notice for the bot's admins: the text, or a function that renders it in the
+current language (called once per admin, in that admin's language)."""
+AdminNotifier = Callable[[NoticeText], Awaitable[None]]
 
 
 @dataclass
@@ -86,6 +91,7 @@ class Job:
     listed: list[ClaimedDelivery]  # rows the message shows (the rest are over the cap)
     messages: list[OutgoingMessage]
     silent: bool
+    language: str = DEFAULT_LANGUAGE  # the chat's interface language (its notices too)
     # Progress, kept here so a cancelled send records how far it got.
     part: int = 0
     message_id: int | None = None
@@ -155,3 +161,9 @@ def outcome_row(row: ClaimedDelivery, status: str, **changes: Any) -> dict[str, 
         values["last_error"] = changes.pop("error")
     values.update(changes)
     return values
+
+
+def chat_language(settings: Mapping[str, Any]) -> str:
+    """A chat's interface language from its ``chats.settings`` (English when it has none)."""
+    language = settings.get(INTERFACE_LANGUAGE_KEY)
+    return language if isinstance(language, str) and language in LANGUAGES else DEFAULT_LANGUAGE

@@ -16,6 +16,6 @@ async def test_demo_runs_and_shows_every_step() -> None:
     assert "EXPLAINED: Why Russia Doesn't Want Its POWs Back" in transcript
     assert "in topic #" in transcript
     assert "not in General" in transcript
-    assert "Your digest" in transcript
+    assert "🗞 Ваша добірка" in transcript  # Mykola (Telegram in Ukrainian) reads Ukrainian
     assert "08:00" in transcript
     assert "▒" in transcript  # the relayed comment, behind a spoiler

@@ -62,9 +62,11 @@ STORAGE_UK_ENTRY = atom_entry("storage-uk", "/uk/explainers/storage", "uk", STOR
 
 
 def pushed(emulator: BotAPIEmulator, chat_id: int) -> list[str]:
-    """The texts of the explainers pushed to a chat (messages with a Comments button)."""
+    """The texts of the explainers pushed to a chat (messages with a comments button)."""
     return [m.get("text") or m.get("caption") or "" for m in emulator.sent(chat_id)
-            if "Comments" in str(m.get("reply_markup"))]
+            if any(str(b.get("callback_data", "")).startswith("comments")
+                   for row in (m.get("reply_markup") or {}).get("inline_keyboard", [])
+                   for b in row)]
 
 
 async def test_each_reader_gets_the_version_in_their_language_once(

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from bot.domain import ArticleCard
 from bot.emulator.html import EntityParseError, ParsedText, parse_html, parsed_length
+from bot.i18n import use_language
 from bot.render import OutgoingMessage, render_coalesced, render_digest
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -138,6 +139,41 @@ def test_coalesced_splits_between_items_when_they_do_not_fit() -> None:
         assert text.text.startswith("T")  # a part starts with an explainer's title
 
 
+@pytest.mark.parametrize(
+    ("count", "heading"),
+    [(1, "📰 1 нове пояснення"), (2, "📰 2 нові пояснення"), (4, "📰 4 нові пояснення"),
+     (5, "📰 5 нових пояснень"), (11, "📰 11 нових пояснень"), (21, "📰 21 нове пояснення"),
+     (22, "📰 22 нові пояснення"), (25, "📰 25 нових пояснень")],
+)
+def test_coalesced_heading_in_ukrainian_has_the_right_plural(count: int, heading: str) -> None:
+    """In Ukrainian the count takes its form: 1 (and 21) нове пояснення, 2–4 нові пояснення,
+    5–20 нових пояснень."""
+    with use_language("uk"):
+        parsed = assert_sendable(render_coalesced([make_card(i) for i in range(count)],
+                                                  max_items=count))
+    assert parsed[0].text.split("\n")[0] == heading
+
+
+@pytest.mark.parametrize(
+    ("hidden", "line"),
+    [(1, "…і ще 1 пояснення — /latest"), (3, "…і ще 3 пояснення — /latest"),
+     (5, "…і ще 5 пояснень — /latest"), (21, "…і ще 21 пояснення — /latest")],
+)
+def test_coalesced_more_line_in_ukrainian_has_the_right_plural(hidden: int, line: str) -> None:
+    """The "…and N more" line past the cap, in Ukrainian, with the form right for N."""
+    with use_language("uk"):
+        parsed = assert_sendable(render_coalesced([make_card(i) for i in range(10 + hidden)]))
+    assert parsed[-1].text.endswith("\n\n" + line)
+
+
+def test_coalesced_in_ukrainian_shows_dates_in_ukrainian() -> None:
+    """Source lines carry the date as Ukrainian writes it; the titles are the publisher's."""
+    with use_language("uk"):
+        [message] = render_coalesced([make_card(1), make_card(2)])
+    lines = valid(message.text).text.split("\n")
+    assert lines[2:4] == ["Explainer number 1", "Kyiv Post · 1 груд. 2025"]
+
+
 # --- render_digest ---------------------------------------------------------------------------
 
 
@@ -146,6 +182,17 @@ def test_digest_heading_shows_the_local_slot() -> None:
     [message] = render_digest([make_card()], when=SLOT, timezone=KYIV)
     text = valid(message.text).text
     assert text.startswith("🗞 Your digest · Tue 2 Dec, 08:00\n\nExplainer number 1\n")
+
+
+def test_digest_in_ukrainian_names_the_slot_in_ukrainian() -> None:
+    """A Ukrainian digest: "Ваша добірка", the weekday and month in Ukrainian, and the
+    titles past thirty under "Також нове"."""
+    with use_language("uk"):
+        parsed = assert_sendable(render_digest([make_card(i) for i in range(32)], when=SLOT,
+                                               timezone=KYIV))
+    text = "\n".join(p.text for p in parsed)
+    assert text.startswith("🗞 Ваша добірка · вт 2 груд., 08:00\n\n")
+    assert "Також нове (2):\n• Explainer number 30\n" in text
 
 
 def test_digest_of_nothing_is_no_message() -> None:
