@@ -183,7 +183,8 @@ async def test_channel_settings_from_the_private_chat(
         assert chat.language == "uk"
         assert {k: v for k, v in chat.settings.items() if k != "connected_by"} == {
             "delivery": "digest", "digest_times": ["19:00"], "quiet_hours": ["23:00", "07:00"],
-            "mute_words": ["football"], "content_language": "uk"}
+            "mute_words": ["football"], "content_language": "uk",
+            "interface_language": "en"}  # the adding admin's, on first contact
         assert chat.settings["connected_by"] == 801
         private = await _chat_settings(bot, 801)
         assert not {"delivery", "quiet_hours"} & set(private)
@@ -225,7 +226,7 @@ async def test_channel_settings_refuse_non_admins_and_forged_data(
         assert answers[4] == "That button is no longer available."
         assert len(emulator.sent(802)) == 1
         chat = await _channel_row(bot)
-        assert set(chat.settings) == {"connected_by"}
+        assert set(chat.settings) == {"connected_by", "interface_language"}
         assert chat.timezone == "UTC"
 
         await owner.send("/settings @kyivnews")
