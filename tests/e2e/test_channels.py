@@ -236,7 +236,7 @@ async def test_channel_settings_refuse_non_admins_and_forged_data(
         before = len(emulator.callback_answers)
         await owner.press(shown, button(shown, "Digest 19:00"))
         assert await _answers_after(emulator, before, 1) == [ONLY_ADMINS]
-        assert set((await _channel_row(bot)).settings) == {"connected_by"}
+        assert set((await _channel_row(bot)).settings) == {"connected_by", "interface_language"}
 
 
 async def test_channels_in_ukrainian(emulator: BotAPIEmulator, running_bot: Any) -> None:
