@@ -152,6 +152,7 @@ def build_application(
         builder = builder.updater(None)
     application: NewsApplication = builder.build()
     application.bot_data[handlers.help.COMMANDS_KEY] = BOT_COMMANDS
+    application.bot_data[handlers.help.PRIVATE_ONLY_KEY] = PRIVATE_ONLY_COMMANDS
     for module in HANDLER_MODULES:
         module.register(application)
     application.add_error_handler(_on_error)

@@ -1,6 +1,7 @@
 """``newsbot demo``: the real bot, offline, against the emulator and a local feed server.
 
-Everything runs on loopback: the Bot API emulator plays Telegram and two readers, a small
+Everything runs on loopback: the Bot API emulator plays Telegram, its readers (one in
+Ukrainian), a forum group and a channel, a small
 aiohttp server plays the publisher's website, and the bot is the same :class:`NewsBot` that
 ``newsbot run`` starts (polling mode, SQLite in a temporary directory). The transcript shows
 what each reader would see in Telegram.
@@ -170,6 +171,17 @@ class _Reader:
         return message
 
 
+def _topic_button(message: dict[str, Any], slug: str) -> str:
+    """A picker's button for a topic (a reader's or a channel's), found by the slug at the
+    end of its data: labels are in the reader's language."""
+    for row in (message.get("reply_markup") or {}).get("inline_keyboard") or []:
+        for button in row:
+            data = str(button.get("callback_data", ""))
+            if data.split(":")[-1] == slug and "topic" in data.split(":")[0]:
+                return data
+    raise LookupError(f"no picker button for {slug!r}")
+
+
 def _button(message: dict[str, Any], label_part: str) -> str:
     for row in (message.get("reply_markup") or {}).get("inline_keyboard") or []:
         for button in row:
@@ -241,17 +253,17 @@ async def _session(
         olena = _Reader(emulator, 1001, "Olena", "uk")
         taras = _Reader(emulator, 1002, "Taras", "en")
 
-        show.heading("1. A reader starts the bot")
+        show.heading("1. A reader starts the bot (her Telegram is in Ukrainian)")
         show.said("Olena", "/start")
         await olena.handle.send("/start")
         [welcome] = await olena.new_messages()
         show.bot("Olena", [welcome])
 
         show.heading("2. She picks topics")
-        for label in ("War in Ukraine", "Russia"):
-            show.said("Olena", f"taps “{label}”")
-            await olena.handle.press(olena.refresh(welcome), _button(olena.refresh(welcome),
-                                                                      label))
+        for slug in ("war-in-ukraine", "russia"):
+            show.said("Olena", f"taps the “{slug}” topic")
+            await olena.handle.press(olena.refresh(welcome),
+                                     _topic_button(olena.refresh(welcome), slug))
         await emulator.wait_for_calls("editMessageReplyMarkup", count=2)
         answers = [a.text for a in emulator.callback_answers]
         show.note("Telegram shows her: " + "; ".join(str(a) for a in answers))
@@ -263,15 +275,15 @@ async def _session(
         show.bot("Olena", await olena.new_messages())
 
         show.heading("4. /topic — key points across a topic's explainers")
-        show.said("Olena", "/topic war in ukraine")
-        await olena.handle.send("/topic war in ukraine")
+        show.said("Olena", "/topic росія")
+        await olena.handle.send("/topic росія")
         show.bot("Olena", await olena.new_messages())
 
         show.heading("5. A second reader follows Russia")
         show.said("Taras", "/start, taps “Russia”")
         await taras.handle.send("/start")
         [taras_welcome] = await taras.new_messages()
-        await taras.handle.press(taras_welcome, _button(taras_welcome, "Russia"))
+        await taras.handle.press(taras_welcome, _topic_button(taras_welcome, "russia"))
         await emulator.wait_for_calls("answerCallbackQuery", count=3)
 
         show.heading("6. A newsroom's forum group follows Russia in its “Explainers” topic")
@@ -284,7 +296,7 @@ async def _session(
         show.said("Iryna", "/topics in the forum topic “Explainers”, taps “Russia”")
         await editor.send("/topics", chat_id=forum.id, message_thread_id=thread)
         picker = (await emulator.wait_for_sent(forum.id, count=2))[-1]
-        await editor.press(picker, _button(picker, "Russia"))
+        await editor.press(picker, _topic_button(picker, "russia"))
         await emulator.wait_for_calls("answerCallbackQuery", count=4)
         show.note("The subscription remembers the topic it was made in: pushes go there.")
 
@@ -292,14 +304,30 @@ async def _session(
         mykola = _Reader(emulator, 1004, "Mykola", "uk")
         await mykola.handle.send("/start")
         [mykola_welcome] = await mykola.new_messages()
-        await mykola.handle.press(mykola_welcome, _button(mykola_welcome, "Russia"))
+        await mykola.handle.press(mykola_welcome, _topic_button(mykola_welcome, "russia"))
         await emulator.wait_for_calls("answerCallbackQuery", count=5)
         await bot.services.readers.set_delivery_schedule(
             mykola.id, mode="digest", digest_times=("08:00",), timezone="Europe/Kyiv")
-        show.note("Mykola: digest at 08:00, Kyiv time (stored per chat; /settings will "
-                  "offer it).")
+        show.note("Mykola: digest at 08:00, Kyiv time (what /settings → Digest and "
+                  "/settings timezone Europe/Kyiv store).")
 
-        show.heading("8. The publisher posts a new explainer; the bot pushes it")
+        show.heading("8. A channel owner connects the newsroom's channel")
+        owner = emulator.user(1005, first_name="Sam", language_code="en")
+        channel = emulator.channel(-1005001, "Kador Explainers", username="kador_explainers")
+        await channel.add_bot(by=owner)
+        show.note("Sam makes the bot an admin of @kador_explainers; the bot writes to him:")
+        show.bot("Sam", await emulator.wait_for_sent(owner.id, count=1))
+        show.said("Sam", "/connect @kador_explainers")
+        await owner.send("/connect @kador_explainers")
+        channel_picker = (await emulator.wait_for_sent(owner.id, count=2))[-1]
+        show.bot("Sam", [channel_picker])
+        show.said("Sam", "taps “Russia”")
+        await owner.press(channel_picker, _topic_button(channel_picker, "russia"))
+        await emulator.wait_for_calls("answerCallbackQuery", count=6)
+        show.note("The bot checked with Telegram that Sam and the bot are both admins there; "
+                  "/channels manages its topics, schedule and settings from this chat.")
+
+        show.heading("9. The publisher posts a new explainer; the bot pushes it")
         feeds.body = demo_file("explainers-after.xml")
         results = await bot.poll_all_feeds()
         show.note(f"Feed poll: {sum(r.new for r in results)} new explainer; queued for every "
@@ -320,15 +348,18 @@ async def _session(
         await bot.drain_outbox()
         show.note("Fast-forward to 08:00 Kyiv (the demo moves the held delivery's time to now):")
         show.bot("Mykola", await mykola.new_messages())
+        [in_channel] = emulator.sent_messages(channel.id)
+        show.note(f"The channel @kador_explainers got it too (message {in_channel.message_id}), "
+                  "in English, its connecting admin's language.")
 
-        show.heading("9. Olena comments by replying to the explainer")
+        show.heading("10. Olena comments by replying to the explainer")
         comment = ("There is a logic to stopping POWs from returning with experiences far "
                    "better than are portrayed by the authorities that sent them into battle.")
         show.said("Olena", f"(reply) {comment}")
         await olena.handle.send(comment, reply_to=pushed["message_id"])
         show.bot("Olena", await olena.new_messages())
 
-        show.heading("10. Taras opens the comments — relayed behind a spoiler")
+        show.heading("11. Taras opens the comments — relayed behind a spoiler")
         show.said("Taras", "taps “💬 Comments”")
         await taras.handle.press(pushed_taras, _button(pushed_taras, "Comments"))
         show.bot("Taras", await taras.new_messages())

@@ -44,16 +44,21 @@ _MIN_SUMMARY = 40  # below this much room a cut summary is noise; drop it instea
 _AUTHOR_LENGTH = 120  # a longer byline is a feed putting something else in dc:creator
 
 
+#: How each language writes a publication day; Ukrainian spells the month out ("2 грудня
+#: 2025": its abbreviations, "груд.", read as clipped words).
+DATE_FORMATS = {"en": "d MMM yyyy", "uk": "d MMMM yyyy"}
+
+
 def day_label(day: date) -> str:
-    """A publication day as the current language writes it short ("2 Dec 2025",
-    "2 груд. 2025")."""
+    """A publication day as the current language writes it ("2 Dec 2025", "2 грудня
+    2025"), the same in pushes, lists, digests and /latest."""
     return _day_label(date(day.year, day.month, day.day), current_language())
 
 
 @lru_cache(maxsize=4096)
 def _day_label(day: date, language: str) -> str:
     # Cached: lists and digests show the same few days in every chat (Babel takes ~5 µs).
-    return format_date(day, "d MMM yyyy", locale=language)
+    return format_date(day, DATE_FORMATS.get(language, DATE_FORMATS["en"]), locale=language)
 
 
 def hashtag(label: str) -> str | None:

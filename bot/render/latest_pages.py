@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from babel.dates import format_date
-
 from bot.callback_data import LatestMore
 from bot.domain import ArticleCard, LatestPage, TopicTag, plausible_publication
-from bot.i18n import _, current_language
+from bot.i18n import _
+from bot.render.article_messages import day_label
 from bot.render.display import clean_plain, shorten_plain, url_title
 from bot.render.markup import (
     TEXT_LIMIT,
@@ -30,8 +29,6 @@ __all__ = ["latest_more_notice", "render_latest_page", "render_latest_usage"]
 
 # Dates as readers write them: "3 Nov 2026"; Ukrainian with the month's full name in the
 # genitive ("3 листопада 2026"), as abbreviated months read oddly there.
-_DATE_FORMATS = {"uk": "d MMMM yyyy"}
-_DATE_FORMAT = "d MMM yyyy"
 _TITLE_MAX = 150
 _SUMMARY_MAX = 200
 _MIN_SUMMARY = 30  # below this much room a cut summary is noise; drop it
@@ -44,9 +41,7 @@ def explainer_date(card: ArticleCard) -> str:
     when = plausible_publication(card.published_at)
     if when is None:
         return ""
-    language = current_language()
-    return format_date(when.date(), format=_DATE_FORMATS.get(language, _DATE_FORMAT),
-                       locale=language)
+    return day_label(when.date())
 
 
 def _one_line_summary(text: str, limit: int) -> str:

@@ -142,3 +142,22 @@ async def test_commands_for_other_bots_are_ignored(
         searched = await admin.send(f"/search@{BOT_USERNAME} war", chat_id=-7005)
         sent = await emulator.wait_for_sent(-7005, count=4, timeout=10)
         assert sent[-1]["reply_to_message"]["message_id"] == searched["message_id"]
+
+
+async def test_help_in_a_group_replies_to_the_asker_with_the_groups_commands(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """/help in a group replies to the member who asked and leaves out the commands that
+    only work in a private chat (/connect, /channels); in a private chat they are listed."""
+    async with running_bot():
+        _group, _admin, member, _picker = await _group_with_picker(emulator, -7301)
+        asked = await member.send("/help", chat_id=-7301)
+        reply = (await emulator.wait_for_sent(-7301, count=3, timeout=10))[-1]
+        assert reply["reply_to_message"]["message_id"] == asked["message_id"]
+        assert "/latest" in reply["text"]
+        assert "/connect" not in reply["text"]
+        assert "/channels" not in reply["text"]
+        await member.send("/help")
+        [private] = await emulator.wait_for_sent(member.id, count=1, timeout=10)
+        assert "/connect" in private["text"]
+        assert "/channels" in private["text"]

@@ -39,7 +39,7 @@ def test_pushed_article_speaks_the_current_language() -> None:
     [en] = render_pushed_article(make_card(), 7)
     uk_text, en_text = parse_html(uk.text or "").text, parse_html(en.text or "").text
     assert uk_text.split("\n")[1] == ("Оновлено · Kyiv Post · Автор: Olena Shevchenko · "
-                                      "1 груд. 2025")
+                                      "1 грудня 2025")
     assert en_text.split("\n")[1] == "Updated · Kyiv Post · By Olena Shevchenko · 1 Dec 2025"
     assert [b.text for row in uk.buttons for b in row] == ["Читати", "💬 Коментарі"]
     assert [b.callback_data for row in uk.buttons for b in row] == [

@@ -171,7 +171,7 @@ def test_coalesced_in_ukrainian_shows_dates_in_ukrainian() -> None:
     with use_language("uk"):
         [message] = render_coalesced([make_card(1), make_card(2)])
     lines = valid(message.text).text.split("\n")
-    assert lines[2:4] == ["Explainer number 1", "Kyiv Post · 1 груд. 2025"]
+    assert lines[2:4] == ["Explainer number 1", "Kyiv Post · 1 грудня 2025"]
 
 
 # --- render_digest ---------------------------------------------------------------------------
