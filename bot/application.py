@@ -30,8 +30,10 @@ import handlers.topics
 from bot.callback_data import (
     ChannelAction,
     ChannelTopic,
+    CommentConsent,
     DeleteChatData,
     FollowAllTopics,
+    ModerateComment,
     PickerDone,
     SettingsChoice,
     ShowComments,
@@ -85,9 +87,10 @@ BOT_COMMANDS_UK = {
 }
 # Commands that make no sense in a group's menu (they manage the user's own channels).
 PRIVATE_ONLY_COMMANDS = frozenset({"connect", "channels"})
-BUTTON_KINDS = (ToggleTopic.prefix, ShowComments.prefix, FollowAllTopics.prefix,
+BUTTON_KINDS: tuple[str, ...] = (ToggleTopic.prefix, ShowComments.prefix, FollowAllTopics.prefix,
                 PickerDone.prefix, SettingsChoice.prefix, DeleteChatData.prefix,
                 ChannelAction.prefix, ChannelTopic.prefix)
+BUTTON_KINDS += (CommentConsent.prefix, ModerateComment.prefix)  # comment consent, moderation
 
 
 def command_menus() -> list[tuple[list[BotCommand], BotCommandScope | None, str | None]]:

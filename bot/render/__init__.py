@@ -40,9 +40,13 @@ from bot.render.channel_replies import (
     render_connect_usage,
 )
 from bot.render.comment_replies import (
+    moderation_toast,
     render_comment,
     render_comment_posted,
     render_comments,
+    render_consent_result,
+    render_held_comment,
+    render_moderation_result,
 )
 from bot.render.cutting import split_html, truncate_html
 from bot.render.digests import render_coalesced, render_digest
@@ -122,6 +126,7 @@ __all__ = [
     "join_lines",
     "latest_more_notice",
     "link",
+    "moderation_toast",
     "pre",
     "render_admin_notice",
     "render_admins_only",
@@ -136,14 +141,17 @@ __all__ = [
     "render_comments",
     "render_connect_problem",
     "render_connect_usage",
+    "render_consent_result",
     "render_digest",
     "render_forgotten",
     "render_free_text_hint",
     "render_group_hello",
+    "render_held_comment",
     "render_help",
     "render_latest",
     "render_latest_page",
     "render_latest_usage",
+    "render_moderation_result",
     "render_picker_summary",
     "render_pushed_article",
     "render_search_results",
