@@ -404,6 +404,11 @@ def _cross_check(settings: Settings) -> None:
                 "is required when mode = 'webhook' (without it anyone who learns the URL "
                 "could post forged updates)",
             )
+    if settings.comments.moderation == "pre" and not tg.admins:
+        raise ConfigError(
+            "comments.moderation",
+            "'pre' needs at least one user id in telegram.admins to approve comments",
+        )
     seen_slugs: set[str] = set()
     for index, topic in enumerate(settings.topics):
         if topic.slug in seen_slugs:

@@ -15,7 +15,7 @@ from bot.emulator import BotAPIEmulator
 from storage.models import Comment, Commenter
 from tests.support.demo_feed import deliver_pow_explainer, feed_config
 from tests.support.feedserver import FeedServer
-from tests.support.users import button, entity_texts, follow_after_first_poll
+from tests.support.users import button, entity_texts, follow_after_first_poll, subscribe
 
 ADMIN = 900
 HINT = "This comment may contain spoilers — tap to reveal"
@@ -31,8 +31,10 @@ async def pushed_to(bot: Any, emulator: BotAPIEmulator, server: FeedServer,
     """Readers follow Russia; the POW explainer is pushed to them; their pushed messages."""
     await follow_after_first_poll(bot, emulator, "Russia", *user_ids)
     await deliver_pow_explainer(bot, server)
-    pushed = {user_id: emulator.sent(user_id)[-1] for user_id in user_ids}
-    assert all("POWs" in m["text"] for m in pushed.values())
+    pushed: dict[int, dict[str, Any]] = {}
+    for user_id in user_ids:
+        pushed[user_id] = await until(lambda uid=user_id: next(
+            (m for m in reversed(emulator.sent(uid)) if "POWs" in (m.get("text") or "")), None))
     return pushed
 
 
@@ -197,9 +199,10 @@ async def test_limits_each_get_a_clear_reply_and_a_flood_one_slow_down(
     emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Zero-width-only and too long comments are refused with a reason; a flood stores only
-    the rate limit's worth and gets a single "slow down", with no ERROR logged."""
-    async with running_bot(extra=config(feed_server, rate_limit=3, max_length=50)) as bot:
+    """Zero-width-only and too long comments are refused with a reason; a flood of 30 replies
+    (with Telegram's per-chat limit answering 429) stores only the rate limit's worth and
+    tries one "slow down", with no ERROR logged."""
+    async with running_bot(extra=config(feed_server, max_length=50)) as bot:
         pushed = await pushed_to(bot, emulator, feed_server, 61)
         reader = emulator.user(61)
         reply_to = pushed[61]["message_id"]
@@ -213,14 +216,54 @@ async def test_limits_each_get_a_clear_reply_and_a_flood_one_slow_down(
         await reader.press(question, button(question, "Publish as"))
         await until(lambda: "posted as" in emulator.sent(61)[before + 2]["text"])
         caplog.set_level(logging.WARNING)
+        emulator.faults.set_rate_limits(per_chat_per_second=1)
         await asyncio.gather(*(reader.send(f"flood {i}", reply_to=reply_to) for i in range(30)))
-        await until(lambda: any("very fast" in m["text"] for m in emulator.sent(61)))
+
+        def slow_downs() -> list[Any]:
+            return [r for r in emulator.requests if r.method == "sendMessage"
+                    and r.params.get("chat_id") == 61 and "very fast" in r.params.get("text", "")]
+
+        await until(slow_downs)
         await asyncio.sleep(1.5)  # let the rest of the flood be handled
-        stored = await rows(bot)
-        assert len(stored) == 3
-        texts = [m["text"] for m in emulator.sent(61)[before + 3:]]
-        assert sum("very fast" in t for t in texts) == 1
+        assert len(await rows(bot)) == 5  # comments.rate_limit's default
+        assert len(slow_downs()) == 1
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_held_links_and_admin_notices_in_the_admins_language(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """With hold_links a comment with a link waits for an admin while a plain one is
+    published; admins are told of both, in Ukrainian for a Ukrainian admin; a Ukrainian reader
+    is answered in Ukrainian."""
+    async with running_bot(extra=config(feed_server, hold_links=True), admins=(ADMIN,)) as bot:
+        admin = emulator.user(ADMIN, "Редактор", language_code="uk")
+        await admin.send("/start")  # the admin's chat gets its language at first contact
+        await emulator.wait_for_sent(ADMIN, count=1, timeout=10)
+        await bot.poll_all_feeds()
+        await subscribe(emulator, 81, "Russia", language_code="uk")
+        await deliver_pow_explainer(bot, feed_server)
+        pushed = {81: await until(lambda: next(
+            (m for m in emulator.sent(81) if "POWs" in (m.get("text") or "")), None))}
+        seen = len(emulator.sent(ADMIN))
+        reader = emulator.user(81, "Оксана", language_code="uk")
+        before = len(emulator.sent(81))
+        await reader.send("Дуже влучно.", reply_to=pushed[81]["message_id"])
+        question = await next_reply(emulator, 81, before)
+        assert "Коментарі публічні" in question["text"]
+        await reader.press(question, button(question, "Оксана"))
+        await until(lambda: "опубліковано" in emulator.sent(81)[before]["text"])
+        await reader.send("Дивіться https://spam.example", reply_to=pushed[81]["message_id"])
+        held = await next_reply(emulator, 81, before + 1)
+        assert "модератор" in held["text"]
+        notices = (await emulator.wait_for_sent(ADMIN, count=seen + 2, timeout=10))[seen:]
+        assert "Новий коментар" in notices[0]["text"]
+        assert "чекає на схвалення" in notices[1]["text"]
+        assert "У ньому є посилання." in notices[1]["text"]
+        labels = [b["text"] for row in notices[1]["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == ["Схвалити", "Відхилити", "Заблокувати"]
+        assert [(c.status, c.held_reason) for c in await rows(bot)] == [
+            ("visible", None), ("pending", "link")]
 
 
 async def test_forged_comment_buttons_are_answered(

@@ -43,3 +43,16 @@ def test_bad_comment_value_names_the_key(
         load_settings(path)
     assert info.value.key == key
     assert fragment in info.value.problem
+
+
+def test_pre_moderation_needs_admins(tmp_path: Path) -> None:
+    """moderation = "pre" without telegram.admins would hold every comment forever."""
+    path = write_config(tmp_path / "c.toml", {"telegram": {"token": TEST_TOKEN},
+                                              "comments": {"moderation": "pre"}})
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert info.value.key == "comments.moderation"
+    assert "telegram.admins" in info.value.problem
+    path = write_config(tmp_path / "c.toml", {"telegram": {"token": TEST_TOKEN, "admins": [1]},
+                                              "comments": {"moderation": "pre"}})
+    assert load_settings(path).comments.moderation == "pre"
