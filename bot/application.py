@@ -31,6 +31,7 @@ from bot.callback_data import (
     ChannelAction,
     ChannelTopic,
     CommentConsent,
+    CommentsPage,
     DeleteChatData,
     FollowAllTopics,
     ModerateComment,
@@ -90,7 +91,7 @@ PRIVATE_ONLY_COMMANDS = frozenset({"connect", "channels"})
 BUTTON_KINDS: tuple[str, ...] = (ToggleTopic.prefix, ShowComments.prefix, FollowAllTopics.prefix,
                 PickerDone.prefix, SettingsChoice.prefix, DeleteChatData.prefix,
                 ChannelAction.prefix, ChannelTopic.prefix)
-BUTTON_KINDS += (CommentConsent.prefix, ModerateComment.prefix)  # comment consent, moderation
+BUTTON_KINDS += (CommentConsent.prefix, ModerateComment.prefix, CommentsPage.prefix)  # comments
 
 
 def command_menus() -> list[tuple[list[BotCommand], BotCommandScope | None, str | None]]:

@@ -236,3 +236,14 @@ class ModerateComment(CallbackData):
     ACTIONS: ClassVar[tuple[str, ...]] = ("approve", "reject", "ban")
     comment_id: int
     action: str
+
+
+@dataclass(frozen=True)
+class CommentsPage(CallbackData):
+    """The ◀ / ▶ buttons of an explainer's comments view: show page ``page`` (from 1, as
+    shown) of article ``article_id``'s comments, edited in place."""
+
+    prefix: ClassVar[str] = "cpage"
+    MAX_PAGE: ClassVar[int] = 10_000
+    article_id: int
+    page: int

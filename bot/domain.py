@@ -136,6 +136,8 @@ class ArticleComments:
     url: str
     total: int
     comments: tuple[CommentView, ...]
+    page: int = 0  # which page of comments this is (from 0)
+    pages: int = 1
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Message, Update
-from telegram.error import RetryAfter, TelegramError
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot import render
-from bot.callback_data import CommentConsent, ModerateComment, ShowComments
+from bot.callback_data import CommentConsent, CommentsPage, ModerateComment, ShowComments
 from bot.context import NewsApplication, NewsContext
 from bot.domain import CommentDecision, HeldComment
 from bot.i18n import use_language
@@ -19,6 +19,7 @@ from bot.render.messages import OutgoingMessage
 from bot.telegram_io import edit_rendered, send_rendered
 
 log = logging.getLogger(__name__)
+_VIEWS_KEY = "comment_views"  # chat_data: article id → the message id of its comments view
 
 
 async def reply_to_explainer(update: Update, context: NewsContext) -> None:
@@ -89,19 +90,83 @@ async def moderate(update: Update, context: NewsContext) -> None:
 
 
 async def show_comments(update: Update, context: NewsContext) -> None:
-    """Relay an explainer's comments, each behind a spoiler."""
+    """Show an explainer's comments (first page) to the presser — privately when pressed in a
+    group — and put the count on the pressed button."""
     query = update.callback_query
-    if query is None or update.effective_chat is None:
+    if query is None or update.effective_chat is None or update.effective_user is None:
         return
     pressed = ShowComments.parse(query.data)
     if pressed is None:
         await query.answer(render.stale_button_notice())
         return
     found = await context.services.comments.for_article(pressed.article_id)
+    view = render.render_comments(found)
+    chat = update.effective_chat
+    if chat.type == "private":
+        await query.answer()
+        thread_id = (query.message.message_thread_id if isinstance(query.message, Message)
+                     else None)
+        await _show_view(context, chat.id, pressed.article_id, view, thread_id)
+    else:
+        user = update.effective_user
+        with use_language(await context.services.languages.for_chat(
+                user.id, user.language_code)):
+            view = render.render_comments(found)
+        try:
+            await _show_view(context, user.id, pressed.article_id, view, None)
+        except (Forbidden, BadRequest):
+            await query.answer(render.comments_need_private_chat(), show_alert=True)
+            return
+        await query.answer(render.comments_sent_privately())
+    if found is not None:
+        await _relabel(query, render.comments_button_label(found.total))
+
+
+async def turn_page(update: Update, context: NewsContext) -> None:
+    """Show another page of comments in the same message."""
+    query = update.callback_query
+    if query is None:
+        return
+    pressed = CommentsPage.parse(query.data)
+    if pressed is None or pressed.page > CommentsPage.MAX_PAGE:
+        await query.answer(render.stale_button_notice())
+        return
+    found = await context.services.comments.for_article(pressed.article_id, pressed.page - 1)
     await query.answer()
-    thread_id = query.message.message_thread_id if isinstance(query.message, Message) else None
-    await send_rendered(context.bot, update.effective_chat.id, render.render_comments(found),
-                        thread_id=thread_id)
+    await edit_rendered(query, render.render_comments(found))
+
+
+async def _show_view(context: NewsContext, chat_id: int, article_id: int,
+                     view: OutgoingMessage, thread_id: int | None) -> None:
+    """Send a comments view and delete this chat's previous view of the same explainer, so a
+    reader has one view per explainer, not a new copy per tap (kept in memory: after a
+    restart one older view may stay)."""
+    views: dict[int, int] = context.application.chat_data[chat_id].setdefault(
+        _VIEWS_KEY, {})
+    sent = await send_rendered(context.bot, chat_id, view, thread_id=thread_id)
+    previous = views.get(article_id)
+    views[article_id] = sent.message_id
+    if previous is not None:
+        try:
+            await context.bot.delete_message(chat_id, previous)
+        except TelegramError as exc:  # already deleted by the reader, or too old
+            log.debug("old comments view %s in chat %s not deleted: %s", previous, chat_id, exc)
+
+
+async def _relabel(query: CallbackQuery, label: str) -> None:
+    """Put ``label`` on the pressed button (the comment count), leaving the others alone."""
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return
+    rows = message.reply_markup.inline_keyboard
+    if not any(b.callback_data == query.data and b.text != label for row in rows for b in row):
+        return
+    new_rows = [[InlineKeyboardButton(label, callback_data=b.callback_data)
+                 if b.callback_data == query.data else b for b in row] for row in rows]
+    try:
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(new_rows))
+    except TelegramError as exc:
+        log.debug("comment count not updated on message %s: %s", message.message_id, exc)
 
 
 def _forbidden() -> CommentDecision:
@@ -148,5 +213,6 @@ def register(application: NewsApplication) -> None:
         )
     )
     application.add_handler(CallbackQueryHandler(show_comments, pattern=ShowComments.matches))
+    application.add_handler(CallbackQueryHandler(turn_page, pattern=CommentsPage.matches))
     application.add_handler(CallbackQueryHandler(choose_name, pattern=CommentConsent.matches))
     application.add_handler(CallbackQueryHandler(moderate, pattern=ModerateComment.matches))

@@ -35,13 +35,15 @@ async def add_comment(
 
 
 async def visible_comments_of(
-    session: AsyncSession, article_ids: Sequence[int], limit: int
+    session: AsyncSession, article_ids: Sequence[int], limit: int, offset: int = 0
 ) -> list[Comment]:
-    """The oldest ``limit`` visible comments on any of ``article_ids`` (a story's versions)."""
+    """Visible comments on any of ``article_ids`` (a story's versions), oldest first: ``limit``
+    of them after the first ``offset``."""
     rows = await session.scalars(
         select(Comment)
         .where(Comment.article_id.in_(article_ids), Comment.status == "visible")
         .order_by(Comment.created_at, Comment.id)
+        .offset(offset)
         .limit(limit)
     )
     return list(rows.all())

@@ -40,6 +40,9 @@ from bot.render.channel_replies import (
     render_connect_usage,
 )
 from bot.render.comment_replies import (
+    comments_button_label,
+    comments_need_private_chat,
+    comments_sent_privately,
     moderation_toast,
     render_comment,
     render_comment_posted,
@@ -117,6 +120,9 @@ __all__ = [
     "bold",
     "channel_topic_picker",
     "code",
+    "comments_button_label",
+    "comments_need_private_chat",
+    "comments_sent_privately",
     "escape",
     "forget_notice",
     "hashtag",

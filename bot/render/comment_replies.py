@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from babel.numbers import format_decimal
 
-from bot.callback_data import CommentConsent, ModerateComment
+from bot.callback_data import CommentConsent, CommentsPage, ModerateComment
 from bot.domain import ArticleComments, CommentDecision, CommentPosted, HeldComment
 from bot.i18n import _, current_language, ngettext
 from bot.render.cutting import truncate_html
@@ -25,6 +25,9 @@ from bot.text import one_line
 
 __all__ = [
     "ANONYMOUS_NAME",
+    "comments_button_label",
+    "comments_need_private_chat",
+    "comments_sent_privately",
     "moderation_toast",
     "render_comment",
     "render_comment_posted",
@@ -36,7 +39,7 @@ __all__ = [
 
 ANONYMOUS_NAME = "Reader"  # stored as the author of anonymous comments; shown translated
 
-_ROOM_AFTER_COMMENTS = 80  # kept free under the comments for the "…and N more." line
+_ROOM_AFTER_COMMENTS = 80  # kept free under the comments for the "Page 1 of 3" line
 _MIN_PER_COMMENT = 200
 
 
@@ -212,8 +215,16 @@ def moderation_toast(decision: CommentDecision) -> str:
     return _("Done")
 
 
+def comments_button_label(total: int) -> str:
+    """The label of an explainer's comments button with the count: "💬 3 comments"."""
+    if total == 0:
+        return _("💬 Comments")
+    return ngettext("💬 {n} comment", "💬 {n} comments", total).format(n=total)
+
+
 def render_comments(found: ArticleComments | None) -> OutgoingMessage:
-    """Relay an explainer's comments, each hidden behind a spoiler like on the website."""
+    """One page of an explainer's comments, each body behind a spoiler like on the website,
+    with ◀ / ▶ buttons (edited in place) when there are more pages."""
     if found is None:
         return OutgoingMessage(method="sendMessage",
                                text=escape(_("That explainer is no longer available.")))
@@ -237,8 +248,29 @@ def render_comments(found: ArticleComments | None) -> OutgoingMessage:
         if visible_length(block) > per_comment:
             block = truncate_html(block, per_comment)
         parts += [block, ""]
-    if found.total > len(found.comments):
-        more = found.total - len(found.comments)
-        parts.append(italic(ngettext("…and {n} more.", "…and {n} more.", more).format(n=more)))
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if found.pages > 1:  # found.page counts from 0, the buttons from 1
+        parts.append(italic(
+            _("Page {page} of {pages} · {n} in all").format(
+                page=found.page + 1, pages=found.pages, n=found.total)))
+        row: list[Button] = []
+        if found.page > 0:
+            row.append(Button(_("◀ Previous"), callback_data=CommentsPage(
+                found.article_id, found.page).pack()))
+        if found.page < found.pages - 1:
+            row.append(Button(_("Next ▶"), callback_data=CommentsPage(
+                found.article_id, found.page + 2).pack()))
+        buttons = (tuple(row),)
     return OutgoingMessage(method="sendMessage", text=join_lines(*parts).rstrip(),
-                           disable_preview=True)
+                           disable_preview=True, buttons=buttons)
+
+
+def comments_sent_privately() -> str:
+    """The toast when a group member's comments view went to their private chat."""
+    return _("I sent you the comments in our private chat.")
+
+
+def comments_need_private_chat() -> str:
+    """The alert when the bot cannot write to a group member privately yet."""
+    return _("Start a private chat with me first (open my profile and press Start), then "
+             "tap again — I show comments privately, not to the whole group.")

@@ -36,7 +36,7 @@ from storage import stories as stories_dao
 from storage.db import write_session
 from storage.models import Comment, utcnow
 
-SHOWN_COMMENTS = 10
+PAGE_SIZE = 5  # comments per page of the comments view
 _LINK_KINDS = frozenset({"url", "text_link"})
 _DB_INT_MAX = 2**31 - 1
 
@@ -177,9 +177,10 @@ class CommentService:
                                    published=(view,) if action == "approve" else (),
                                    author_user_id=comment.user_id)
 
-    async def for_article(self, article_id: int) -> ArticleComments | None:
-        """The visible comments (oldest first) on every language version of the article's
-        story, or None if the article does not exist (or the id is not one we could store)."""
+    async def for_article(self, article_id: int, page: int = 0) -> ArticleComments | None:
+        """One page of the visible comments (oldest first) on every language version of the
+        article's story, or None if the article does not exist (or the id is not one we could
+        store). A page past the end shows the last one."""
         if not 0 < article_id <= _DB_INT_MAX:
             return None
         async with self._sessions() as session:
@@ -187,11 +188,14 @@ class CommentService:
             if article is None:
                 return None
             versions = await stories_dao.story_article_ids(session, article_id)
-            rows = await comments_dao.visible_comments_of(session, versions, SHOWN_COMMENTS)
             total = await comments_dao.count_visible_of(session, versions)
+            pages = max(1, -(-total // PAGE_SIZE))
+            page = min(max(0, page), pages - 1)
+            rows = await comments_dao.visible_comments_of(session, versions, PAGE_SIZE,
+                                                          page * PAGE_SIZE)
         return ArticleComments(
             article_id, article.title, article.canonical_url, total,
-            tuple(CommentView(c.author, c.text, c.body_html) for c in rows),
+            tuple(CommentView(c.author, c.text, c.body_html) for c in rows), page, pages,
         )
 
     def _name(self, display_name: str, choice: str) -> str:

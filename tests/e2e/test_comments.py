@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.emulator import BotAPIEmulator
+from storage import comments as comments_dao
 from storage.models import Comment, Commenter
 from tests.support.demo_feed import deliver_pow_explainer, feed_config
 from tests.support.feedserver import FeedServer
@@ -275,7 +276,86 @@ async def test_forged_comment_buttons_are_answered(
         pushed = await pushed_to(bot, emulator, feed_server, 71)
         answers = len(emulator.callback_answers)
         for data in ("comments:99999999999", "comments:2147483647", "cconsent:99999999999:named",
-                     "cconsent:2147483647:named", "cconsent:1:everyone"):
+                     "cconsent:2147483647:named", "cconsent:1:everyone", "cpage:99999999999:1",
+                     "cpage:1:2147483647", "cpage:1:0"):
             await emulator.user(71).press(pushed[71], data, forged=True)
-        await until(lambda: len(emulator.callback_answers) >= answers + 5)
+        await until(lambda: len(emulator.callback_answers) >= answers + 8)
         assert await rows(bot) == []
+
+
+async def add_comments(bot: Any, article_id: int, count: int) -> None:
+    """Store ``count`` published comments on the article, numbered from 1."""
+    async with bot.sessions() as session, session.begin():
+        for n in range(1, count + 1):
+            await comments_dao.add_comment(
+                session, article_id=article_id, author=f"Reader {n}", text=f"Comment number {n}",
+                chat_id=None, user_id=None, telegram_message_id=None)
+
+
+async def test_paged_view_edited_in_place_with_the_count_on_the_button(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """The Comments button gets the count; the view pages in place (◀ / ▶); tapping the
+    button again replaces the old view instead of adding a copy."""
+    async with running_bot(extra=config(feed_server)) as bot:
+        pushed = (await pushed_to(bot, emulator, feed_server, 91))[91]
+        data = button(pushed, "Comments")
+        article_id = int(data.split(":")[1])
+        await add_comments(bot, article_id, 12)
+        reader = emulator.user(91)
+        before = len(emulator.sent(91))
+        await reader.press(pushed, data)
+        view = await next_reply(emulator, 91, before)
+        assert entity_texts(view, "spoiler") == [f"Comment number {n}" for n in range(1, 6)]
+        assert "Page 1 of 3 · 12 in all" in view["text"]
+        relabeled = await until(lambda: next(
+            (m for m in emulator.sent(91) if m["message_id"] == pushed["message_id"]
+             and "12 comments" in str(m.get("reply_markup"))), None))
+        assert button(relabeled, "💬 12 comments") == data
+        await reader.press(view, button(view, "Next ▶"))
+        page2 = await until(lambda: "Page 2 of 3" in emulator.sent(91)[-1]["text"]
+                            and emulator.sent(91)[-1])
+        assert page2["message_id"] == view["message_id"]
+        assert entity_texts(page2, "spoiler") == [f"Comment number {n}" for n in range(6, 11)]
+        await reader.press(page2, button(page2, "Next ▶"))
+        page3 = await until(lambda: "Page 3 of 3" in emulator.sent(91)[-1]["text"]
+                            and emulator.sent(91)[-1])
+        labels = [b["text"] for row in page3["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == ["◀ Previous"]
+        await reader.press(relabeled, data)
+        await until(lambda: emulator.sent(91)[-1]["message_id"] != view["message_id"])
+        await until(lambda: all(m["message_id"] != view["message_id"]
+                                for m in emulator.sent(91)))
+        views = [m for m in emulator.sent(91) if "Comments on" in m["text"]]
+        assert len(views) == 1
+        assert "Page 1 of 3" in views[0]["text"]
+
+
+async def test_group_tap_answers_privately(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """In a group the comments go to the presser's private chat, nothing is posted to the
+    group; a member whose private chat is closed gets an alert instead."""
+    async with running_bot(extra=config(feed_server)) as bot:
+        pushed = (await pushed_to(bot, emulator, feed_server, 92))[92]
+        data = button(pushed, "Comments")
+        await add_comments(bot, int(data.split(":")[1]), 2)
+        admin = emulator.user(93, "Admin")
+        group = emulator.group(-100500, "Readers' club")
+        await group.add_bot(by=admin)
+        hello = (await emulator.wait_for_sent(-100500, count=1, timeout=10))[0]
+        in_group = len(emulator.sent(-100500))
+        member = emulator.user(92)
+        before = len(emulator.sent(92))
+        answers = len(emulator.callback_answers)
+        await member.press(hello, data, forged=True)
+        view = await next_reply(emulator, 92, before)
+        assert entity_texts(view, "spoiler") == ["Comment number 1", "Comment number 2"]
+        await until(lambda: len(emulator.callback_answers) > answers)
+        assert "private chat" in (emulator.callback_answers[-1].text or "")
+        closed = emulator.user(94)
+        await closed.block_bot()
+        await closed.press(hello, data, forged=True)
+        await until(lambda: len(emulator.callback_answers) > answers + 1)
+        assert emulator.callback_answers[-1].show_alert
+        assert len(emulator.sent(-100500)) == in_group

@@ -173,3 +173,16 @@ def test_held_comment_for_admins_has_the_moderation_buttons() -> None:
     valid(message.text or "")
     assert [ModerateComment.parse(b.callback_data) for row in message.buttons for b in row] == [
         ModerateComment(5, "approve"), ModerateComment(5, "reject"), ModerateComment(5, "ban")]
+
+
+def test_comment_pages_have_previous_and_next_buttons() -> None:
+    """A middle page links to the pages on both sides (numbered from 1 in the data)."""
+    from bot.callback_data import CommentsPage
+    from bot.domain import ArticleComments, CommentView
+
+    found = ArticleComments(4, "T", "https://e.com/t", 12,
+                            tuple(CommentView("Ann", f"c{n}") for n in range(5)), 1, 3)
+    message = render_comments(found)
+    assert "Page 2 of 3 · 12 in all" in valid(message.text or "").text
+    assert [CommentsPage.parse(b.callback_data) for row in message.buttons for b in row] == [
+        CommentsPage(4, 1), CommentsPage(4, 3)]
