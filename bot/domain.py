@@ -237,7 +237,8 @@ class CommentDecision:
     """What a press of a comment's consent or moderation button did.
 
     ``outcome``: published | held | cancelled | approved | rejected | banned | forbidden |
-    gone (no such comment, or already decided)."""
+    not yours (a consent button pressed by someone else) | gone (no such comment, or already
+    decided)."""
 
     outcome: str
     author: str | None = None

@@ -60,7 +60,7 @@ async def choose_name(update: Update, context: NewsContext) -> None:
         update.effective_user.id, pressed.comment_id, pressed.choice
     )
     await query.answer(render.moderation_toast(decision))
-    if decision.outcome != "gone":
+    if decision.outcome not in ("gone", "not yours"):
         await edit_rendered(query, OutgoingMessage(
             method="sendMessage", text=render.render_consent_result(decision),
             disable_preview=True))

@@ -210,6 +210,8 @@ def moderation_toast(decision: CommentDecision) -> str:
     """The short answer to a moderation or consent button press (plain text)."""
     if decision.outcome == "forbidden":
         return _("Only the bot's admins can moderate comments.")
+    if decision.outcome == "not yours":
+        return _("Only the comment's author can answer this.")
     if decision.outcome == "gone":
         return _("That comment was already decided.")
     return _("Done")

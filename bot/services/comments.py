@@ -126,7 +126,9 @@ class CommentService:
             return CommentDecision("gone")
         async with write_session(self._sessions) as session:
             comment = await comments_dao.get_comment(session, comment_id)
-            if comment is None or comment.user_id != user_id or comment.status != "consent":
+            if comment is not None and comment.user_id != user_id:
+                return CommentDecision("not yours")  # someone else in a group pressed it
+            if comment is None or comment.status != "consent":
                 return CommentDecision("gone")
             article = await articles_dao.get_article(session, comment.article_id)
             title = article.title if article else None

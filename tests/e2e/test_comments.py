@@ -359,3 +359,35 @@ async def test_group_tap_answers_privately(
         await until(lambda: len(emulator.callback_answers) > answers + 1)
         assert emulator.callback_answers[-1].show_alert
         assert len(emulator.sent(-100500)) == in_group
+
+
+async def test_consent_in_a_group_only_for_the_author(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """In a group the consent question's buttons work only for the comment's author."""
+    async with running_bot(extra=config(feed_server)) as bot:
+        await bot.poll_all_feeds()
+        admin, member = emulator.user(95, "Ada"), emulator.user(96, "Max")
+        group = emulator.group(-100600, "Readers' club")
+        await group.add_bot(by=admin)
+        group.set_member(admin, "administrator")
+        group.set_member(member, "member")
+        await emulator.wait_for_sent(-100600, count=1, timeout=10)
+        await admin.send("/topics", chat_id=-100600)
+        picker = (await emulator.wait_for_sent(-100600, count=2, timeout=10))[-1]
+        await admin.press(picker, button(picker, "Russia"))
+        await until(lambda: "✅ Russia" in str(emulator.sent(-100600)[-1].get("reply_markup")))
+        await deliver_pow_explainer(bot, feed_server)
+        pushed = await until(lambda: next((m for m in emulator.sent(-100600)
+                                           if "POWs" in (m.get("text") or "")), None))
+        count = len(emulator.sent(-100600))
+        await member.send("Good read.", chat_id=-100600, reply_to=pushed["message_id"])
+        question = await next_reply(emulator, -100600, count)
+        answers = len(emulator.callback_answers)
+        await admin.press(question, button(question, "Publish as Max"))
+        await until(lambda: len(emulator.callback_answers) > answers)
+        assert emulator.callback_answers[-1].text == "Only the comment's author can answer this."
+        assert [c.status for c in await rows(bot)] == ["consent"]
+        await member.press(question, button(question, "Publish as Max"))
+        await until(lambda: "posted as Max" in emulator.sent(-100600)[count]["text"])
+        assert [(c.author, c.status) for c in await rows(bot)] == [("Max", "visible")]
