@@ -87,6 +87,15 @@ async def moderate(update: Update, context: NewsContext) -> None:
     await edit_rendered(query, OutgoingMessage(
         method="sendMessage", disable_preview=True,
         text=render.render_moderation_result(decision, admin.full_name)))
+    author = decision.author_user_id
+    if author is not None:
+        with use_language(await context.services.languages.for_chat(author)):
+            notice = render.render_moderation_for_author(decision)
+        if notice is not None:
+            try:
+                await send_rendered(context.bot, author, notice)
+            except TelegramError as exc:  # the author blocked the bot, or never started it
+                log.info("could not tell user %s about their comment: %s", author, exc)
 
 
 async def show_comments(update: Update, context: NewsContext) -> None:

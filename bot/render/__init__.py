@@ -49,6 +49,7 @@ from bot.render.comment_replies import (
     render_comments,
     render_consent_result,
     render_held_comment,
+    render_moderation_for_author,
     render_moderation_result,
 )
 from bot.render.cutting import split_html, truncate_html
@@ -157,6 +158,7 @@ __all__ = [
     "render_latest",
     "render_latest_page",
     "render_latest_usage",
+    "render_moderation_for_author",
     "render_moderation_result",
     "render_picker_summary",
     "render_pushed_article",

@@ -34,6 +34,7 @@ __all__ = [
     "render_comments",
     "render_consent_result",
     "render_held_comment",
+    "render_moderation_for_author",
     "render_moderation_result",
 ]
 
@@ -204,6 +205,19 @@ def render_moderation_result(decision: CommentDecision, admin_name: str) -> str:
         return fill(_("🚫 {admin} rejected the comment and banned {name} from commenting."),
                     admin=who, name=name)
     return escape(_("That comment was already decided."))
+
+
+def render_moderation_for_author(decision: CommentDecision) -> OutgoingMessage | None:
+    """Tell a comment's author what the moderator decided (None: nothing to tell)."""
+    title = bold(decision.title or _("this explainer"))
+    if decision.outcome == "approved":
+        text = fill(_("Your comment on {title} was approved and is now published."),
+                    title=title)
+    elif decision.outcome in ("rejected", "banned"):
+        text = fill(_("Your comment on {title} was not published."), title=title)
+    else:
+        return None
+    return OutgoingMessage(method="sendMessage", text=text, disable_preview=True)
 
 
 def moderation_toast(decision: CommentDecision) -> str:

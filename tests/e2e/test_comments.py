@@ -177,6 +177,9 @@ async def test_pre_moderation_approve_reject_ban_and_forged_presses(
 
         await editor.press(notice, button(notice, "Approve"))
         await until(lambda: "approved" in emulator.sent(ADMIN)[0]["text"])
+        told = await until(lambda: next((m for m in emulator.sent(51)
+                                         if "approved and is now published" in m["text"]), None))
+        assert "POWs" in told["text"]
         await comment(51, "Second thought.", first=False)
         await comment(52, "Spam again", first=True)
         notices = await emulator.wait_for_sent(ADMIN, count=3, timeout=10)
