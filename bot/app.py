@@ -226,7 +226,7 @@ class NewsBot:
             readers=readers,
             channels=ChannelService(sessions, readers),
             news=news,
-            comments=CommentService(sessions),
+            comments=CommentService(sessions, settings.comments, settings.telegram.admins),
             ingestion=IngestionService(
                 sessions, fetcher, settings, self._notify_admins,
                 on_new_articles=deliveries_dao.enqueue_articles, executor=workers,

@@ -27,16 +27,7 @@ import handlers.stale_buttons
 import handlers.start
 import handlers.subscriptions
 import handlers.topics
-from bot.callback_data import (
-    ChannelAction,
-    ChannelTopic,
-    DeleteChatData,
-    FollowAllTopics,
-    PickerDone,
-    SettingsChoice,
-    ShowComments,
-    ToggleTopic,
-)
+from bot.callback_data import CallbackData
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, NewsApplication, NewsContext
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, use_language
@@ -74,9 +65,8 @@ BOT_COMMANDS = (
 MENU_LANGUAGES = tuple(language for language in LANGUAGES if language != DEFAULT_LANGUAGE)
 # Commands that make no sense in a group's menu (they manage the user's own channels).
 PRIVATE_ONLY_COMMANDS = frozenset({"connect", "channels"})
-BUTTON_KINDS = (ToggleTopic.prefix, ShowComments.prefix, FollowAllTopics.prefix,
-                PickerDone.prefix, SettingsChoice.prefix, DeleteChatData.prefix,
-                ChannelAction.prefix, ChannelTopic.prefix)
+# Every button's kind (its callback data prefix), for the metrics' labels.
+BUTTON_KINDS = tuple(sorted(kind.prefix for kind in CallbackData.__subclasses__()))
 
 
 def command_menus() -> list[tuple[list[BotCommand], BotCommandScope | None, str | None]]:

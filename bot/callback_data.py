@@ -237,3 +237,37 @@ class ChannelSetting(CallbackData):
     def channel_id(self) -> int | None:
         """The channel, or None for malformed (forged) data."""
         return _channel_id(self.channel)
+
+
+@dataclass(frozen=True)
+class CommentConsent(CallbackData):
+    """The question before a reader's first comment is published: publish comment
+    ``comment_id`` under their ``name`` ("named"), as Reader ("anonymous"), or ``cancel``.
+    The comment's author is checked against the presser on every press."""
+
+    prefix: ClassVar[str] = "cconsent"
+    CHOICES: ClassVar[tuple[str, ...]] = ("named", "anonymous", "cancel")
+    comment_id: int
+    choice: str
+
+
+@dataclass(frozen=True)
+class ModerateComment(CallbackData):
+    """An admin's Approve / Reject / Ban under a held comment. The presser's admin rights are
+    checked on every press, never taken from the data."""
+
+    prefix: ClassVar[str] = "cmod"
+    ACTIONS: ClassVar[tuple[str, ...]] = ("approve", "reject", "ban")
+    comment_id: int
+    action: str
+
+
+@dataclass(frozen=True)
+class CommentsPage(CallbackData):
+    """The ◀ / ▶ buttons of an explainer's comments view: show page ``page`` (from 1, as
+    shown) of article ``article_id``'s comments, edited in place."""
+
+    prefix: ClassVar[str] = "cpage"
+    MAX_PAGE: ClassVar[int] = 10_000
+    article_id: int
+    page: int

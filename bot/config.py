@@ -256,6 +256,28 @@ class TopicSettings(_Section):
         return value
 
 
+class CommentSettings(_Section):
+    """Reader comments: moderation, where they are relayed, names, spoilers and limits."""
+
+    moderation: Literal["auto", "pre"] = "auto"
+    discussion_chat_id: int | None = None
+    anonymous: bool = False
+    spoiler: bool = True
+    rate_limit: Annotated[int, Field(ge=1, le=1000)] = 5
+    rate_window_minutes: Annotated[int, Field(ge=1, le=1440)] = 10
+    max_length: Annotated[int, Field(ge=1, le=3500)] = 2000
+    hold_links: bool = False
+    hold_new_commenters: bool = False
+    notify_admins: bool = True
+
+    @field_validator("discussion_chat_id")
+    @classmethod
+    def _chat_id(cls, value: int | None) -> int | None:
+        if value is not None and (value == 0 or abs(value) >= 2**63):
+            raise ValueError("must be a Telegram chat id such as -1001234567890")
+        return value
+
+
 class Settings(BaseSettings):
     """The whole validated configuration. Frozen: read once at start and passed down."""
 
@@ -274,6 +296,7 @@ class Settings(BaseSettings):
     logging: LoggingSettings = LoggingSettings()
     delivery: DeliverySettings = DeliverySettings()
     ingestion: IngestionSettings = IngestionSettings()
+    comments: CommentSettings = CommentSettings()
     feeds: tuple[FeedSettings, ...] = ()
     topics: tuple[TopicSettings, ...] = ()
 
@@ -381,6 +404,11 @@ def _cross_check(settings: Settings) -> None:
                 "is required when mode = 'webhook' (without it anyone who learns the URL "
                 "could post forged updates)",
             )
+    if settings.comments.moderation == "pre" and not tg.admins:
+        raise ConfigError(
+            "comments.moderation",
+            "'pre' needs at least one user id in telegram.admins to approve comments",
+        )
     seen_slugs: set[str] = set()
     for index, topic in enumerate(settings.topics):
         if topic.slug in seen_slugs:

@@ -124,6 +124,7 @@ class CommentView:
 
     author: str
     text: str
+    body_html: str | None = None  # the reader's formatting, as Telegram HTML
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,8 @@ class ArticleComments:
     url: str
     total: int
     comments: tuple[CommentView, ...]
+    page: int = 0  # which page of comments this is (from 0)
+    pages: int = 1
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,14 @@ class CommentPosted:
     article_id: int | None = None
     title: str | None = None
     total: int = 0
+    # Not stored: empty | too long | not an explainer | banned | slow down | quiet (a flood
+    # already told to slow down). Stored: None.
     reason: str | None = None
+    # visible | consent (the author must choose a name first) | pending (held for admins)
+    status: str = "visible"
+    comment_id: int | None = None
+    author: str | None = None  # the name it is (or would be) published under
+    max_length: int = 2000
 
 
 @dataclass(frozen=True)
@@ -194,3 +204,45 @@ class ConnectedChannel:
     title: str
     username: str | None
     topics: int
+
+
+@dataclass(frozen=True, slots=True)
+class TextSpan:
+    """A piece of formatting a reader typed (a Telegram message entity): ``kind`` like
+    ``bold`` or ``text_link``, with ``offset`` and ``length`` in UTF-16 code units."""
+
+    kind: str
+    offset: int
+    length: int
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class HeldComment:
+    """A comment waiting for an admin (or just published, to tell admins about)."""
+
+    comment_id: int
+    article_id: int
+    article_title: str
+    article_url: str
+    author: str
+    user_id: int | None
+    text: str
+    body_html: str | None
+    held_reason: str | None  # pre | link | new; None when already published
+
+
+@dataclass(frozen=True)
+class CommentDecision:
+    """What a press of a comment's consent or moderation button did.
+
+    ``outcome``: published | held | cancelled | approved | rejected | banned | forbidden |
+    not yours (a consent button pressed by someone else) | gone (no such comment, or already
+    decided)."""
+
+    outcome: str
+    author: str | None = None
+    title: str | None = None
+    held: tuple[HeldComment, ...] = ()  # comments now waiting for admins
+    published: tuple[HeldComment, ...] = ()  # comments just published
+    author_user_id: int | None = None

@@ -9,10 +9,10 @@ from telegram import Chat as TgChat
 from telegram import Update
 from telegram import User as TgUser
 
-from bot.domain import ChatInfo, ChatType, IncomingMessage, UserInfo
+from bot.domain import ChatInfo, ChatType, IncomingMessage, TextSpan, UserInfo
 
 __all__ = ["ChatInfo", "ChatType", "IncomingMessage", "UserInfo", "chat_info",
-           "incoming_message", "user_info"]
+           "incoming_message", "message_spans", "user_info"]
 
 def chat_info(chat: TgChat) -> ChatInfo:
     """Map a PTB chat."""
@@ -55,4 +55,16 @@ def incoming_message(update: Update) -> IncomingMessage | None:
         thread_id=message.message_thread_id if message.is_topic_message else None,
         reply_to_message_id=replied.message_id if replied else None,
         reply_to_bot=bool(replied and replied.from_user and replied.from_user.id == bot_id),
+    )
+
+
+def message_spans(update: Update) -> tuple[TextSpan, ...]:
+    """The formatting entities of an update's message text (or caption), as plain spans."""
+    message = update.effective_message
+    if message is None:
+        return ()
+    entities = message.entities if message.text else message.caption_entities
+    return tuple(
+        TextSpan(str(entity.type), entity.offset, entity.length, entity.url)
+        for entity in entities or ()
     )

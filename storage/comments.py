@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Comment, utcnow
+from storage.articles import dialect_insert
+from storage.models import Comment, Commenter, utcnow
 
 
 async def add_comment(
@@ -33,13 +35,15 @@ async def add_comment(
 
 
 async def visible_comments_of(
-    session: AsyncSession, article_ids: Sequence[int], limit: int
+    session: AsyncSession, article_ids: Sequence[int], limit: int, offset: int = 0
 ) -> list[Comment]:
-    """The oldest ``limit`` visible comments on any of ``article_ids`` (a story's versions)."""
+    """Visible comments on any of ``article_ids`` (a story's versions), oldest first: ``limit``
+    of them after the first ``offset``."""
     rows = await session.scalars(
         select(Comment)
         .where(Comment.article_id.in_(article_ids), Comment.status == "visible")
         .order_by(Comment.created_at, Comment.id)
+        .offset(offset)
         .limit(limit)
     )
     return list(rows.all())
@@ -53,3 +57,79 @@ async def count_visible_of(session: AsyncSession, article_ids: Sequence[int]) ->
         )
     )
     return int(count or 0)
+
+
+async def hold_comment(
+    session: AsyncSession,
+    *,
+    article_id: int,
+    author: str,
+    text: str,
+    body_html: str | None,
+    chat_id: int,
+    user_id: int,
+    telegram_message_id: int | None,
+    status: str,
+    held_reason: str | None = None,
+) -> Comment:
+    """Store a comment from Telegram with its formatting, in ``status`` (visible, or held:
+    consent / pending)."""
+    comment = Comment(
+        article_id=article_id, source="telegram", chat_id=chat_id, user_id=user_id,
+        author=author, text=text, body_html=body_html, spoiler=True, status=status,
+        held_reason=held_reason, telegram_message_id=telegram_message_id, created_at=utcnow(),
+    )
+    session.add(comment)
+    await session.flush()
+    return comment
+
+
+async def get_comment(session: AsyncSession, comment_id: int) -> Comment | None:
+    """The comment with this id, or None."""
+    return await session.get(Comment, comment_id)
+
+
+async def comments_awaiting_consent(session: AsyncSession, user_id: int) -> list[Comment]:
+    """The user's comments held until they choose the name to publish under, oldest first."""
+    rows = await session.scalars(
+        select(Comment)
+        .where(Comment.user_id == user_id, Comment.status == "consent")
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return list(rows.all())
+
+
+async def count_recent_by_user(session: AsyncSession, user_id: int, since: datetime) -> int:
+    """How many comments (in any state) the user wrote since ``since``."""
+    count = await session.scalar(
+        select(func.count(Comment.id)).where(
+            Comment.user_id == user_id, Comment.created_at >= since
+        )
+    )
+    return int(count or 0)
+
+
+async def has_published(session: AsyncSession, user_id: int) -> bool:
+    """Whether the user has at least one visible comment."""
+    found = await session.scalar(
+        select(Comment.id).where(Comment.user_id == user_id, Comment.status == "visible").limit(1)
+    )
+    return found is not None
+
+
+async def get_commenter(session: AsyncSession, user_id: int) -> Commenter | None:
+    """What is remembered about a commenter, or None for a first-time one."""
+    return await session.get(Commenter, user_id)
+
+
+async def commenter_for_update(session: AsyncSession, user_id: int) -> Commenter:
+    """The commenter row of ``user_id``, created if missing."""
+    await session.execute(
+        dialect_insert(session, Commenter)
+        .values(user_id=user_id, banned=False, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[Commenter.user_id])
+    )
+    commenter = await session.get(Commenter, user_id, populate_existing=True,
+                                  with_for_update=True)
+    assert commenter is not None  # inserted above or already there
+    return commenter

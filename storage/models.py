@@ -329,8 +329,30 @@ class Comment(Base):
     author: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     spoiler: Mapped[bool] = mapped_column(Boolean, default=True)
-    status: Mapped[str] = mapped_column(String(16), default="visible")  # visible | hidden
+    # visible | hidden | consent (waiting for the author's choice of name) | pending
+    # (waiting for an admin) | rejected
+    status: Mapped[str] = mapped_column(String(16), default="visible")
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The reader's formatting (bold, links…) kept as Telegram HTML; None for plain text.
+    body_html: Mapped[str | None] = mapped_column(Text)
+    held_reason: Mapped[str | None] = mapped_column(String(32))  # pre | link | new
+    reviewed_by: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_comments_user_created", "user_id", "created_at"),)
+
+
+class Commenter(Base):
+    """What newsbot remembers about a reader who comments: the name they chose to publish
+    under (consent), whether they are banned, and when they were last told to slow down."""
+
+    __tablename__ = "commenters"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    consent: Mapped[str | None] = mapped_column(String(16))  # named | anonymous
+    banned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    banned_by: Mapped[int | None] = mapped_column(BigInteger)
+    slowed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -2,21 +2,45 @@
 
 from __future__ import annotations
 
-from bot.domain import ArticleComments, CommentPosted
+from babel.numbers import format_decimal
+
+from bot.callback_data import CommentConsent, CommentsPage, ModerateComment
+from bot.domain import ArticleComments, CommentDecision, CommentPosted, HeldComment
+from bot.i18n import _, current_language, ngettext
 from bot.render.cutting import truncate_html
 from bot.render.display import clean_plain, shorten_plain, url_title
-from bot.render.markup import TEXT_LIMIT, bold, escape, italic, join_lines, link, safe_url
-from bot.render.messages import OutgoingMessage
+from bot.render.markup import (
+    TEXT_LIMIT,
+    bold,
+    escape,
+    fill,
+    italic,
+    join_lines,
+    link,
+    safe_url,
+)
+from bot.render.messages import Button, OutgoingMessage
 from bot.render.telegram_html import visible_length
 from bot.text import one_line
 
 __all__ = [
+    "ANONYMOUS_NAME",
+    "comments_button_label",
+    "comments_need_private_chat",
+    "comments_sent_privately",
+    "moderation_toast",
     "render_comment",
     "render_comment_posted",
     "render_comments",
+    "render_consent_result",
+    "render_held_comment",
+    "render_moderation_for_author",
+    "render_moderation_result",
 ]
 
-_ROOM_AFTER_COMMENTS = 80  # kept free under the comments for the "…and N more." line
+ANONYMOUS_NAME = "Reader"  # stored as the author of anonymous comments; shown translated
+
+_ROOM_AFTER_COMMENTS = 80  # kept free under the comments for the "Page 1 of 3" line
 _MIN_PER_COMMENT = 200
 
 
@@ -27,60 +51,242 @@ def render_comment(
     article_title: str | None = None,
     article_url: str | None = None,
     spoiler: bool = True,
+    body_html: str | None = None,
+    hint: bool = True,
 ) -> str:
-    """A reader's comment: the author in italics, the article it is about, and the escaped
-    comment (behind a spoiler by default), cut so the whole message fits one text."""
-    who = italic(shorten_plain(one_line(author), 64) or "Anonymous")
+    """A reader's comment: the author's name (outside the spoiler), the explainer it is about
+    (linked), a visible line saying a spoiler follows, and the body inside one spoiler.
+
+    `body_html` is the reader's formatted body (from :func:`~bot.render.entities.
+    entities_to_html`); without it the plain `text` is escaped. The body is cut so the whole
+    message fits one text; `spoiler=False` shows it openly, `hint=False` leaves out the line."""
+    who = bold(shorten_plain(one_line(_display_name(author)), 64))
     url = safe_url(article_url)
     about = shorten_plain(one_line(article_title or ""), 256) or (url_title(url) if url else "")
     header = who
     if about:
-        header += f" on {link(about, url)}" if url else f" on {bold(about)}"
-    body_text = clean_plain(text)
-    if not body_text:
+        header = fill(_("{author} on {title}"), author=who,
+                      title=link(about, url) if url else bold(about))
+    body = body_html if body_html is not None else escape(clean_plain(text))
+    if not visible_length(body):
         return header
-    body = f"<tg-spoiler>{escape(body_text)}</tg-spoiler>" if spoiler else escape(body_text)
-    room = TEXT_LIMIT - visible_length(header) - 1
-    return f"{header}\n{truncate_html(body, room)}"
+    lines = [header]
+    if spoiler and hint:
+        lines.append(italic(_("This comment may contain spoilers — tap to reveal")))
+    room = TEXT_LIMIT - sum(visible_length(line) + 1 for line in lines)
+    cut = truncate_html(body, room)
+    lines.append(f"<tg-spoiler>{cut}</tg-spoiler>" if spoiler else cut)
+    return join_lines(*lines)
 
 
-def render_comment_posted(posted: CommentPosted) -> OutgoingMessage:
-    """Confirm a comment, or explain why a reply was not taken as one."""
-    if posted.stored:
-        text = (f"Thanks — your comment on {bold(posted.title or 'this explainer')} is posted "
-                f"({posted.total} comment{'s' if posted.total != 1 else ''} so far). Others see "
-                "it behind a spoiler.")
+def render_comment_posted(posted: CommentPosted) -> OutgoingMessage | None:
+    """Confirm a comment, ask for consent before a first one, or explain why a reply was not
+    taken; None when nothing should be said (a flood already told to slow down)."""
+    title = bold(posted.title or _("this explainer"))
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if posted.stored and posted.status == "consent" and posted.comment_id is not None:
+        text = join_lines(
+            fill(_("Comments are public: your comment on {title} will be shown to other "
+                   "readers of this bot. Under which name should it appear?"), title=title),
+            escape(_("I ask only once; your choice is kept for your next comments.")),
+        )
+        buttons = _consent_buttons(posted.comment_id, posted.author or "")
+    elif posted.stored and posted.status == "pending":
+        text = fill(_("Thanks — your comment on {title} will appear once a moderator has "
+                      "approved it."), title=title)
+    elif posted.stored:
+        text = fill(
+            ngettext(
+                "Thanks — your comment on {title} is posted as {name} ({n} comment so far). "
+                "Others see it behind a spoiler.",
+                "Thanks — your comment on {title} is posted as {name} ({n} comments so far). "
+                "Others see it behind a spoiler.",
+                posted.total,
+            ),
+            title=title, name=bold(_display_name(posted.author)), n=str(posted.total),
+        )
+    elif posted.reason == "quiet":
+        return None
     elif posted.reason == "too long":
-        text = escape("That comment is too long (2,000 characters at most). Please shorten it.")
+        text = fill(
+            ngettext("That comment is too long ({n} character at most). Please shorten it.",
+                     "That comment is too long ({n} characters at most). Please shorten it.",
+                     posted.max_length),
+            n=format_number(posted.max_length),
+        )
     elif posted.reason == "empty":
-        text = escape("That comment is empty.")
+        text = escape(_("That comment is empty."))
+    elif posted.reason == "banned":
+        text = escape(_("Sorry, you can no longer comment here."))
+    elif posted.reason == "slow down":
+        text = escape(_("You are commenting very fast — please wait a few minutes before "
+                        "the next comment."))
     else:
-        text = escape("To comment, reply to one of the explainers I sent you.")
+        text = escape(_("To comment, reply to one of the explainers I sent you."))
+    return OutgoingMessage(method="sendMessage", text=text, disable_preview=True,
+                           buttons=buttons)
+
+
+def format_number(n: int) -> str:
+    """``n`` with the reading language's digit grouping (2,000 / 2 000)."""
+    return format_decimal(n, locale=current_language())
+
+
+def _display_name(author: str | None) -> str:
+    """A stored author name as shown: the anonymous name is translated."""
+    if not author or not author.strip() or author == ANONYMOUS_NAME:
+        return _("Reader")
+    return author
+
+
+def _consent_buttons(comment_id: int, name: str) -> tuple[tuple[Button, ...], ...]:
+    rows: list[tuple[Button, ...]] = []
+    if name and name != ANONYMOUS_NAME:
+        label = _("Publish as {name}").format(name=shorten_plain(one_line(name), 40))
+        rows.append((Button(label, callback_data=CommentConsent(comment_id, "named").pack()),))
+    rows.append((Button(_("Publish as Reader (anonymous)"),
+                        callback_data=CommentConsent(comment_id, "anonymous").pack()),))
+    rows.append((Button(_("Cancel"), callback_data=CommentConsent(comment_id, "cancel").pack()),))
+    return tuple(rows)
+
+
+def render_consent_result(decision: CommentDecision) -> str:
+    """What the consent question becomes once answered (edited in place)."""
+    title = bold(decision.title or _("this explainer"))
+    if decision.outcome == "cancelled":
+        return fill(_("Your comment on {title} was not published."), title=title)
+    if decision.outcome == "held":
+        return fill(_("Thanks — your comment on {title} will appear as {name} once a "
+                      "moderator has approved it."),
+                    title=title, name=bold(_display_name(decision.author)))
+    if decision.outcome == "published":
+        return fill(_("Thanks — your comment on {title} is posted as {name}. Others see it "
+                      "behind a spoiler."),
+                    title=title, name=bold(_display_name(decision.author)))
+    return escape(_("That question was already answered."))
+
+
+def render_held_comment(held: HeldComment, *, spoiler: bool) -> OutgoingMessage:
+    """A comment for the admins: held ones with Approve / Reject / Ban, published ones as a
+    notice."""
+    reasons = {
+        "pre": _("Every comment waits for approval."),
+        "link": _("It contains a link."),
+        "new": _("It is this reader's first comment."),
+    }
+    comment = render_comment(_display_name(held.author), held.text, body_html=held.body_html,
+                             article_title=held.article_title, article_url=held.article_url,
+                             spoiler=spoiler, hint=False)
+    if held.held_reason is None:
+        head = escape(_("💬 New comment:"))
+        return OutgoingMessage(method="sendMessage", text=truncate_html(
+            join_lines(head, comment), TEXT_LIMIT), disable_preview=True)
+    head = join_lines(escape(_("💬 A comment is waiting for approval.")),
+                      escape(reasons.get(held.held_reason, "")))
+    buttons = ((
+        Button(_("Approve"), callback_data=ModerateComment(held.comment_id, "approve").pack()),
+        Button(_("Reject"), callback_data=ModerateComment(held.comment_id, "reject").pack()),
+        Button(_("Ban"), callback_data=ModerateComment(held.comment_id, "ban").pack()),
+    ),)
+    text = truncate_html(join_lines(head, "", comment), TEXT_LIMIT)
+    return OutgoingMessage(method="sendMessage", text=text, disable_preview=True,
+                           buttons=buttons)
+
+
+def render_moderation_result(decision: CommentDecision, admin_name: str) -> str:
+    """What a held comment's notice becomes after an admin's decision (edited in place)."""
+    name = bold(_display_name(decision.author))
+    who = escape(admin_name)
+    if decision.outcome == "approved":
+        return fill(_("✅ {admin} approved the comment by {name}."), admin=who, name=name)
+    if decision.outcome == "rejected":
+        return fill(_("❌ {admin} rejected the comment by {name}."), admin=who, name=name)
+    if decision.outcome == "banned":
+        return fill(_("🚫 {admin} rejected the comment and banned {name} from commenting."),
+                    admin=who, name=name)
+    return escape(_("That comment was already decided."))
+
+
+def render_moderation_for_author(decision: CommentDecision) -> OutgoingMessage | None:
+    """Tell a comment's author what the moderator decided (None: nothing to tell)."""
+    title = bold(decision.title or _("this explainer"))
+    if decision.outcome == "approved":
+        text = fill(_("Your comment on {title} was approved and is now published."),
+                    title=title)
+    elif decision.outcome in ("rejected", "banned"):
+        text = fill(_("Your comment on {title} was not published."), title=title)
+    else:
+        return None
     return OutgoingMessage(method="sendMessage", text=text, disable_preview=True)
 
 
+def moderation_toast(decision: CommentDecision) -> str:
+    """The short answer to a moderation or consent button press (plain text)."""
+    if decision.outcome == "forbidden":
+        return _("Only the bot's admins can moderate comments.")
+    if decision.outcome == "not yours":
+        return _("Only the comment's author can answer this.")
+    if decision.outcome == "gone":
+        return _("That comment was already decided.")
+    return _("Done")
+
+
+def comments_button_label(total: int) -> str:
+    """The label of an explainer's comments button with the count: "💬 3 comments"."""
+    if total == 0:
+        return _("💬 Comments")
+    return ngettext("💬 {n} comment", "💬 {n} comments", total).format(n=total)
+
+
 def render_comments(found: ArticleComments | None) -> OutgoingMessage:
-    """Relay an explainer's comments, each hidden behind a spoiler like on the website."""
+    """One page of an explainer's comments, each body behind a spoiler like on the website,
+    with ◀ / ▶ buttons (edited in place) when there are more pages."""
     if found is None:
         return OutgoingMessage(method="sendMessage",
-                               text=escape("That explainer is no longer available."))
-    head = f"💬 Comments on {link(found.title, found.url) if found.url else bold(found.title)}"
+                               text=escape(_("That explainer is no longer available.")))
+    head = "💬 " + fill(_("Comments on {title}"),
+                       title=link(found.title, found.url) if found.url else bold(found.title))
     if not found.comments:
         return OutgoingMessage(
             method="sendMessage",
-            text=join_lines(head, "", escape("No comments yet. Reply to the explainer to add one.")
-                            ),
+            text=join_lines(
+                head, "", escape(_("No comments yet. Reply to the explainer to add one."))
+            ),
             disable_preview=True,
         )
-    budget = TEXT_LIMIT - visible_length(head) - _ROOM_AFTER_COMMENTS
-    parts = [head, ""]
+    hint = italic(_("Comments may contain spoilers — tap to reveal"))
+    budget = TEXT_LIMIT - visible_length(head) - visible_length(hint) - _ROOM_AFTER_COMMENTS
+    parts = [head, hint, ""]
     per_comment = max(_MIN_PER_COMMENT, budget // max(1, len(found.comments)))
     for comment in found.comments:
-        block = render_comment(comment.author, comment.text, spoiler=True)
+        block = render_comment(comment.author, comment.text, spoiler=True,
+                               body_html=comment.body_html, hint=False)
         if visible_length(block) > per_comment:
             block = truncate_html(block, per_comment)
         parts += [block, ""]
-    if found.total > len(found.comments):
-        parts.append(italic(f"…and {found.total - len(found.comments)} more."))
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if found.pages > 1:  # found.page counts from 0, the buttons from 1
+        parts.append(italic(
+            _("Page {page} of {pages} · {n} in all").format(
+                page=found.page + 1, pages=found.pages, n=found.total)))
+        row: list[Button] = []
+        if found.page > 0:
+            row.append(Button(_("◀ Previous"), callback_data=CommentsPage(
+                found.article_id, found.page).pack()))
+        if found.page < found.pages - 1:
+            row.append(Button(_("Next ▶"), callback_data=CommentsPage(
+                found.article_id, found.page + 2).pack()))
+        buttons = (tuple(row),)
     return OutgoingMessage(method="sendMessage", text=join_lines(*parts).rstrip(),
-                           disable_preview=True)
+                           disable_preview=True, buttons=buttons)
+
+
+def comments_sent_privately() -> str:
+    """The toast when a group member's comments view went to their private chat."""
+    return _("I sent you the comments in our private chat.")
+
+
+def comments_need_private_chat() -> str:
+    """The alert when the bot cannot write to a group member privately yet."""
+    return _("Start a private chat with me first (open my profile and press Start), then "
+             "tap again — I show comments privately, not to the whole group.")

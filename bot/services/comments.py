@@ -2,38 +2,75 @@
 readers see an article's comments relayed back behind Telegram spoilers.
 
 Comments belong to the story: a comment is stored on the language version it replies to,
-and every version shows (and counts) the comments of all versions."""
+and every version shows (and counts) the comments of all versions.
+
+Before a reader's first comment is published they choose the name it goes out under (their
+display name, or "Reader"); the comment waits in status ``consent`` until they do. With
+``comments.moderation = "pre"`` (or a held link / first comment under ``"auto"``) a comment
+waits in ``pending`` until an admin approves it. Limits (length, a per-user rate, bans) are
+checked before anything is stored."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain import ArticleComments, CommentPosted, CommentView, UserInfo
+from bot.config import CommentSettings
+from bot.domain import (
+    ArticleComments,
+    CommentDecision,
+    CommentPosted,
+    CommentView,
+    HeldComment,
+    TextSpan,
+    UserInfo,
+)
+from bot.render.comment_replies import ANONYMOUS_NAME
+from bot.render.entities import entities_to_html, strip_spans
 from storage import articles as articles_dao
 from storage import comments as comments_dao
 from storage import deliveries as deliveries_dao
 from storage import stories as stories_dao
 from storage.db import write_session
+from storage.models import Comment, utcnow
 
-MAX_COMMENT_CHARS = 2000
-SHOWN_COMMENTS = 10
+PAGE_SIZE = 5  # comments per page of the comments view
+_LINK_KINDS = frozenset({"url", "text_link"})
+_DB_INT_MAX = 2**31 - 1
 
 
 class CommentService:
-    """Stores reader comments and reads them back."""
+    """Stores reader comments, asks for consent, holds them for admins and reads them back."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        settings: CommentSettings | None = None,
+        admins: Sequence[int] = (),
+    ) -> None:
         self._sessions = session_factory
+        self.settings = settings or CommentSettings()
+        self.admins = frozenset(admins)
 
     async def post_reply(
-        self, chat_id: int, reply_to_message_id: int, user: UserInfo, text: str
+        self,
+        chat_id: int,
+        reply_to_message_id: int,
+        user: UserInfo,
+        text: str,
+        spans: Sequence[TextSpan] = (),
+        message_id: int | None = None,
     ) -> CommentPosted:
-        """Store ``text`` as a comment if it replies to an explainer the bot pushed here."""
-        body = " ".join(text.split())
+        """Take ``text`` (with the reader's formatting) as a comment if it replies to an
+        explainer the bot pushed here: refused, held for consent or an admin, or published."""
+        limit = self.settings.max_length
+        body, spans = strip_spans(text, spans)
         if not body:
-            return CommentPosted(False, reason="empty")
-        if len(body) > MAX_COMMENT_CHARS:
-            return CommentPosted(False, reason="too long")
+            return CommentPosted(False, reason="empty", max_length=limit)
+        if len(body) > limit:
+            return CommentPosted(False, reason="too long", max_length=limit)
         async with write_session(self._sessions) as session:
             delivery = await deliveries_dao.find_by_message(session, chat_id, reply_to_message_id)
             if delivery is None or delivery.article_id is None:
@@ -41,25 +78,150 @@ class CommentService:
             article = await articles_dao.get_article(session, delivery.article_id)
             if article is None:
                 return CommentPosted(False, reason="not an explainer")
-            await comments_dao.add_comment(
-                session, article_id=article.id, author=user.display_name, text=body,
-                chat_id=chat_id, user_id=user.id, telegram_message_id=None,
+            commenter = await comments_dao.get_commenter(session, user.id)
+            if commenter is not None and commenter.banned:
+                return CommentPosted(False, article.id, article.title, reason="banned")
+            now = utcnow()
+            window = timedelta(minutes=self.settings.rate_window_minutes)
+            recent = await comments_dao.count_recent_by_user(session, user.id, now - window)
+            if recent >= self.settings.rate_limit:
+                commenter = await comments_dao.commenter_for_update(session, user.id)
+                if commenter.slowed_at is not None and commenter.slowed_at > now - window:
+                    return CommentPosted(False, article.id, article.title, reason="quiet")
+                commenter.slowed_at = now
+                return CommentPosted(False, article.id, article.title, reason="slow down")
+            body_html = entities_to_html(body, spans)
+            has_link = any(span.kind in _LINK_KINDS for span in spans) or (
+                "http://" in body or "https://" in body or "t.me/" in body
+            )
+            consent = None if commenter is None else commenter.consent
+            if consent is None:
+                status, held_reason = "consent", None
+                author = self._name(user.display_name, "named")
+            else:
+                author = self._name(user.display_name, consent)
+                held_reason = await self._hold_reason(session, user.id, has_link)
+                status = "pending" if held_reason else "visible"
+            comment = await comments_dao.hold_comment(
+                session, article_id=article.id, author=author, text=body, body_html=body_html,
+                chat_id=chat_id, user_id=user.id, telegram_message_id=message_id,
+                status=status, held_reason=held_reason,
             )
             versions = await stories_dao.story_article_ids(session, article.id)
             total = await comments_dao.count_visible_of(session, versions)
-            return CommentPosted(True, article.id, article.title, total)
+            return CommentPosted(True, article.id, article.title, total, status=status,
+                                 comment_id=comment.id, author=author, max_length=limit)
 
-    async def for_article(self, article_id: int) -> ArticleComments | None:
-        """The visible comments (oldest first) on every language version of the article's
-        story, or None if the article does not exist."""
+    async def held(self, comment_id: int) -> HeldComment | None:
+        """A comment with its article, to show to admins."""
+        async with self._sessions() as session:
+            comment = await comments_dao.get_comment(session, comment_id)
+            if comment is None:
+                return None
+            return await _held_view(session, comment)
+
+    async def choose_name(self, user_id: int, comment_id: int, choice: str) -> CommentDecision:
+        """The reader's answer to the consent question for their held comment(s)."""
+        if not 0 < comment_id <= _DB_INT_MAX or choice not in ("named", "anonymous", "cancel"):
+            return CommentDecision("gone")
+        async with write_session(self._sessions) as session:
+            comment = await comments_dao.get_comment(session, comment_id)
+            if comment is not None and comment.user_id != user_id:
+                return CommentDecision("not yours")  # someone else in a group pressed it
+            if comment is None or comment.status != "consent":
+                return CommentDecision("gone")
+            article = await articles_dao.get_article(session, comment.article_id)
+            title = article.title if article else None
+            waiting = await comments_dao.comments_awaiting_consent(session, user_id)
+            if choice == "cancel":
+                for row in waiting:
+                    await session.delete(row)
+                return CommentDecision("cancelled", title=title)
+            commenter = await comments_dao.commenter_for_update(session, user_id)
+            commenter.consent = choice
+            name = self._name(comment.author, choice)
+            held: list[HeldComment] = []
+            published: list[HeldComment] = []
+            for row in waiting:
+                row.author = self._name(row.author, choice)
+                has_link = bool(row.body_html and "<a " in row.body_html) or any(
+                    marker in row.text for marker in ("http://", "https://", "t.me/")
+                )
+                row.held_reason = await self._hold_reason(session, user_id, has_link)
+                row.status = "pending" if row.held_reason else "visible"
+                await session.flush()
+                view = await _held_view(session, row)
+                (held if row.held_reason else published).append(view)
+            return CommentDecision("held" if held and not published else "published",
+                                   author=name, title=title, held=tuple(held),
+                                   published=tuple(published), author_user_id=user_id)
+
+    async def moderate(self, admin_id: int, comment_id: int, action: str) -> CommentDecision:
+        """An admin's decision on a held comment; anyone not in telegram.admins is refused."""
+        if admin_id not in self.admins:
+            return CommentDecision("forbidden")
+        if not 0 < comment_id <= _DB_INT_MAX or action not in ("approve", "reject", "ban"):
+            return CommentDecision("gone")
+        async with write_session(self._sessions) as session:
+            comment = await comments_dao.get_comment(session, comment_id)
+            if comment is None or comment.status != "pending":
+                return CommentDecision("gone")
+            comment.reviewed_by = admin_id
+            comment.status = "visible" if action == "approve" else "rejected"
+            if action == "ban" and comment.user_id is not None:
+                commenter = await comments_dao.commenter_for_update(session, comment.user_id)
+                commenter.banned = True
+                commenter.banned_by = admin_id
+            await session.flush()
+            view = await _held_view(session, comment)
+            outcome = {"approve": "approved", "reject": "rejected", "ban": "banned"}[action]
+            return CommentDecision(outcome, author=comment.author, title=view.article_title,
+                                   published=(view,) if action == "approve" else (),
+                                   author_user_id=comment.user_id)
+
+    async def for_article(self, article_id: int, page: int = 0) -> ArticleComments | None:
+        """One page of the visible comments (oldest first) on every language version of the
+        article's story, or None if the article does not exist (or the id is not one we could
+        store). A page past the end shows the last one."""
+        if not 0 < article_id <= _DB_INT_MAX:
+            return None
         async with self._sessions() as session:
             article = await articles_dao.get_article(session, article_id)
             if article is None:
                 return None
             versions = await stories_dao.story_article_ids(session, article_id)
-            rows = await comments_dao.visible_comments_of(session, versions, SHOWN_COMMENTS)
             total = await comments_dao.count_visible_of(session, versions)
+            pages = max(1, -(-total // PAGE_SIZE))
+            page = min(max(0, page), pages - 1)
+            rows = await comments_dao.visible_comments_of(session, versions, PAGE_SIZE,
+                                                          page * PAGE_SIZE)
         return ArticleComments(
             article_id, article.title, article.canonical_url, total,
-            tuple(CommentView(c.author, c.text) for c in rows),
+            tuple(CommentView(c.author, c.text, c.body_html) for c in rows), page, pages,
         )
+
+    def _name(self, display_name: str, choice: str) -> str:
+        if self.settings.anonymous or choice == "anonymous":
+            return ANONYMOUS_NAME
+        return display_name
+
+    async def _hold_reason(self, session: AsyncSession, user_id: int, has_link: bool) -> str | None:
+        """Why a comment from a reader who has consented waits for an admin, or None."""
+        if self.settings.moderation == "pre":
+            return "pre"
+        if self.settings.hold_links and has_link:
+            return "link"
+        if self.settings.hold_new_commenters and not await comments_dao.has_published(
+            session, user_id
+        ):
+            return "new"
+        return None
+
+
+async def _held_view(session: AsyncSession, comment: Comment) -> HeldComment:
+    article = await articles_dao.get_article(session, comment.article_id)
+    return HeldComment(
+        comment.id, comment.article_id, article.title if article else "",
+        article.canonical_url if article else "", comment.author, comment.user_id,
+        comment.text, comment.body_html, comment.held_reason,
+    )

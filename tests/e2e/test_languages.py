@@ -4,6 +4,7 @@ aliases in any script."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import select
@@ -115,7 +116,15 @@ async def test_each_reader_gets_the_version_in_their_language_once(
         # A comment on the Ukrainian version shows under the English one.
         grid_uk = next(m for m in emulator.sent(61) if GRID_UK[0] in (m.get("text") or ""))
         await emulator.user(61).send("Дякую енергетикам!", reply_to=grid_uk["message_id"])
-        await emulator.wait_for_sent(61, count=len(emulator.sent(61)) + 1, timeout=10)
+        question = (await emulator.wait_for_sent(61, count=len(emulator.sent(61)) + 1,
+                                                 timeout=10))[-1]
+        # The first comment waits for its author's choice of name (the consent question).
+        first_choice = question["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        await emulator.user(61).press(question, first_choice)
+        for _ in range(200):
+            if not emulator.sent(61)[-1].get("reply_markup", {}).get("inline_keyboard"):
+                break
+            await asyncio.sleep(0.05)
         grid_en = next(m for m in emulator.sent(62) if GRID_EN[0] in (m.get("text") or ""))
         count = len(emulator.sent(62))
         await emulator.user(62).press(grid_en, button(grid_en, "Comments"))

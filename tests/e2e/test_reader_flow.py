@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import func, select
@@ -97,7 +98,8 @@ async def test_new_explainer_pushed_once_even_after_restart(
 async def test_comment_relayed_behind_spoiler(
     emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
 ) -> None:
-    """A reply to a pushed explainer is stored; others see it escaped, inside a spoiler."""
+    """A reply to a pushed explainer is stored; once its author chose a name, others see it
+    escaped, inside a spoiler."""
     async with running_bot(extra=feed_config(feed_server)) as bot:
         await follow_after_first_poll(bot, emulator, "Russia", 31, 32)
         await deliver_pow_explainer(bot, feed_server)
@@ -105,8 +107,14 @@ async def test_comment_relayed_behind_spoiler(
         assert "POWs" in pushed["text"]
         await emulator.user(31).send("They <b>should</b> be exchanged & soon",
                                      reply_to=pushed["message_id"])
-        confirmation = (await emulator.wait_for_sent(31, count=3, timeout=10))[-1]
-        assert "your comment" in confirmation["text"]
+        question = (await emulator.wait_for_sent(31, count=3, timeout=10))[-1]
+        assert "your comment" in question["text"]
+        await emulator.user(31).press(question, button(question, "Publish as"))
+        for _ in range(200):
+            if "posted as" in emulator.sent(31)[-1]["text"]:
+                break
+            await asyncio.sleep(0.05)
+        assert "posted as" in emulator.sent(31)[-1]["text"]
         other = emulator.sent(32)[-1]
         await emulator.user(32).press(other, button(other, "Comments"))
         relayed = (await emulator.wait_for_sent(32, count=3, timeout=10))[-1]

@@ -968,14 +968,16 @@ def test_render_topic_summary_splits_many_points() -> None:
 
 
 def test_render_comment_hides_the_text_behind_a_spoiler() -> None:
-    """The comment body is a spoiler, the author italic, the article linked."""
+    """The comment body is one spoiler; the author (bold), the linked article and a visible
+    "may contain spoilers" line stay outside it."""
     html = render_comment(
         "K E Lidington", COMMENT_TEXT, article_title=ARTICLE_TITLE, article_url=ARTICLE_URL
     )
     parsed = valid(html)
-    assert parsed.text == f"K E Lidington on {ARTICLE_TITLE}\n{COMMENT_TEXT}"
+    assert parsed.text == (f"K E Lidington on {ARTICLE_TITLE}\n"
+                           f"This comment may contain spoilers — tap to reveal\n{COMMENT_TEXT}")
     assert entity_text(parsed, "spoiler") == [COMMENT_TEXT]
-    assert entity_text(parsed, "italic") == ["K E Lidington"]
+    assert entity_text(parsed, "bold") == ["K E Lidington"]
     assert entity_text(parsed, "text_link") == [ARTICLE_TITLE]
 
 
@@ -984,7 +986,8 @@ def test_render_comment_escapes_user_markup() -> None:
     html = render_comment("<b>Mallory</b>", "<script>alert(1)</script> </tg-spoiler> &amp;")
     assert "<script>" not in html
     parsed = valid(html)
-    assert parsed.text == "<b>Mallory</b>\n<script>alert(1)</script> </tg-spoiler> &amp;"
+    assert parsed.text == ("<b>Mallory</b>\nThis comment may contain spoilers — tap to reveal\n"
+                           "<script>alert(1)</script> </tg-spoiler> &amp;")
     assert entity_text(parsed, "spoiler") == ["<script>alert(1)</script> </tg-spoiler> &amp;"]
 
 
@@ -1001,13 +1004,14 @@ def test_render_comment_truncates_long_comments_to_one_message() -> None:
     parsed = valid(html)
     assert parsed_length(html) <= 4096
     [hidden] = entity_text(parsed, "spoiler")
-    assert parsed.text.endswith(hidden + " …")
+    assert parsed.text.endswith(hidden)
+    assert hidden.endswith(" …")
     assert COMMENT_TEXT.startswith(hidden[: len(COMMENT_TEXT) // 2])
 
 
 def test_render_comment_anonymous_and_blank() -> None:
-    """A blank author reads Anonymous; a blank comment leaves just the header."""
-    assert valid(render_comment(" ", "  ")).text == "Anonymous"
+    """A blank author reads Reader; a blank comment leaves just the header."""
+    assert valid(render_comment(" ", "  ")).text == "Reader"
 
 
 def test_picker_keyboard_is_recognised_and_an_explainers_is_not() -> None:
