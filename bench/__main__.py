@@ -7,6 +7,8 @@ quality on the pages of ``bench/data/summaries``, which needs the ``bench`` extr
 one explainer to 10,000 subscribers through the outbox against the emulator and compares it
 with a plain aiohttp loop on SQLite and PostgreSQL, checks the limiter's rate against an
 emulator enforcing 200/s and paid 1,000/s, and measures the peak RSS of a 100,000-chat push.
+``python -m bench latest`` (only when asked; ``--postgres URL`` adds PostgreSQL) times /latest,
+/topic and /search handling inside the process with 100,000 articles and 100,000 chats.
 
 Exit status: 0 when everything ran (targets missed or not), 1 when something
 failed outright (a child process crashed or timed out, polls or requests failed), 2 on bad
@@ -111,8 +113,8 @@ def _parser() -> argparse.ArgumentParser:
     delivery.add_argument("--profile", metavar="PATH",
                           help="write a cProfile of each pipeline push to PATH.<database>")
     latest = commands.add_parser(
-        "latest", help="/latest and /topic handling latency, 100,000 articles × 100,000 chats "
-        "(not part of the default run)")
+        "latest", help="/latest, /topic and /search handling latency, 100,000 articles × "
+        "100,000 chats (not part of the default run)")
     latest.add_argument("--articles", type=int, default=100_000, help="articles (100000)")
     latest.add_argument("--chats", type=int, default=100_000, help="chats (100000)")
     latest.add_argument("--calls", type=int, default=300, help="calls per case (300)")
@@ -235,8 +237,8 @@ async def _run(args: argparse.Namespace) -> tuple[dict[str, Any], list[str]]:
     if args.command == "latest":
         lopts = LatestOptions(articles=args.articles, chats=args.chats, calls=args.calls,
                               postgres=args.postgres)
-        print(f"\n## /latest and /topic: {lopts.articles} articles × {lopts.chats} chats, "
-              f"{lopts.calls} calls per case, one at a time", flush=True)
+        print(f"\n## /latest, /topic and /search: {lopts.articles} articles × "
+              f"{lopts.chats} chats, {lopts.calls} calls per case, one at a time", flush=True)
         raw["latest"] = lresult = await run_latest(lopts)
         rows, lines, failed = summarise_latest(lresult)
         print()

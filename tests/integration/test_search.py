@@ -67,6 +67,19 @@ async def test_summary_match_ranks_above_body_only_match(
     assert await search(session_factory, "sanctions") == [summary, body_only]
 
 
+async def test_only_the_newest_matches_are_ranked(
+    session_factory: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A better match older than the ranking window (at least the limit) is left out; inside
+    the window, rank decides."""
+    monkeypatch.setattr("storage.search.RANK_WINDOW", 2)
+    await make_article(session_factory, "old", title="Sanctions and sanctions", body="sanctions")
+    body_only = await make_article(session_factory, "b", title="One", body="About sanctions.")
+    titled = await make_article(session_factory, "t", title="Sanctions widen", body="Ports.")
+    assert await search(session_factory, "sanctions", limit=1) == [titled]
+    assert await search(session_factory, "sanctions", limit=2) == [titled, body_only]
+
+
 async def test_ukrainian_words_match_in_any_case(
     session_factory: async_sessionmaker[AsyncSession],
 ) -> None:
