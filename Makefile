@@ -17,8 +17,8 @@ install: $(STAMP) ## create the virtual environment and install newsbot with its
 demo: $(STAMP) ## run a reader's session offline against the bundled Bot API emulator
 	$(BIN)/newsbot demo
 
-test: $(STAMP) ## the suite (PostgreSQL tests skip when no server answers), minus the long runs
-	$(BIN)/python -m pytest -q -m "not slow"
+test: $(STAMP) ## the suite on two workers (PostgreSQL tests skip when no server answers), minus the long runs
+	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
 test-long: $(STAMP) ## the long process-level runs: kill -9, SIGTERM, two processes, leader, outages
 	$(BIN)/python -m pytest -q -m slow
