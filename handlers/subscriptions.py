@@ -65,6 +65,7 @@ async def forget_pressed(update: Update, context: NewsContext) -> None:
         await query.answer(render.admins_only_notice())
         return
     done = await context.services.chat_settings.forget(chat_id)
+    context.services.languages.forget(chat_id)
     await query.answer(render.forget_notice(done))
     if done:
         await edit_rendered(query, render.render_forgotten())

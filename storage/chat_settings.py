@@ -77,12 +77,14 @@ async def forget_chat(session: AsyncSession, chat_id: int) -> bool:
 INTERFACE_LANGUAGE_KEY = "interface_language"
 
 
-async def interface_language(session: AsyncSession, chat_id: int) -> str | None:
-    """The interface language a chat chose or was given on first contact; None for an
-    unknown chat or one without it."""
-    settings = await session.scalar(select(Chat.settings).where(Chat.id == chat_id))
-    value = (settings or {}).get(INTERFACE_LANGUAGE_KEY)
-    return value if isinstance(value, str) else None
+async def interface_language(session: AsyncSession, chat_id: int) -> tuple[bool, str | None]:
+    """Whether the chat is known, and the interface language it chose or was given on first
+    contact (None when it has none)."""
+    row = (await session.execute(select(Chat.settings).where(Chat.id == chat_id))).first()
+    if row is None:
+        return False, None
+    value = (row[0] or {}).get(INTERFACE_LANGUAGE_KEY)
+    return True, value if isinstance(value, str) else None
 
 
 async def set_interface_language(

@@ -125,6 +125,8 @@ async def merge_chat(session: AsyncSession, old_id: int, new_id: int) -> bool:
         session.add(new)
     else:
         new.settings = {**(old.settings or {}), **(new.settings or {})}
+        if (old.settings or {}).get("interface_language"):  # the group's choice, not whoever
+            new.settings["interface_language"] = old.settings["interface_language"]  # spoke first
         new.language = new.language or old.language
         if new.timezone == "UTC":
             new.timezone = old.timezone

@@ -29,14 +29,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import ArticleCard
 from bot.i18n import DEFAULT_LANGUAGE, N_, _, use_language
 from bot.render import OutgoingMessage, render_pushed_article
+from bot.services.content_prefs import ContentPrefs
 from bot.services.outbox import SendOutcome, chat_language
+from bot.services.schedule import thread_settings
 from storage import corrections as corrections_dao
 from storage import deliveries as deliveries_dao
 from storage.corrections import DueCorrection
@@ -182,9 +184,13 @@ class CorrectionService:
             found = await deliveries_dao.chat_delivery_settings(session, chats)
         cards.languages.update({chat_id: chat_language(found.get(chat_id, (None, {}))[1])
                                 for chat_id in chats})
+        cards.settings.update({chat_id: found.get(chat_id, (None, {}))[1] or {}
+                               for chat_id in chats})
 
     def _render(self, cards: _Renders, row: DueCorrection) -> list[OutgoingMessage] | None:
-        """The corrected article in the chat's language (rendered once per language)."""
+        """The corrected article in the chat's language (rendered once per language), shown
+        as the destination wants it (its image and preview choices, the thread's own on top):
+        as it was first sent."""
         card = cards.cards.get(row.article_id)
         if card is None:
             return None
@@ -195,7 +201,9 @@ class CorrectionService:
                 if self._mode == "push":
                     card = replace(card, title=_(UPDATED_TITLE).format(title=card.title))
                 cards.rendered[key] = render_pushed_article(card, row.article_id)
-        return cards.rendered[key]
+        content = ContentPrefs.from_settings(
+            thread_settings(cards.settings.get(row.chat_id), row.thread_id))
+        return content.present(cards.rendered[key])
 
     async def _correct_batch(
         self,
@@ -284,6 +292,7 @@ class _Renders:
     cards: dict[int, ArticleCard | None]
     languages: dict[int, str]
     rendered: dict[tuple[int, str], list[OutgoingMessage]]
+    settings: dict[int, dict[str, Any]] = field(default_factory=dict)  # chats' settings
 
 
 def _push_outcome(sent: SendOutcome) -> EditOutcome:

@@ -4,8 +4,9 @@ explainers it gets: that is the content language in /settings).
 A chat gets one on first contact, from the Telegram language of whoever started it (a
 Ukrainian speaker's private chat, or the group a Ukrainian speaker added the bot to, speaks
 Ukrainian); /settings changes it. It is read for every update, so the answers are cached
-briefly per process (``ttl_seconds``); a change made in this process is seen at once, one
-made by another process within the TTL.
+briefly per process (``ttl_seconds``; only chats that have one: a new chat is looked up
+until it does); a change made in this process is seen at once, one made by another process
+within the TTL.
 """
 
 from __future__ import annotations
@@ -32,22 +33,31 @@ class ChatLanguages:
         self._sessions = session_factory
         self._ttl = ttl_seconds
         self._max = max_chats
-        self._cache: OrderedDict[int, tuple[float, str | None]] = OrderedDict()
+        self._cache: OrderedDict[int, tuple[float, str]] = OrderedDict()
 
     async def for_chat(self, chat_id: int, user_language_code: str | None = None) -> str:
-        """The chat's language; for a chat that has none yet, the user's Telegram language
-        (English when we have no catalogue for it)."""
+        """The chat's language; see :meth:`lookup`."""
+        return (await self.lookup(chat_id, user_language_code))[0]
+
+    async def lookup(self, chat_id: int, user_language_code: str | None = None
+                     ) -> tuple[str, bool]:
+        """The chat's language, and whether the chat is known. A known chat that has no
+        language yet (it began before languages, or with a command other than /start) gets
+        the user's Telegram language now, so its pushes and its answers speak the same
+        language; an unknown chat is answered in the user's language (English when we have
+        no catalogue for it)."""
         now = time.monotonic()
         cached = self._cache.get(chat_id)
         if cached is not None and now - cached[0] < self._ttl:
-            stored = cached[1]
-        else:
-            async with self._sessions() as session:
-                stored = await settings_dao.interface_language(session, chat_id)
-            self._remember(chat_id, stored, now)
+            return cached[1], True
+        async with self._sessions() as session:
+            known, stored = await settings_dao.interface_language(session, chat_id)
         if stored in LANGUAGES:
-            return stored
-        return interface_language(user_language_code)
+            self._remember(chat_id, stored, now)
+            return stored, True
+        if known:
+            await self.first_contact(chat_id, user_language_code)
+        return interface_language(user_language_code), known
 
     @staticmethod
     def default_for(user_language_code: str | None) -> str:
@@ -79,7 +89,7 @@ class ChatLanguages:
         """Drop the cached answer for a chat (its data was deleted, or it migrated)."""
         self._cache.pop(chat_id, None)
 
-    def _remember(self, chat_id: int, language: str | None, now: float) -> None:
+    def _remember(self, chat_id: int, language: str, now: float) -> None:
         self._cache[chat_id] = (now, language)
         self._cache.move_to_end(chat_id)
         while len(self._cache) > self._max:

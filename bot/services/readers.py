@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import ChatInfo, ReaderSummary, TopicChoice, UserInfo
 from bot.ingest.languages import primary_language
-from bot.services.schedule import DeliveryPrefs
+from bot.services.schedule import DeliveryPrefs, thread_settings
 from storage import chats as chats_dao
 from storage import topics as topics_dao
 from storage.db import write_session
@@ -161,12 +161,14 @@ class ReaderService:
 
     async def summary(self, chat_id: int, thread_id: int = 0) -> ReaderSummary:
         """What the chat (or forum thread) will receive: followed topics and the schedule
-        from chats.settings ("delivery", "digest_times") and chats.timezone."""
+        from chats.settings ("delivery", "digest_times"; a forum thread's own on top) and
+        chats.timezone."""
         async with self._sessions() as session:
             chat = await chats_dao.get_chat(session, chat_id)
             choices = await self._choices(session, chat_id, thread_id)
-        prefs = DeliveryPrefs.from_chat(chat.timezone if chat else None,
-                                        chat.settings if chat else None)
+        prefs = DeliveryPrefs.from_chat(
+            chat.timezone if chat else None,
+            thread_settings(chat.settings or {}, thread_id) if chat else None)
         return ReaderSummary(
             topics=tuple(c.name for c in choices if c.subscribed),
             mode=prefs.mode,

@@ -217,12 +217,12 @@ async def test_a_group_added_by_a_ukrainian_speaker_speaks_ukrainian(
         [uk_hello] = await emulator.wait_for_sent(-1200, timeout=10)
         [en_hello] = await emulator.wait_for_sent(-1201, timeout=10)
         [offer] = await emulator.wait_for_sent(121, timeout=10)
-        languages = {}
+        languages: dict[int, str | None] = {}
         for chat_id in (-1200, -1201):
             for _ in range(50):  # the hello goes out right after the language is stored
                 async with bot.sessions() as session:
-                    languages[chat_id] = await chat_settings.interface_language(session,
-                                                                                chat_id)
+                    _known, languages[chat_id] = await chat_settings.interface_language(
+                        session, chat_id)
                 if languages[chat_id]:
                     break
                 await asyncio.sleep(0.05)
@@ -241,3 +241,35 @@ async def test_a_group_added_by_a_ukrainian_speaker_speaks_ukrainian(
 def _html_free(html: str | None) -> str:
     """The text Telegram shows for ``html`` (the emulator stores the parsed text)."""
     return parse_html(html or "").text
+
+
+async def test_a_reader_who_never_sent_start_gets_pushes_in_their_language(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """A Ukrainian reader whose first message is /subscribe (no /start) keeps Ukrainian for
+    the chat, so the push that follows is in Ukrainian too; a chat recorded before languages
+    existed takes its user's language at their next message."""
+    reader = emulator.user(131, "Оксана", language_code="uk")
+    old_timer = emulator.user(132, "Павло", language_code="uk-UA")
+    async with running_bot(extra={"delivery": FAST}) as bot:
+        [topic] = await add_topics(bot.sessions, "alpha")
+        await add_chats(bot.sessions, [(132, "private")])  # no interface language stored
+        await reader.send("/subscribe alpha")
+        await emulator.wait_for_sent(131, count=1, timeout=10)
+        await old_timer.send("/latest")
+        await emulator.wait_for_sent(132, count=1, timeout=10)
+        stored: dict[int, str | None] = {}
+        for chat_id in (131, 132):
+            for _ in range(50):  # stored right after the answer
+                async with bot.sessions() as session:
+                    _known, stored[chat_id] = await chat_settings.interface_language(
+                        session, chat_id)
+                if stored[chat_id]:
+                    break
+                await asyncio.sleep(0.05)
+        await subscribe_in_db(bot.sessions, [(Destination(132), [topic])])
+        await publish(bot.sessions, "Same story", [topic])
+        await bot.drain_outbox()
+    assert stored == {131: "uk", 132: "uk"}
+    assert _buttons(_one_with(emulator, 131, "Same story")) == ["Читати", "💬 Коментарі"]
+    assert _buttons(_one_with(emulator, 132, "Same story")) == ["Читати", "💬 Коментарі"]

@@ -396,3 +396,25 @@ async def test_ptb_editor_edits_a_photo_caption_or_its_text_fallback(
     assert by_id[photo.message_id]["caption"].startswith("New title")
     assert by_id[text.message_id]["text"].startswith("New title")
     assert len(emulator.calls("editMessageCaption")) == 2
+
+
+async def test_a_correction_keeps_the_destinations_image_and_preview_choices(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """A chat (or forum thread) that takes explainers without images gets its text message
+    edited as text, not with the photo version that others got."""
+    article_id = await make_article(session_factory, image_url="https://e.org/a.jpg")
+    await make_deliveries(session_factory, [
+        {"chat_id": 1, "article_id": article_id, "message_id": 101},
+        {"chat_id": 2, "article_id": article_id, "message_id": 102},
+        {"chat_id": 3, "article_id": article_id, "message_id": 103, "thread_id": 7}])
+    async with session_factory() as session, session.begin():
+        for chat_id, settings in ((2, {"images": False}),
+                                  (3, {"threads": {"7": {"images": False}}})):
+            chat = await session.get(Chat, chat_id)
+            assert chat is not None
+            chat.settings = settings
+    editor = ScriptedEditor()
+    await service(session_factory, editor).run_once()
+    methods = {chat: message.method for chat, _, message in editor.edits}
+    assert methods == {1: "sendPhoto", 2: "sendMessage", 3: "sendMessage"}
