@@ -116,11 +116,14 @@ class Harness:
         self.server = server
         self.session_factory = session_factory
         self.notices: list[str] = []
+        self.rendered: list[Callable[[], str]] = []
         self._stack = stack
 
-    async def notify(self, text: str) -> None:
-        """The admin notifier: a real async function that records what it got."""
-        self.notices.append(text)
+    async def notify(self, text: str | Callable[[], str]) -> None:
+        """The admin notifier: a real async function that records what it got (a notice
+        given as a function, rendered in the current language, as the app does per admin)."""
+        self.notices.append(text() if callable(text) else text)
+        self.rendered.append(text if callable(text) else lambda: text)
 
     async def service(self, feeds: Sequence[FeedSettings], *,
                       on_new_articles: NewArticlesHook | None = None, **ingestion: Any
@@ -729,8 +732,8 @@ async def test_recovery_by_304_is_announced(harness: Harness) -> None:
     result = await service.poll_feed(feed_id)
     assert result.not_modified
     assert harness.notices == [
-        "Feed Kador Post has failed 1 polls in a row: http_status: HTTP 502 Bad Gateway",
-        "Feed Kador Post recovered after 1 failures",
+        "Feed Kador Post has failed 1 poll in a row: http_status: HTTP 502 Bad Gateway",
+        "Feed Kador Post recovered after 1 failure",
     ]
 
 
@@ -740,7 +743,7 @@ async def test_a_failing_notifier_does_not_break_the_poll(harness: Harness) -> N
     server.route("/feed.xml", b"", status=500)
     settings = make_settings([make_feed(server.url("/feed.xml"))], failure_alert_threshold=1)
 
-    async def broken_notifier(text: str) -> None:
+    async def broken_notifier(text: str | Callable[[], str]) -> None:
         raise RuntimeError("telegram is down")
 
     async with FeedFetcher(settings.ingestion) as fetcher:
