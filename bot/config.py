@@ -27,6 +27,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.log import mask_secrets
 
 OFFICIAL_API_BASE_URL = "https://api.telegram.org/bot"
@@ -245,6 +246,9 @@ class TopicSettings(_Section):
     name: str = Field(min_length=1, max_length=100)
     keywords: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    #: The name in other interface languages ({"uk": "Війна в Україні"}); readers of a
+    #: language not listed see ``name``.
+    names: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("slug")
     @classmethod
@@ -414,6 +418,14 @@ def _cross_check(settings: Settings) -> None:
         if topic.slug in seen_slugs:
             raise ConfigError(f"topics[{index}].slug", f"duplicate slug {topic.slug!r}")
         seen_slugs.add(topic.slug)
+        for language, name in topic.names.items():
+            key = f"topics[{index}].names.{language}"
+            if language not in LANGUAGES or language == DEFAULT_LANGUAGE:
+                others = ", ".join(code for code in LANGUAGES if code != DEFAULT_LANGUAGE)
+                raise ConfigError(key, f"unknown interface language {language!r} (one of: "
+                                       f"{others}; `name` is the {DEFAULT_LANGUAGE!r} one)")
+            if not 1 <= len(name.strip()) <= 100 or len(name) > 100:
+                raise ConfigError(key, "must be 1-100 characters")
     seen_urls: set[str] = set()
     for index, feed in enumerate(settings.feeds):
         if str(feed.url) in seen_urls:

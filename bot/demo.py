@@ -234,10 +234,12 @@ async def _session(
         # The demo's feed server is on loopback, which a production bot refuses to fetch.
         "ingestion": {"jitter": 0, "allow_private_networks": True},
         "topics": [
-            {"slug": "war-in-ukraine", "name": "War in Ukraine", "keywords": ["Ukraine"]},
+            {"slug": "war-in-ukraine", "name": "War in Ukraine", "keywords": ["Ukraine"],
+             "names": {"uk": "Війна в Україні"}},
             {"slug": "russia", "name": "Russia", "aliases": ["Kremlin"],
-             "keywords": ["Russian Armed Forces"]},
-            {"slug": "economy", "name": "Economy", "keywords": ["sanctions", "budget"]},
+             "keywords": ["Russian Armed Forces"], "names": {"uk": "Росія"}},
+            {"slug": "economy", "name": "Economy", "keywords": ["sanctions", "budget"],
+             "names": {"uk": "Економіка"}},
         ],
         "feeds": [{"url": feeds.url, "name": "Kador Group explainers", "interval": 900}],
     })
@@ -260,10 +262,10 @@ async def _session(
         show.bot("Olena", [welcome])
 
         show.heading("2. She picks topics")
-        for slug in ("war-in-ukraine", "russia"):
-            show.said("Olena", f"taps the “{slug}” topic")
-            await olena.handle.press(olena.refresh(welcome),
-                                     _topic_button(olena.refresh(welcome), slug))
+        for label in ("Війна в Україні", "Росія"):  # her Telegram is in Ukrainian
+            show.said("Olena", f"taps “{label}”")
+            await olena.handle.press(olena.refresh(welcome), _button(olena.refresh(welcome),
+                                                                      label))
         await emulator.wait_for_calls("editMessageReplyMarkup", count=2)
         answers = [a.text for a in emulator.callback_answers]
         show.note("Telegram shows her: " + "; ".join(str(a) for a in answers))
@@ -304,7 +306,7 @@ async def _session(
         mykola = _Reader(emulator, 1004, "Mykola", "uk")
         await mykola.handle.send("/start")
         [mykola_welcome] = await mykola.new_messages()
-        await mykola.handle.press(mykola_welcome, _topic_button(mykola_welcome, "russia"))
+        await mykola.handle.press(mykola_welcome, _button(mykola_welcome, "Росія"))
         await emulator.wait_for_calls("answerCallbackQuery", count=5)
         await bot.services.readers.set_delivery_schedule(
             mykola.id, mode="digest", digest_times=("08:00",), timezone="Europe/Kyiv")

@@ -9,6 +9,7 @@ the chat, user and message values from PTB objects. The services build the other
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -68,6 +69,12 @@ class IncomingMessage:
     thread_id: int | None
     reply_to_message_id: int | None
     reply_to_bot: bool = False
+
+
+def topic_name(name: str, names: Mapping[str, str] | None, language: str) -> str:
+    """A topic's name for readers of ``language``: the publisher's name in that language
+    (``names``, from the config), else ``name``."""
+    return ((names or {}).get(language) or "").strip() or name
 
 
 @dataclass(frozen=True, slots=True)

@@ -170,6 +170,8 @@ class Topic(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    #: The name in other interface languages ({"uk": "Війна в Україні"}), from the config.
+    names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 

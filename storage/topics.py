@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,21 +20,27 @@ class TopicSpec:
 
     slug: str
     name: str
+    #: The name in other interface languages ({"uk": "Війна в Україні"}).
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 async def sync_topics(session: AsyncSession, topics: Sequence[TopicSpec]) -> list[Topic]:
     """Mirror the config's topic catalogue: add new topics, rename changed ones, deactivate
-    topics no longer listed (their articles and subscriptions stay). Returns them in order."""
+    topics no longer listed (their articles and subscriptions stay). Returns them in order.
+    A topic's names in other languages follow the config too."""
     existing = {topic.slug: topic for topic in (await session.scalars(select(Topic))).all()}
     configured: list[Topic] = []
     for spec in topics:
         topic = existing.get(spec.slug)
         if topic is None:
-            topic = Topic(slug=spec.slug, name=spec.name, active=True)
+            topic = Topic(slug=spec.slug, name=spec.name, names=dict(spec.names),
+                          active=True)
             session.add(topic)
         else:
             if topic.name != spec.name:
                 topic.name = spec.name
+            if (topic.names or {}) != dict(spec.names):
+                topic.names = dict(spec.names)
             if not topic.active:
                 topic.active = True
         configured.append(topic)

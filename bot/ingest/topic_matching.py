@@ -82,8 +82,10 @@ class TopicMatcher:
         self._order = {topic.slug: index for index, topic in enumerate(topics)}
         labels: dict[str, str] = {}
         for topic in topics:
-            names = (topic.slug, topic.slug.replace("-", " "), topic.name, *topic.aliases,
-                     *topic.keywords)
+            # A category naming the topic in another language (a Ukrainian feed's
+            # "Війна в Україні") is the topic too.
+            names = (topic.slug, topic.slug.replace("-", " "), topic.name,
+                     *topic.names.values(), *topic.aliases, *topic.keywords)
             for name in names:
                 label = normalise_label(name)
                 if label:

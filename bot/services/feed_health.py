@@ -8,6 +8,7 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +16,7 @@ from bot.config import IngestionSettings
 from bot.ingest.fetch import FetchResult, describe_url
 from bot.ingest.parsed_feed import MAX_URL_LENGTH, ParsedFeed
 from bot.log import mask_secrets
+from bot.render.admin_notices import feed_failing_notice, feed_recovered_notice
 from bot.services.write_gate import WriteGate
 from bot.text import cap, one_line
 from storage.feeds import (
@@ -29,7 +31,10 @@ from storage.models import Feed
 
 logger = logging.getLogger(__name__)
 
-AdminNotifier = Callable[[str], Awaitable[None]]
+NoticeText = str | Callable[[], str]
+"""A plain-text notice for the admins: the text, or a function rendering it in the current
+language (called once per admin, in that admin's language)."""
+AdminNotifier = Callable[[NoticeText], Awaitable[None]]
 
 MAX_ERROR_LENGTH = 500
 MAX_NOTE_LENGTH = 1000
@@ -49,8 +54,9 @@ class RecordedFailure:
 class FeedHealth:
     """Records how each poll of a feed went and when to poll it next.
 
-    ``notify_admins`` receives plain text (the caller renders and escapes it); a failure to
-    deliver it is logged, never raised.
+    ``notify_admins`` receives a function rendering the plain-text notice in the current
+    language (the caller calls it once per admin, in that admin's language, and escapes it);
+    a failure to deliver it is logged, never raised.
     """
 
     settings: IngestionSettings
@@ -189,20 +195,20 @@ class FeedHealth:
         logger.warning("feed %r (%s) failed: %s [%s]; %d failure(s) in a row, next poll in %ds",
                        name, url, error, kind, failures, wait)
         if alert:
-            await self._notify(f"Feed {name} has failed {failures} polls in a row: {error}")
+            await self._notify(partial(feed_failing_notice, name, failures, error))
         return RecordedFailure(feed_name=name, error=error, kind=kind)
 
     async def announce_recovery(self, feed_name: str, failures: int) -> None:
         """Tell the admins a feed works again after ``failures`` failures (nothing if 0)."""
         if failures:
             logger.info("feed %r recovered after %d failures", feed_name, failures)
-            await self._notify(f"Feed {feed_name} recovered after {failures} failures")
+            await self._notify(partial(feed_recovered_notice, feed_name, failures))
 
-    async def _notify(self, text: str) -> None:
+    async def _notify(self, notice: Callable[[], str]) -> None:
         if self.notify_admins is None:
             return
         try:
-            await self.notify_admins(text)
+            await self.notify_admins(notice)
         except Exception:  # CancelledError is no Exception: cancellation still propagates
-            logger.exception("could not notify the admins: %s", text)
+            logger.exception("could not notify the admins: %s", notice())
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain import ArticleCard, LatestPage, TopicTag
+from bot.domain import ArticleCard, LatestPage, TopicTag, topic_name
+from bot.i18n import current_language
 from bot.ingest.languages import primary_language
 from bot.ingest.topic_matching import normalise_label
 from bot.ingest.urls import canonical_url
@@ -28,7 +29,7 @@ from storage import topics as topics_dao
 # The rule delivery uses to pick a story's version for a chat's language, shared so /latest
 # and pushes agree (storage/deliveries.py is owned by the delivery work; not copied).
 from storage.deliveries import _choose_versions as choose_versions
-from storage.models import Article
+from storage.models import Article, Topic
 
 LATEST_LIMIT = 5
 SEARCH_LIMIT = 10
@@ -83,6 +84,17 @@ class TopicLookup:
 
     topic: TopicTag | None
     candidates: tuple[TopicTag, ...]
+
+
+def localized_name(topic: Topic) -> str:
+    """The topic's name in the language being rendered (the publisher's translation from the
+    config's ``names``, else its name): what every reply naming a topic shows."""
+    return topic_name(topic.name, topic.names, current_language())
+
+
+def topic_tag(topic: Topic) -> TopicTag:
+    """A stored topic as readers of the current language see it."""
+    return TopicTag(topic.slug, localized_name(topic))
 
 
 def _fold(text: str) -> str:
@@ -161,9 +173,10 @@ async def _card(session: AsyncSession, article: Article) -> ArticleCard:
 
 
 class TopicIndex:
-    """The catalogue as readers name it: slug, name and configured aliases, in any script,
-    compared case-, accent- and punctuation-insensitively (one catalogue read serves many
-    lookups, e.g. the several topics of one /subscribe)."""
+    """The catalogue as readers name it: slug, name, its names in other languages and
+    configured aliases, in any script, compared case-, accent- and punctuation-insensitively
+    (one catalogue read serves many lookups, e.g. the several topics of one /subscribe).
+    ``tags`` carry the names in the language the index was built in."""
 
     SUGGESTIONS = 3
     SUGGEST_CUTOFF = 0.6
@@ -226,7 +239,10 @@ class NewsService:
         """The active topic catalogue with its labels, to resolve what readers type."""
         async with self._sessions() as session:
             topics = await topics_dao.list_active_topics(session)
-        return TopicIndex(tuple(TopicTag(t.slug, t.name) for t in topics), self._aliases)
+        # A topic answers to its name in every language, whichever the reader's is.
+        labels = {t.slug: (*(_fold(t.name), *(_fold(n) for n in (t.names or {}).values())),
+                           *self._aliases.get(t.slug, ())) for t in topics}
+        return TopicIndex(tuple(topic_tag(t) for t in topics), labels)
 
     async def find_topic(self, query: str) -> TopicLookup:
         """Resolve a slug, a name, an alias or keyword, or an unambiguous part of one."""
@@ -269,7 +285,7 @@ class NewsService:
                 if slug is None:
                     return None
                 row = await topics_dao.get_topic_by_slug(session, slug)
-                topic = TopicTag(slug, row.name if row else slug)
+                topic = topic_tag(row) if row else TopicTag(slug, slug)
             cursor = None
             if after is not None:
                 position = await latest_dao.article_position(session, after)

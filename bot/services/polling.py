@@ -135,7 +135,7 @@ class _FeedState:
 async def sync_catalogue(session: AsyncSession, settings: Settings) -> list[Feed]:
     """Mirror the configured topics and feeds into the database, in the caller's transaction;
     return the configured feeds in config order."""
-    await sync_topics(session, [TopicSpec(slug=topic.slug, name=topic.name)
+    await sync_topics(session, [TopicSpec(slug=topic.slug, name=topic.name, names=topic.names)
                                 for topic in settings.topics])
     return await sync_config_feeds(session, [
         FeedSpec(url=str(feed.url), name=feed.name, interval=feed.interval,
@@ -147,7 +147,8 @@ async def sync_catalogue(session: AsyncSession, settings: Settings) -> list[Feed
 class IngestionService:
     """Polls feeds and stores their articles; see the module docstring for the flow.
 
-    ``notify_admins`` receives plain text (the caller renders and escapes it). ``clock``
+    ``notify_admins`` receives a function rendering a plain-text notice in the current language
+    (the caller calls it in each admin's language, and escapes it). ``clock``
     exists for tests that need a fixed "now".
     """
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import ChatInfo, ReaderSummary, TopicChoice, UserInfo
 from bot.ingest.languages import primary_language
+from bot.services.news import localized_name
 from bot.services.schedule import DeliveryPrefs, thread_settings
 from storage import chats as chats_dao
 from storage import topics as topics_dao
@@ -130,7 +131,8 @@ class ReaderService:
                 await chats_dao.add_subscription(session, chat.id, topic.id, thread_id)
                 await chats_dao.resume_destination(session, chat.id, thread_id)
             choices = await self._choices(session, chat.id, thread_id)
-            return ToggleResult(TopicChoice(topic.slug, topic.name, not subscribed), choices)
+            return ToggleResult(
+                TopicChoice(topic.slug, localized_name(topic), not subscribed), choices)
 
     async def follow(self, chat: ChatInfo, slug: str, thread_id: int = 0) -> ToggleResult:
         """Follow the topic ``slug`` (a deep link's payload; matched case-insensitively),
@@ -146,7 +148,7 @@ class ReaderService:
                 await chats_dao.add_subscription(session, chat.id, topic.id, thread_id)
             await chats_dao.resume_destination(session, chat.id, thread_id)
             choices = await self._choices(session, chat.id, thread_id)
-            return ToggleResult(TopicChoice(topic.slug, topic.name, True), choices)
+            return ToggleResult(TopicChoice(topic.slug, localized_name(topic), True), choices)
 
     async def follow_all(self, chat: ChatInfo, thread_id: int = 0) -> tuple[TopicChoice, ...]:
         """Follow every active topic (the picker's "All topics")."""
@@ -190,4 +192,4 @@ class ReaderService:
     ) -> tuple[TopicChoice, ...]:
         topics: list[Topic] = list(await topics_dao.list_active_topics(session))
         subscribed = await chats_dao.subscribed_topic_ids(session, chat_id, thread_id)
-        return tuple(TopicChoice(t.slug, t.name, t.id in subscribed) for t in topics)
+        return tuple(TopicChoice(t.slug, localized_name(t), t.id in subscribed) for t in topics)

@@ -13,12 +13,18 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.log import mask_secrets
+from bot.render.admin_notices import (
+    DatabaseFileProblem,
+    database_problem_notice,
+    database_recovered_notice,
+)
 from storage.db import DatabaseError
 from storage.health import (
     FileIdentity,
@@ -33,7 +39,9 @@ log = logging.getLogger(__name__)
 
 CHECK_TIMEOUT = 5.0  # seconds any one check may take before it counts as failing
 
-AdminNotifier = Callable[[str], Awaitable[None]]
+#: Tells the admins: the plain text, or a function rendering it in the current language
+#: (called once per admin, in that admin's language).
+AdminNotifier = Callable[[str | Callable[[], str]], Awaitable[None]]
 
 
 class ReadinessCheck(Protocol):
@@ -102,15 +110,27 @@ class DatabaseFileWatch:
         self._identity: FileIdentity | None = file_identity(path) if path else None
         self._problem: str | None = None
 
-    def problem(self) -> str | None:
-        """Why the file is not the one opened at start, or None when it still is (or when
-        the database is not a SQLite file)."""
+    def state(self) -> DatabaseFileProblem | None:
+        """What is wrong with the file: missing, or replaced by another; None when it is the
+        one opened at start (or when the database is not a SQLite file)."""
         if self.path is None or self._identity is None:
             return None
         identity = file_identity(self.path)
         if identity is None:
-            return f"database file {self.path} is missing (deleted or moved)"
+            return "missing"
         if identity != self._identity:
+            return "replaced"
+        return None
+
+    def problem(self) -> str | None:
+        """Why the file is not the one opened at start (for /readyz and the log, in English),
+        or None when it still is."""
+        return self._describe(self.state())
+
+    def _describe(self, state: DatabaseFileProblem | None) -> str | None:
+        if state == "missing":
+            return f"database file {self.path} is missing (deleted or moved)"
+        if state == "replaced":
             return (f"database file {self.path} was replaced by another file; "
                     "restart to open it")
         return None
@@ -121,13 +141,14 @@ class DatabaseFileWatch:
 
     async def watch(self, notify_admins: AdminNotifier) -> None:
         """Log and tell admins once when the file goes wrong, and once when it is back."""
-        problem = self.problem()
-        if problem is not None and self._problem is None:
+        state = self.state()
+        problem = self._describe(state)
+        if state is not None and self._problem is None:
             log.error("%s; the bot is not ready until it is back", problem)
-            await notify_admins(f"Database problem: {problem}. The bot is not ready.")
+            await notify_admins(partial(database_problem_notice, state, str(self.path)))
         elif problem is None and self._problem is not None:
             log.warning("database file %s is back", self.path)
-            await notify_admins(f"Database recovered: {self.path} is back.")
+            await notify_admins(partial(database_recovered_notice, str(self.path)))
         self._problem = problem
 
 

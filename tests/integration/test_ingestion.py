@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import FeedSettings, IngestionSettings, Settings, TelegramSettings, TopicSettings
 from bot.domain import TopicTag
+from bot.i18n import use_language
 from bot.ingest.feed_parsing import parse_feed
 from bot.ingest.fetch import FeedFetcher
 from bot.ingest.parsed_feed import MAX_CATEGORIES
@@ -116,11 +117,14 @@ class Harness:
         self.server = server
         self.session_factory = session_factory
         self.notices: list[str] = []
+        self.rendered: list[Callable[[], str]] = []
         self._stack = stack
 
-    async def notify(self, text: str) -> None:
-        """The admin notifier: a real async function that records what it got."""
-        self.notices.append(text)
+    async def notify(self, text: str | Callable[[], str]) -> None:
+        """The admin notifier: a real async function that records what it got (a notice
+        given as a function, rendered in the current language, as the app does per admin)."""
+        self.notices.append(text() if callable(text) else text)
+        self.rendered.append(text if callable(text) else lambda: text)
 
     async def service(self, feeds: Sequence[FeedSettings], *,
                       on_new_articles: NewArticlesHook | None = None, **ingestion: Any
@@ -729,8 +733,33 @@ async def test_recovery_by_304_is_announced(harness: Harness) -> None:
     result = await service.poll_feed(feed_id)
     assert result.not_modified
     assert harness.notices == [
-        "Feed Kador Post has failed 1 polls in a row: http_status: HTTP 502 Bad Gateway",
-        "Feed Kador Post recovered after 1 failures",
+        "Feed Kador Post has failed 1 poll in a row: http_status: HTTP 502 Bad Gateway",
+        "Feed Kador Post recovered after 1 failure",
+    ]
+
+
+async def test_feed_health_notices_render_in_the_admins_language(harness: Harness) -> None:
+    """The notices come as functions the app calls in each admin's language: rendered in
+    Ukrainian, a failure streak and the recovery read as Ukrainian, with Ukrainian plurals;
+    the feed's name and the error stay as they are."""
+    server = harness.server
+    server.route("/feed.xml", b"", status=502)
+    service, (feed_id,) = await harness.service([make_feed(server.url("/feed.xml"))],
+                                                failure_alert_threshold=2)
+    await service.poll_feed(feed_id)
+    await service.poll_feed(feed_id)
+    server.route("/feed.xml", make_rss(make_item("g1", "https://news.example.com/a")))
+    assert_ok(await service.poll_feed(feed_id))
+    with use_language("uk"):
+        notices = [render() for render in harness.rendered]
+    assert notices == [
+        "Стрічку Kador Post не вдалося опитати 2 рази поспіль: "
+        "http_status: HTTP 502 Bad Gateway",
+        "Стрічка Kador Post знову працює після 2 збоїв",
+    ]
+    assert harness.notices == [
+        "Feed Kador Post has failed 2 polls in a row: http_status: HTTP 502 Bad Gateway",
+        "Feed Kador Post recovered after 2 failures",
     ]
 
 
@@ -740,7 +769,7 @@ async def test_a_failing_notifier_does_not_break_the_poll(harness: Harness) -> N
     server.route("/feed.xml", b"", status=500)
     settings = make_settings([make_feed(server.url("/feed.xml"))], failure_alert_threshold=1)
 
-    async def broken_notifier(text: str) -> None:
+    async def broken_notifier(text: str | Callable[[], str]) -> None:
         raise RuntimeError("telegram is down")
 
     async with FeedFetcher(settings.ingestion) as fetcher:

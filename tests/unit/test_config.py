@@ -89,6 +89,18 @@ def test_token_from_environment_alone(tmp_path: Path, monkeypatch: pytest.Monkey
          "feeds[0].interval", "greater than or equal to 60"),
         ({"telegram": {"token": TEST_TOKEN}, "topics": [{"slug": "Bad Slug", "name": "x"}]},
          "topics[0].slug", "lowercase"),
+        ({"telegram": {"token": TEST_TOKEN}, "topics": [
+            {"slug": "a", "name": "x"}, {"slug": "b", "name": "y", "names": {"de": "Z"}}]},
+         "topics[1].names.de", "unknown interface language 'de'"),
+        ({"telegram": {"token": TEST_TOKEN}, "topics": [
+            {"slug": "a", "name": "x", "names": {"en": "X"}}]},
+         "topics[0].names.en", "`name` is the 'en' one"),
+        ({"telegram": {"token": TEST_TOKEN}, "topics": [
+            {"slug": "a", "name": "x", "names": {"uk": " "}}]},
+         "topics[0].names.uk", "1-100 characters"),
+        ({"telegram": {"token": TEST_TOKEN}, "topics": [
+            {"slug": "a", "name": "x", "names": {"uk": "я" * 101}}]},
+         "topics[0].names.uk", "1-100 characters"),
     ],
 )
 def test_bad_config_names_the_key(
@@ -154,3 +166,14 @@ def test_feed_naming_unknown_topic_rejected(tmp_path: Path) -> None:
         {"url": "https://example.com/rss", "name": "Main", "topics": ["sports"]}]})
     with pytest.raises(ConfigError, match="unknown topic 'sports'"):
         load_settings(path)
+
+
+def test_topic_names_in_other_languages_load(tmp_path: Path) -> None:
+    """A topic's `names` table gives its name per interface language; without it, none."""
+    path = make_config(tmp_path, extra={"topics": [
+        {"slug": "war-in-ukraine", "name": "War in Ukraine",
+         "names": {"uk": "Війна в Україні"}},
+        {"slug": "russia", "name": "Russia"}]})
+    war, russia = load_settings(path).topics
+    assert war.names == {"uk": "Війна в Україні"}
+    assert russia.names == {}

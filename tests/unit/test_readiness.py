@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from pathlib import Path
 
-from bot.services.readiness import FlagCheck, Readiness, RecentSuccessCheck
+from bot.i18n import use_language
+from bot.services.readiness import DatabaseFileWatch, FlagCheck, Readiness, RecentSuccessCheck
 
 
 class Clock:
@@ -75,3 +78,30 @@ def test_report_names_each_failing_check() -> None:
         "checks": {"ok": "ok", "flag": "not running", "broken": "RuntimeError: boom"},
         "failing": {"flag": "not running", "broken": "RuntimeError: boom"},
     }
+
+
+def test_database_file_notices_are_rendered_in_each_admins_language(tmp_path: Path) -> None:
+    """The watch hands the admins' notifier functions, not English text: rendered for a
+    Ukrainian admin, the missing file and its return read as Ukrainian."""
+    database = tmp_path / "newsbot.db"
+    database.write_bytes(b"")
+    watch = DatabaseFileWatch(database)
+    notices: list[str | Callable[[], str]] = []
+
+    async def notify(notice: str | Callable[[], str]) -> None:
+        notices.append(notice)
+
+    database.rename(tmp_path / "moved.db")
+    asyncio.run(watch.watch(notify))
+    asyncio.run(watch.watch(notify))  # told once
+    (tmp_path / "moved.db").rename(database)
+    asyncio.run(watch.watch(notify))
+    assert all(callable(notice) for notice in notices)
+    with use_language("uk"):
+        uk = [notice() if callable(notice) else notice for notice in notices]
+    assert uk == [f"Проблема з базою даних: файлу бази даних {database} немає (його видалили "
+                  "або перемістили). Бот не готовий до роботи.",
+                  f"Базу даних відновлено: файл {database} знову на місці."]
+    english = [notice() if callable(notice) else notice for notice in notices]
+    assert english[0] == (f"Database problem: database file {database} is missing (deleted or "
+                          "moved). The bot is not ready.")
