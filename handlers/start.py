@@ -10,6 +10,10 @@ from bot.context import NewsApplication, NewsContext
 from bot.mapping import incoming_message
 from bot.telegram_io import send_rendered
 
+#: The payload of our "Add me to a group" link (t.me/<bot>?startgroup=…): Telegram sends it as
+#: "/start join" in the group it adds the bot to; it is not a topic.
+GROUP_PAYLOAD = "join"
+
 
 async def start(update: Update, context: NewsContext) -> None:
     """Register the chat; ``/start <topic-slug>`` (a t.me deep link) follows that topic.
@@ -23,16 +27,21 @@ async def start(update: Update, context: NewsContext) -> None:
     await services.languages.first_contact(
         incoming.chat.id, incoming.user.language_code if incoming.user else None)
     payload = context.args[0] if context.args else None
+    if payload == GROUP_PAYLOAD:  # added to a group through the "Add me to a group" link
+        payload = None
     followed = None
     if payload:
         result = await services.readers.follow(incoming.chat, payload, thread_id)
         followed, choices = (result.topic.name if result.topic else None), result.choices
     private = incoming.chat.type == "private"
+    username = context.bot.username if private else None
     greet = (incoming.user.display_name if private and incoming.user else incoming.chat.title)
     website = services.settings.publisher.website
     reply = render.render_welcome(
         services.publisher_name, str(website) if website else None, greet, choices,
         followed=followed, unknown_topic=payload if payload and not followed else None,
+        add_to_group_url=f"https://t.me/{username}?startgroup={GROUP_PAYLOAD}"
+        if username else None,
     )
     await send_rendered(context.bot, incoming.chat.id, reply, thread_id=incoming.thread_id)
 

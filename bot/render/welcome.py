@@ -49,10 +49,13 @@ def render_welcome(
     *,
     followed: str | None = None,
     unknown_topic: str | None = None,
+    add_to_group_url: str | None = None,
 ) -> OutgoingMessage:
     """The /start greeting with the topic picker. ``greet`` is whom to greet: the user in a
     private chat, the group's title in a group. ``followed`` names the topic a deep link just
-    followed; ``unknown_topic`` the deep link's payload that matched no topic."""
+    followed; ``unknown_topic`` the deep link's payload that matched no topic;
+    ``add_to_group_url`` (private chats) a t.me ``?startgroup`` link for adding the bot to a
+    group (a line of the text: the picker's keyboard is redrawn on every tap)."""
     lines: list[str] = []
     if followed:
         lines += [fill(_("✅ You now follow {topic}."), topic=bold(followed)), ""]
@@ -72,6 +75,8 @@ def render_welcome(
     else:
         lines.append(escape(_("No topics are set up yet; /latest shows the newest "
                               "explainers.")))
+    if add_to_group_url:
+        lines.append(link(_("➕ Add me to a group"), add_to_group_url))
     lines += ["", escape(_("/help lists the commands · /stop stops everything"))]
     return OutgoingMessage(
         method="sendMessage", text=join_lines(*lines), buttons=topic_picker(choices),

@@ -161,3 +161,21 @@ async def test_help_in_a_group_replies_to_the_asker_with_the_groups_commands(
         [private] = await emulator.wait_for_sent(member.id, count=1, timeout=10)
         assert "/connect" in private["text"]
         assert "/channels" in private["text"]
+
+
+async def test_added_through_the_start_group_link_greets_the_group(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """The "Add me to a group" link makes Telegram send "/start join" in the new group: the
+    group is greeted with its picker, not told that "join" is an unknown topic."""
+    async with running_bot():
+        admin = emulator.user(7401, "Ada")
+        group = emulator.group(-7401, "Readers' club")
+        await group.add_bot(by=admin)
+        group.set_member(admin, "administrator")
+        await emulator.wait_for_sent(-7401, count=1, timeout=10)  # the hello
+        await admin.send(f"/start@{BOT_USERNAME} join", chat_id=-7401)
+        greeting = (await emulator.wait_for_sent(-7401, count=2, timeout=10))[-1]
+        assert "Readers' club" in greeting["text"]
+        assert "join" not in greeting["text"]
+        assert "startgroup" not in str(greeting.get("entities"))  # no invite inside a group

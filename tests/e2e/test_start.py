@@ -22,6 +22,8 @@ async def test_start_replies_and_registers_chat(
         buttons = [b for row in reply["reply_markup"]["inline_keyboard"] for b in row]
         assert {b["text"].lstrip("☐✅ ").strip() for b in buttons} >= {"War in Ukraine", "Russia"}
         assert all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+        invite = "https://t.me/newsbot_demo_bot?startgroup=join"  # add the bot to a group
+        assert any(e.get("url") == invite for e in reply["entities"])
         async with bot.sessions() as session:
             chat = await session.scalar(select(Chat).where(Chat.id == 1001))
         assert chat is not None
