@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain import ArticleComments, CommentView
+from bot.i18n import use_language
 from bot.ingest.comment_feeds import (
     CommentFeedLink,
     FeedParseError,
@@ -133,3 +134,10 @@ def test_comments_view_marks_website_comments() -> None:
     text = render_comments(found).text
     assert text.count("(from the website)") == 1
     assert text.index("(from the website)") < text.index("Taras")
+
+
+def test_website_marker_is_translated() -> None:
+    """A Ukrainian reader sees the website marker and the nameless author in Ukrainian."""
+    with use_language("uk"):
+        html = render_comment(SITE_READER_NAME, "Дякую", from_site=True)
+    assert "<b>Читач сайту</b> (із сайту)" in html
