@@ -95,7 +95,8 @@ def test_comment_entries_become_plain_text_with_author_and_key() -> None:
     comments = parse_comment_feed(body, f"{SITE}/explainers/why/feed/", now=NOW)
     assert [c.author for c in comments] == ["Olena", None]
     assert comments[0].text.startswith("Great piece & ")
-    assert "<" not in comments[0].text and "x()" not in comments[0].text
+    assert "<" not in comments[0].text
+    assert "x()" not in comments[0].text
     assert comments[0].key == site_comment_key("c-1")
     assert comments[1].text == "No name here"
     assert comments[0].published_at == datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
