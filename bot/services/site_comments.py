@@ -12,7 +12,9 @@ body the site's HTML as plain text. Each entry is stored once per explainer (a u
 its guid, else link), so re-reading a feed — also after a restart — stores nothing twice.
 
 After the transaction that stored them, each new comment is handed to publication through
-``on_published(comment_id)`` (the relay to the discussion chat and to followers), once.
+``on_published(comment_id)`` (the relay to the discussion chat and to followers), once: at
+most once — a process stopped between the commit and the call leaves that comment stored and
+shown in the comments view, but not relayed. A failing hook is logged and the rest go on.
 
 **No flood on a first read.** An explainer found with 200 old comments has them all stored
 (they show in the comments view), but only comments published after we first saw the

@@ -233,3 +233,43 @@ async def test_broken_feeds_are_recorded_pages_remembered_and_backlogs_not_relay
             polls_strict = await SiteCommentService(bot.sessions, fetcher, strict).poll_due()
         assert polls_strict
         assert all("blocked" in (p.error or "") for p in polls_strict)
+
+
+async def test_the_scheduled_job_reads_comment_feeds(
+    running_bot: Callable[..., Any], feed_server: FeedServer
+) -> None:
+    """With the scheduler on, a "site-comments" job runs every site_poll_minutes and, run on
+    the leader, reads the comment feeds that are due."""
+    feed_server.route("/explainers.xml", rss(
+        explainer("grid", comment_feed=feed_server.url("/grid/feed/"))))
+    feed_server.route("/grid/feed/", rss(comment("j1", "<p>Hello</p>", "Olena", soon())))
+    extra = {**config(feed_server), "ingestion": {"jitter": 0},
+             "comments": {"site_poll_minutes": 3}}
+    async with running_bot(schedule_feeds=True, extra=extra) as bot:
+        await bot.poll_all_feeds()
+        published = hook(bot)
+        job_queue = bot.application.job_queue
+        assert job_queue is not None
+        (job,) = job_queue.get_jobs_by_name("site-comments")
+        assert job.trigger.interval == timedelta(minutes=3)
+        await job.run(bot.application)
+        assert [c.text for c in await site_comments(bot)] == ["Hello"]
+        assert len(published.ids) == 1
+        assert feed_server.requests("/grid/feed/") == 1
+
+
+async def test_site_comments_can_be_turned_off(
+    running_bot: Callable[..., Any], feed_server: FeedServer
+) -> None:
+    """comments.site_comments = false: no job, and no comment feed is fetched."""
+    feed_server.route("/explainers.xml", rss(
+        explainer("grid", comment_feed=feed_server.url("/grid/feed/"))))
+    feed_server.route("/grid/feed/", rss(comment("j1", "<p>Hello</p>", "Olena", soon())))
+    extra = {**config(feed_server), "comments": {"site_comments": False}}
+    async with running_bot(schedule_feeds=True, extra=extra) as bot:
+        await bot.poll_all_feeds()
+        job_queue = bot.application.job_queue
+        assert job_queue is not None
+        assert job_queue.get_jobs_by_name("site-comments") == ()
+        assert await bot.poll_site_comments() == []
+        assert feed_server.requests("/grid/feed/") == 0
