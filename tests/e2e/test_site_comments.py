@@ -273,3 +273,33 @@ async def test_site_comments_can_be_turned_off(
         assert job_queue.get_jobs_by_name("site-comments") == ()
         assert await bot.poll_site_comments() == []
         assert feed_server.requests("/grid/feed/") == 0
+
+
+async def test_a_failing_publication_hook_stops_nothing(
+    running_bot: Callable[..., Any], feed_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A hook that raises for one comment is logged; the other comments are still handed
+    over, all stay stored, and the poll reports success."""
+    feed_server.route("/explainers.xml", rss())
+    async with running_bot(extra=config(feed_server)) as bot:
+        await bot.poll_all_feeds()
+        feed_server.route("/explainers.xml", rss(
+            explainer("grid", comment_feed=feed_server.url("/grid/feed/"))))
+        await bot.poll_all_feeds()
+        feed_server.route("/grid/feed/", rss(comment("a", "<p>One</p>", "A", soon()),
+                                             comment("b", "<p>Two</p>", "B", soon())))
+        handed: list[int] = []
+
+        async def flaky(comment_id: int) -> None:
+            handed.append(comment_id)
+            if len(handed) == 1:
+                raise RuntimeError("relay down")
+
+        service = bot.services.site_comments
+        assert service is not None
+        service.on_published = flaky
+        (poll,) = await bot.poll_site_comments()
+        assert poll.error is None
+        assert handed == list(poll.published) == list(poll.stored)
+        assert len(handed) == 2
+        assert any("publishing comment" in r.getMessage() for r in caplog.records)
