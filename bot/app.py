@@ -53,6 +53,7 @@ from bot.services.readiness import (
     RecentSuccessCheck,
 )
 from bot.services.settings import SettingsService
+from bot.services.site_comments import SiteCommentPoll, SiteCommentService
 from bot.services.update_dedupe import UpdateDeduplicator
 from bot.services.workers import create_worker_pool
 from bot.telegram_edits import PtbEditor
@@ -237,6 +238,8 @@ class NewsBot:
             ),
             chat_settings=SettingsService(sessions, news),
             languages=ChatLanguages(sessions),
+            # relay: the lead sets on_published to H's CommentRelay.publish at merge.
+            site_comments=SiteCommentService(sessions, fetcher, settings, on_published=None),
         )
         attach_services(application, services)
         corrections = CorrectionService(
@@ -313,6 +316,12 @@ class NewsBot:
                 self._poll_feeds_job, interval=FEED_TICK, first=1.0, name="poll-feeds",
                 job_kwargs={"misfire_grace_time": None},
             )
+        if self._schedule_feeds and self.settings.comments.site_comments:
+            every = self.settings.comments.site_poll_minutes * 60.0
+            job_queue.run_repeating(
+                self._poll_site_comments_job, interval=every, first=min(every, 60.0),
+                name="site-comments", job_kwargs={"misfire_grace_time": None},
+            )
         # A second instance may start while a long drain runs: it returns at once (the drain
         # in progress sends what is due), instead of APScheduler warning every tick.
         job_queue.run_repeating(
@@ -340,6 +349,17 @@ class NewsBot:
             return
         for result in await context.services.ingestion.poll_due_feeds():
             self._count_poll(result)
+
+    async def _poll_site_comments_job(self, context: NewsContext) -> None:
+        """Scheduler job: read the website's comment feeds that are due (the leader only)."""
+        if not self.is_leader or context.services.site_comments is None:
+            return
+        await context.services.site_comments.poll_due()
+
+    async def poll_site_comments(self) -> list[SiteCommentPoll]:
+        """Read the website's comment feeds that are due now (tests and admins use this)."""
+        site_comments = self.services.site_comments
+        return [] if site_comments is None else await site_comments.poll_due()
 
     def _count_poll(self, result: PollResult) -> None:
         self.metrics.count_poll(result)

@@ -273,6 +273,10 @@ class CommentSettings(_Section):
     hold_links: bool = False
     hold_new_commenters: bool = False
     notify_admins: bool = True
+    site_comments: bool = True
+    site_poll_minutes: Annotated[int, Field(ge=1, le=1440)] = 10
+    site_window_days: Annotated[int, Field(ge=1, le=365)] = 7
+    site_max_per_run: Annotated[int, Field(ge=1, le=1000)] = 20
 
     @field_validator("discussion_chat_id")
     @classmethod

@@ -132,6 +132,7 @@ class CommentView:
     author: str
     text: str
     body_html: str | None = None  # the reader's formatting, as Telegram HTML
+    from_site: bool = False  # written on the publisher's website (a comment feed)
 
 
 @dataclass(frozen=True)

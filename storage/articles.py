@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypedDict, TypeVar, Unpack
+from typing import Any, NotRequired, TypedDict, TypeVar, Unpack
 
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -112,6 +112,8 @@ class ArticleContent(TypedDict):
     comments_url: str | None
     published_at: datetime | None
     content_hash: str
+    #: The entry's comment feed (``wfw:commentRss``), polled for the website's comments.
+    comment_feed_url: NotRequired[str | None]
 
 
 async def insert_article(
@@ -158,6 +160,7 @@ async def update_article_content(
     article.image_url = content["image_url"]
     article.author = content["author"]
     article.comments_url = content["comments_url"]
+    article.comment_feed_url = content.get("comment_feed_url")
     if content["published_at"] is not None:
         article.published_at = content["published_at"]
     article.content_hash = content["content_hash"]

@@ -146,6 +146,8 @@ class Article(Base):
     # The canonical URL without a language prefix (/uk/…): equal for the versions a publisher
     # files under /<lang>/ paths.
     story_key: Mapped[str | None] = mapped_column(String(2048), index=True)
+    # The entry's comment feed (wfw:commentRss): the website's comments, polled (0010).
+    comment_feed_url: Mapped[str | None] = mapped_column(String(2048))
 
 
 class ArticleSource(Base):
@@ -340,8 +342,15 @@ class Comment(Base):
     body_html: Mapped[str | None] = mapped_column(Text)
     held_reason: Mapped[str | None] = mapped_column(String(32))  # pre | link | new
     reviewed_by: Mapped[int | None] = mapped_column(BigInteger)
+    # A comment from the website: a hash of its feed entry's guid (else link), so an entry
+    # is stored once per article however often its comment feed is read (0010).
+    site_key: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_comments_user_created", "user_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_comments_user_created", "user_id", "created_at"),
+        # A unique index rather than a constraint: SQLite adds it without a table copy.
+        Index("uq_comments_article_id_site_key", "article_id", "site_key", unique=True),
+    )
 
 
 class Commenter(Base):
@@ -378,3 +387,27 @@ class SeenUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class SiteCommentFeed(Base):
+    """The polling state of one explainer's comment feed on the publisher's website: its URL
+    (``wfw:commentRss``, else the entry's ``<comments>`` link), conditional-GET validators,
+    whether the URL turned out to be no feed, and its health (0010)."""
+
+    __tablename__ = "site_comment_feeds"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    url: Mapped[str] = mapped_column(String(2048))
+    # feed (polled) | not_feed (a page, not a feed: never fetched again for this URL)
+    status: Mapped[str] = mapped_column(String(16), default="feed")
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_polled_at: Mapped[datetime | None]
+    next_poll_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

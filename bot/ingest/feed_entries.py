@@ -90,6 +90,7 @@ def entry_from_xml(
         comments_url=absolute_url(field_text(raw.get("comments")), base),
         language=_xml_language(raw) or primary_language(feed_language),
         alternates=_alternates(raw.get("links") or [], link, base),
+        comment_feed_url=absolute_url(field_text(raw.get("wfw_commentrss")), base),
     )
 
 

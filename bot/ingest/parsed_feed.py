@@ -72,6 +72,8 @@ class ParsedEntry:
     #: Absolute URLs the publisher links as other language versions of this entry
     #: (``<link rel="alternate" hreflang=…>``), at most :data:`MAX_ALTERNATES`.
     alternates: tuple[str, ...] = ()
+    #: The entry's comment feed (``wfw:commentRss``): the readers' comments on the website.
+    comment_feed_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

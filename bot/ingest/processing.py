@@ -67,6 +67,8 @@ class ProcessedEntry:
     language: str | None = None
     #: Canonical URLs of the same story in other languages (the feed's hreflang alternates).
     alternate_urls: tuple[str, ...] = ()
+    #: The entry's comment feed (``wfw:commentRss``), polled for the website's comments.
+    comment_feed_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +211,7 @@ def _finish_entry(
         image_url=image_url,
         author=entry.author,
         comments_url=entry.comments_url,
+        comment_feed_url=entry.comment_feed_url,
         published_at=published_at,
         categories=entry.categories,
         topics=_merge_topics(match.topic_slugs, default_topics, matcher.slugs),

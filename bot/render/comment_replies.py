@@ -25,6 +25,7 @@ from bot.text import one_line
 
 __all__ = [
     "ANONYMOUS_NAME",
+    "SITE_READER_NAME",
     "comments_button_label",
     "comments_need_private_chat",
     "comments_sent_privately",
@@ -39,6 +40,8 @@ __all__ = [
 ]
 
 ANONYMOUS_NAME = "Reader"  # stored as the author of anonymous comments; shown translated
+# Stored as the author of a website comment whose feed names none; shown translated.
+SITE_READER_NAME = "Website reader"
 
 _ROOM_AFTER_COMMENTS = 80  # kept free under the comments for the "Page 1 of 3" line
 _MIN_PER_COMMENT = 200
@@ -53,14 +56,18 @@ def render_comment(
     spoiler: bool = True,
     body_html: str | None = None,
     hint: bool = True,
+    from_site: bool = False,
 ) -> str:
     """A reader's comment: the author's name (outside the spoiler), the explainer it is about
     (linked), a visible line saying a spoiler follows, and the body inside one spoiler.
 
     `body_html` is the reader's formatted body (from :func:`~bot.render.entities.
     entities_to_html`); without it the plain `text` is escaped. The body is cut so the whole
-    message fits one text; `spoiler=False` shows it openly, `hint=False` leaves out the line."""
+    message fits one text; `spoiler=False` shows it openly, `hint=False` leaves out the line.
+    `from_site`: a comment written on the publisher's website, marked so after the name."""
     who = bold(shorten_plain(one_line(_display_name(author)), 64))
+    if from_site:
+        who = fill(_("{author} (from the website)"), author=who)
     url = safe_url(article_url)
     about = shorten_plain(one_line(article_title or ""), 256) or (url_title(url) if url else "")
     header = who
@@ -136,6 +143,8 @@ def _display_name(author: str | None) -> str:
     """A stored author name as shown: the anonymous name is translated."""
     if not author or not author.strip() or author == ANONYMOUS_NAME:
         return _("Reader")
+    if author == SITE_READER_NAME:
+        return _("Website reader")
     return author
 
 
@@ -260,7 +269,8 @@ def render_comments(found: ArticleComments | None) -> OutgoingMessage:
     per_comment = max(_MIN_PER_COMMENT, budget // max(1, len(found.comments)))
     for comment in found.comments:
         block = render_comment(comment.author, comment.text, spoiler=True,
-                               body_html=comment.body_html, hint=False)
+                               body_html=comment.body_html, hint=False,
+                               from_site=comment.from_site)
         if visible_length(block) > per_comment:
             block = truncate_html(block, per_comment)
         parts += [block, ""]

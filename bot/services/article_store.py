@@ -134,6 +134,7 @@ def _new_article(processed: ProcessedEntry) -> NewArticle:
         content={"title": processed.title, "summary": processed.summary,
                  "body": processed.body_text, "image_url": processed.image_url,
                  "author": processed.author, "comments_url": processed.comments_url,
+                 "comment_feed_url": processed.comment_feed_url,
                  "published_at": processed.published_at,
                  "content_hash": processed.content_hash},
         topic_slugs=processed.topics, tags=processed.tags,
@@ -168,7 +169,8 @@ async def _store_entry(
             canonical_url=processed.canonical_url, url=processed.url, guid=processed.guid,
             title=processed.title, summary=processed.summary, body=processed.body_text,
             image_url=processed.image_url, author=processed.author,
-            comments_url=processed.comments_url, published_at=processed.published_at,
+            comments_url=processed.comments_url,
+            comment_feed_url=processed.comment_feed_url, published_at=processed.published_at,
             content_hash=processed.content_hash, feed_id=feed_id, now=now,
             language=processed.language, story_key=story_key(processed.canonical_url),
         )
@@ -192,7 +194,8 @@ async def _store_entry(
             session, article,
             title=processed.title, summary=processed.summary, body=processed.body_text,
             image_url=processed.image_url, author=processed.author,
-            comments_url=processed.comments_url, published_at=processed.published_at,
+            comments_url=processed.comments_url,
+            comment_feed_url=processed.comment_feed_url, published_at=processed.published_at,
             content_hash=processed.content_hash, now=now,
         )
         if processed.language is not None:

@@ -197,7 +197,8 @@ class CommentService:
                                                           page * PAGE_SIZE)
         return ArticleComments(
             article_id, article.title, article.canonical_url, total,
-            tuple(CommentView(c.author, c.text, c.body_html) for c in rows), page, pages,
+            tuple(CommentView(c.author, c.text, c.body_html, from_site=c.source == "site")
+                  for c in rows), page, pages,
         )
 
     def _name(self, display_name: str, choice: str) -> str:

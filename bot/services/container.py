@@ -13,6 +13,7 @@ from bot.services.news import NewsService
 from bot.services.polling import IngestionService
 from bot.services.readers import ReaderService
 from bot.services.settings import SettingsService
+from bot.services.site_comments import SiteCommentService
 
 
 @dataclass(frozen=True)
@@ -29,4 +30,6 @@ class Services:
     chat_settings: SettingsService
     channels: ChannelService
     languages: ChatLanguages
+    # Comments from the publisher's website (comment feeds); None when not built (tests).
+    site_comments: SiteCommentService | None = None
 
