@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.services.admins import AdminService
 from bot.services.channels import ChannelService
 from bot.services.comments import CommentService
 from bot.services.delivery import DeliveryService
@@ -29,4 +30,5 @@ class Services:
     chat_settings: SettingsService
     channels: ChannelService
     languages: ChatLanguages
+    admins: AdminService
 
