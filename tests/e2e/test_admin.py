@@ -176,5 +176,16 @@ async def test_a_failing_handler_apologises_and_alerts_admins_once(
         assert "RuntimeError" in alerts[0]["text"]
         assert "handlers.reader" in alerts[0]["text"]
         assert "latest" in alerts[0]["text"]
-        await ask(emulator, 73, "/latest")
+        third = await ask(emulator, 73, "/latest")
+        assert third["text"].startswith("😔 Sorry")
         assert len(emulator.sent(ADMIN)) == 1
+        # A failing button press: the apology is the press's answer; another handler is
+        # another kind of error, so the admins hear about it too.
+        answers = len(emulator.callback_answers)
+        await emulator.user(73).press(third, "latest:1:5:-", forged=True)
+        answer = await until(lambda: emulator.callback_answers[answers:])
+        assert answer[0].text.startswith("😔 Sorry")
+        assert answer[0].show_alert
+        alerts = await emulator.wait_for_sent(ADMIN, count=2, timeout=10)
+        assert "callback_query" in alerts[1]["text"]
+        assert "button:latest" in alerts[1]["text"]
