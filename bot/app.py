@@ -33,6 +33,7 @@ from bot.context import NewsApplication, NewsContext, attach_services
 from bot.i18n import DEFAULT_LANGUAGE, use_language
 from bot.ingest.fetch import FeedFetcher
 from bot.metrics import BotMetrics
+from bot.services.admins import AdminService
 from bot.services.channels import ChannelService
 from bot.services.comments import CommentService
 from bot.services.container import Services
@@ -238,6 +239,7 @@ class NewsBot:
             ),
             chat_settings=SettingsService(sessions, news),
             languages=ChatLanguages(sessions),
+            admins=AdminService(sessions, settings.telegram.admins),
             # relay: the lead sets on_published to H's CommentRelay.publish at merge.
             site_comments=SiteCommentService(sessions, fetcher, settings, on_published=None),
         )
@@ -253,7 +255,7 @@ class NewsBot:
         await services.delivery.recover(only_process=instance_lock is not None)
 
         await stack.enter_async_context(initialized(application))
-        await publish_commands(application.bot)
+        await publish_commands(application.bot, await services.admins.admin_ids())
         await application.start()
         close_on_stop(stack, "application", application.stop)
         self._schedule_jobs(application)
@@ -418,14 +420,15 @@ class NewsBot:
         await self.running.dedupe.prune()
 
     async def _notify_admins(self, text: NoticeText) -> None:
-        """Tell every configured admin (feed health notices), each in their chat's interface
+        """Tell every admin (feed health notices; the config's and those added from
+        Telegram), each in their chat's interface
         language when the bot knows it (English otherwise); ``text`` may be a function that
         renders the notice in the current language."""
         if self._running is None:
             return
         bot = self._running.application.bot
         languages = self._running.services.languages
-        for admin_id in self.settings.telegram.admins:
+        for admin_id in await self._running.services.admins.admin_ids():
             try:
                 language = await languages.for_chat(admin_id)
             except Exception as exc:  # the notice may be that the database is away

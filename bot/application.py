@@ -6,15 +6,24 @@ Also the two lifecycle helpers :class:`bot.app.NewsBot` stacks its resources wit
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeAllGroupChats
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+)
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, Defaults
 
+import handlers.admin
 import handlers.channels
 import handlers.comments
+import handlers.errors
 import handlers.fallback
 import handlers.flood
 import handlers.help
@@ -29,10 +38,10 @@ import handlers.subscriptions
 import handlers.topics
 from bot.callback_data import CallbackData
 from bot.config import Settings
-from bot.context import CONTEXT_TYPES, NewsApplication, NewsContext
+from bot.context import CONTEXT_TYPES, NewsApplication
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, _, use_language
 from bot.transport import AiohttpRequest, ApiActivity
-from bot.updates import PerChatUpdateProcessor, UpdateObserver, mark_update_failed
+from bot.updates import PerChatUpdateProcessor, UpdateObserver
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +51,7 @@ HANDLER_MODULES = (
     handlers.flood,  # group -1: sees every update first
     handlers.start, handlers.help, handlers.topics, handlers.reader, handlers.search,
     handlers.comments, handlers.membership, handlers.channels, handlers.subscriptions,
-    handlers.settings,
+    handlers.settings, handlers.admin,
     handlers.fallback,  # after every command handler: unknown commands, free text
     handlers.stale_buttons,  # last: it answers the presses no other module claimed
 )
@@ -60,6 +69,15 @@ BOT_COMMANDS = (
     ("help", N_("What this bot can do")),
     ("connect", N_("Connect your channel, e.g. /connect @mychannel")),
     ("channels", N_("Your connected channels")),
+)
+# The admins' own commands: in their private chat's menu (with the readers'), never in the
+# public menus or /help.
+ADMIN_COMMANDS = (
+    ("admin", N_("Admins: list, /admin add <id>, /admin remove <id>")),
+    ("queue", N_("Comments waiting for approval")),
+    ("ban", N_("Ban a user from commenting: /ban <id>")),
+    ("unban", N_("Let a banned user comment again: /unban <id>")),
+    ("audit", N_("The latest admin actions: /audit [n]")),
 )
 # The languages of the menu besides the default (English, registered with no language code).
 MENU_LANGUAGES = tuple(language for language in LANGUAGES if language != DEFAULT_LANGUAGE)
@@ -83,10 +101,40 @@ def command_menus() -> list[tuple[list[BotCommand], BotCommandScope | None, str 
     return menus
 
 
-async def publish_commands(bot: Bot) -> None:
-    """Register the command menus with Telegram (setMyCommands per scope and language)."""
+def admin_command_menus() -> list[tuple[list[BotCommand], str | None]]:
+    """An admin's private menu, the readers' commands then the admin ones, per language."""
+    menus: list[tuple[list[BotCommand], str | None]] = []
+    for language in (None, *MENU_LANGUAGES):
+        with use_language(language):
+            menus.append(([BotCommand(c, _(d)) for c, d in (*BOT_COMMANDS, *ADMIN_COMMANDS)],
+                          language))
+    return menus
+
+
+async def publish_admin_menu(bot: Bot, chat_id: int) -> None:
+    """Give one admin the admin menu in their private chat (setMyCommands, chat scope)."""
+    for commands, language in admin_command_menus():
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id),
+                                  language_code=language)
+
+
+async def withdraw_admin_menu(bot: Bot, chat_id: int) -> None:
+    """Take the admin menu back from a removed admin (they see the readers' menu again)."""
+    for language in (None, *MENU_LANGUAGES):
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id), language_code=language)
+
+
+async def publish_commands(bot: Bot, admin_ids: Iterable[int] = ()) -> None:
+    """Register the command menus with Telegram (setMyCommands per scope and language), and
+    each admin's own menu; an admin whose chat Telegram refuses (never opened the bot) is
+    logged and skipped."""
     for commands, scope, language in command_menus():
         await bot.set_my_commands(commands, scope=scope, language_code=language)
+    for admin_id in admin_ids:
+        try:
+            await publish_admin_menu(bot, admin_id)
+        except TelegramError as exc:
+            log.warning("admin menu for %s not published: %s", admin_id, exc)
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -134,7 +182,7 @@ def build_application(
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(PerChatUpdateProcessor(
             observer=observer,
-            commands=[command for command, _ in BOT_COMMANDS],
+            commands=[command for command, _ in (*BOT_COMMANDS, *ADMIN_COMMANDS)],
             button_kinds=BUTTON_KINDS,
         ))
     )
@@ -143,16 +191,15 @@ def build_application(
     application: NewsApplication = builder.build()
     application.bot_data[handlers.help.COMMANDS_KEY] = BOT_COMMANDS
     application.bot_data[handlers.help.PRIVATE_ONLY_KEY] = PRIVATE_ONLY_COMMANDS
+    application.bot_data[handlers.admin.MENUS_KEY] = handlers.admin.AdminMenus(
+        publish=publish_admin_menu, withdraw=withdraw_admin_menu)
+    application.bot_data[handlers.errors.COMMANDS_KEY] = frozenset(
+        command for command, _ in (*BOT_COMMANDS, *ADMIN_COMMANDS))
+    application.bot_data[handlers.errors.BUTTON_KINDS_KEY] = frozenset(BUTTON_KINDS)
     for module in HANDLER_MODULES:
         module.register(application)
-    application.add_error_handler(_on_error)
+    application.add_error_handler(handlers.errors.on_error)
     return application
-
-
-async def _on_error(update: object, context: NewsContext) -> None:
-    """Log a handler failure (token masked by the log set-up); never crash the bot."""
-    mark_update_failed()  # the update's outcome in the metrics
-    log.error("error while handling an update", exc_info=context.error)
 
 
 def close_on_stop(

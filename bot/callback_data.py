@@ -271,3 +271,13 @@ class CommentsPage(CallbackData):
     MAX_PAGE: ClassVar[int] = 10_000
     article_id: int
     page: int
+
+
+@dataclass(frozen=True)
+class RemoveAdmin(CallbackData):
+    """The "Remove" button beside an admin added from Telegram in /admin's list. ``user_id``
+    is text (user ids outgrow the int fields' range); the presser's admin rights are checked
+    on every press."""
+
+    prefix: ClassVar[str] = "admrm"
+    user_id: str

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
 
@@ -254,3 +254,47 @@ class CommentDecision:
     held: tuple[HeldComment, ...] = ()  # comments now waiting for admins
     published: tuple[HeldComment, ...] = ()  # comments just published
     author_user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AdminEntry:
+    """One of the bot's admins: from the config (``added_by`` None) or added from Telegram."""
+
+    user_id: int
+    added_by: int | None = None
+    added_at: datetime | None = None
+
+    @property
+    def from_config(self) -> bool:
+        """Whether the admin is listed in ``telegram.admins`` (not removable from Telegram)."""
+        return self.added_by is None
+
+
+@dataclass(frozen=True)
+class AdminOutcome:
+    """What an admin command did.
+
+    ``outcome``: forbidden | added | already admin | removed | not admin | config admin |
+    banned | already banned | unbanned | not banned."""
+
+    outcome: str
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log: who did what, when, to what."""
+
+    admin_id: int
+    action: str
+    target: str | None
+    details: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ModerationQueue:
+    """The comments waiting for an admin: how many, and the oldest ones."""
+
+    total: int
+    comments: tuple[HeldComment, ...]

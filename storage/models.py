@@ -377,6 +377,19 @@ class AdminAuditLog(Base):
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the action touched: a user id, a comment id… (text: kinds differ); None for none.
+    target: Mapped[str | None] = mapped_column(String(64))
+
+
+class BotAdmin(Base):
+    """An admin added from Telegram with /admin add (``telegram.admins`` in the config are
+    admins too, and are not stored here)."""
+
+    __tablename__ = "bot_admins"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    added_by: Mapped[int] = mapped_column(BigInteger)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SeenUpdate(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.services.admins import AdminService
 from bot.services.channels import ChannelService
 from bot.services.comments import CommentService
 from bot.services.delivery import DeliveryService
@@ -30,6 +31,7 @@ class Services:
     chat_settings: SettingsService
     channels: ChannelService
     languages: ChatLanguages
+    admins: AdminService
     # Comments from the publisher's website (comment feeds); None when not built (tests).
     site_comments: SiteCommentService | None = None
 
