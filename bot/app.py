@@ -34,6 +34,7 @@ from bot.i18n import DEFAULT_LANGUAGE, use_language
 from bot.ingest.fetch import FeedFetcher
 from bot.metrics import BotMetrics
 from bot.services.channels import ChannelService
+from bot.services.comment_relay import CommentRelay
 from bot.services.comments import CommentService
 from bot.services.container import Services
 from bot.services.corrections import CorrectionService
@@ -55,7 +56,7 @@ from bot.services.readiness import (
 from bot.services.settings import SettingsService
 from bot.services.update_dedupe import UpdateDeduplicator
 from bot.services.workers import create_worker_pool
-from bot.telegram_edits import PtbEditor
+from bot.telegram_edits import PtbDeleter, PtbEditor
 from bot.telegram_io import PtbSender, send_rendered
 from bot.transport import ApiActivity
 from bot.webserver import BotWebServer, UnreadableUpdate
@@ -220,6 +221,15 @@ class NewsBot:
         news = NewsService(sessions, {
             topic.slug: (*topic.aliases, *topic.keywords) for topic in settings.topics
         })
+        delivery = DeliveryService(
+            sessions, PtbSender(application.bot), load_card, settings.delivery,
+            observer=self.metrics, notify_admins=self._notify_admins,
+        )
+        # Published comments go to the discussion chat and followers through the outbox.
+        comment_relay = CommentRelay(
+            sessions, settings.comments, limiter=delivery.limiter,
+            editor=PtbEditor(application.bot), deleter=PtbDeleter(application.bot))
+        delivery.comments = comment_relay
         services = Services(
             settings=settings,
             publisher_name=settings.publisher.name,
@@ -231,12 +241,10 @@ class NewsBot:
                 sessions, fetcher, settings, self._notify_admins,
                 on_new_articles=deliveries_dao.enqueue_articles, executor=workers,
             ),
-            delivery=DeliveryService(
-                sessions, PtbSender(application.bot), load_card, settings.delivery,
-                observer=self.metrics, notify_admins=self._notify_admins,
-            ),
+            delivery=delivery,
             chat_settings=SettingsService(sessions, news),
             languages=ChatLanguages(sessions),
+            comment_relay=comment_relay,
         )
         attach_services(application, services)
         corrections = CorrectionService(

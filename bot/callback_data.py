@@ -271,3 +271,12 @@ class CommentsPage(CallbackData):
     MAX_PAGE: ClassVar[int] = 10_000
     article_id: int
     page: int
+
+
+@dataclass(frozen=True)
+class FollowComments(CallbackData):
+    """The "🔔 Follow comments" / "🔕 Unfollow comments" toggle for article ``article_id``'s
+    story, per chat (the chat where it is pressed)."""
+
+    prefix: ClassVar[str] = "cfollow"
+    article_id: int

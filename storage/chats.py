@@ -150,7 +150,8 @@ async def merge_chat(session: AsyncSession, old_id: int, new_id: int) -> bool:
         .where(Delivery.chat_id == old_id, ~exists().where(
             taken.chat_id == new_id, taken.thread_id == Delivery.thread_id,
             (taken.story_id == Delivery.story_id) | (taken.article_id == Delivery.article_id)
-            | (taken.broadcast_id == Delivery.broadcast_id)))
+            | (taken.broadcast_id == Delivery.broadcast_id)
+            | (taken.comment_id == Delivery.comment_id)))
         # Message ids are per chat: the old group's mean nothing in the supergroup (no
         # edits of them, no comment replies matched against them).
         .values(chat_id=new_id, message_id=None).execution_options(synchronize_session=False)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.services.channels import ChannelService
+from bot.services.comment_relay import CommentRelay
 from bot.services.comments import CommentService
 from bot.services.delivery import DeliveryService
 from bot.services.languages import ChatLanguages
@@ -29,4 +30,5 @@ class Services:
     chat_settings: SettingsService
     channels: ChannelService
     languages: ChatLanguages
+    comment_relay: CommentRelay
 
