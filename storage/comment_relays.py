@@ -133,4 +133,4 @@ async def visible_comments(
     rows = await session.execute(
         select(Comment, Article).join(Article, Article.id == Comment.article_id)
         .where(Comment.id.in_(list(comment_ids)), Comment.status == "visible"))
-    return [(comment, article) for comment, article in rows.tuples().all()]
+    return [(row[0], row[1]) for row in rows.all()]
