@@ -384,9 +384,9 @@ async def _session(
         show.note("▒[…]▒ marks a spoiler: Telegram shows it blurred until tapped, like the "
                   "site's “This comment contains spoilers. Click here if you want to read.”")
         show.said("Taras", "taps “🔔 Follow comments”")
-        answers = len(emulator.callback_answers)
+        toasts = len(emulator.calls("answerCallbackQuery"))
         await taras.handle.press(view, _button(view, "Follow comments"))
-        await emulator.wait_for_calls("answerCallbackQuery", count=answers + 1)
+        await emulator.wait_for_calls("answerCallbackQuery", count=toasts + 1)
         show.note(f"Telegram shows him: {emulator.callback_answers[-1].text}")
 
         show.heading("12. A comment with a link waits for a moderator")

@@ -5,6 +5,7 @@ deletes reaching every copy."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import select, update
@@ -87,6 +88,22 @@ async def comment(emulator: BotAPIEmulator, pushed: dict[str, Any], text: str,
         await until(lambda: "posted as" in emulator.sent(AUTHOR)[before]["text"])
 
 
+async def queued(bot: Any, text: str, count: int) -> None:
+    """Wait until the comment with ``text`` has ``count`` outbox rows: it is published from
+    the handler after the author's confirmation is sent."""
+    async def rows() -> int:
+        async with bot.sessions() as session:
+            return len((await session.scalars(
+                select(Delivery.id).join(Comment, Comment.id == Delivery.comment_id)
+                .where(Comment.text == text))).all())
+
+    for _ in range(200):
+        if await rows() >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"comment {text!r} not queued for {count} chats")
+
+
 def copies(emulator: BotAPIEmulator, chat_id: int, text: str) -> list[dict[str, Any]]:
     """The bot's messages in ``chat_id`` relaying a comment whose body contains ``text``."""
     return [m for m in emulator.sent(chat_id)
@@ -117,6 +134,7 @@ async def test_published_comment_reaches_discussion_chat_and_followers_once(
 
         await comment(emulator, pushed[AUTHOR], BODY,
                       [{"type": "bold", "offset": 5, "length": 9}])
+        await queued(bot, BODY, 3)  # the group, the two followers still reachable
         await bot.drain_outbox()
 
         [posted] = await until(lambda: copies(emulator, GROUP, BODY))
@@ -166,6 +184,7 @@ async def test_edits_deletes_and_the_follow_toggle(
             assert len((await session.scalars(select(CommentFollow))).all()) == 1
 
         await comment(emulator, pushed[AUTHOR], "First version")
+        await queued(bot, "First version", 2)
         await bot.drain_outbox()
         [in_group] = await until(lambda: copies(emulator, GROUP, "First version"))
         [followed] = await until(lambda: copies(emulator, FOLLOWER, "First version"))
@@ -190,6 +209,7 @@ async def test_edits_deletes_and_the_follow_toggle(
 
         # Deleted before the outbox ran: never sent.
         await comment(emulator, pushed[AUTHOR], "Never relayed")
+        await queued(bot, "Never relayed", 2)
         second = (await comment_ids(bot))[-1]
         await relay.deleted(second)
         await bot.drain_outbox()
@@ -198,6 +218,7 @@ async def test_edits_deletes_and_the_follow_toggle(
 
         # Unfollow from the button under a relayed copy: the next comment does not come.
         await comment(emulator, pushed[AUTHOR], "Third one")
+        await queued(bot, "Third one", 2)
         await bot.drain_outbox()
         [third] = await until(lambda: copies(emulator, FOLLOWER, "Third one"))
         answers = len(emulator.callback_answers)
@@ -211,6 +232,7 @@ async def test_edits_deletes_and_the_follow_toggle(
         async with bot.sessions() as session:
             assert (await session.scalars(select(CommentFollow))).all() == []
         await comment(emulator, pushed[AUTHOR], "Fourth one")
+        await queued(bot, "Fourth one", 1)
         await bot.drain_outbox()
         await until(lambda: copies(emulator, GROUP, "Fourth one"))
         assert copies(emulator, FOLLOWER, "Fourth one") == []
