@@ -113,6 +113,13 @@ async def sent_copies(session: AsyncSession, comment_id: int) -> list[tuple[int,
             if message_id is not None]
 
 
+async def copies_in_flight(session: AsyncSession, comment_id: int) -> int:
+    """How many of the comment's copies an outbox is sending right now."""
+    rows = await session.scalars(select(Delivery.id).where(
+        Delivery.comment_id == comment_id, Delivery.status == "sending"))
+    return len(rows.all())
+
+
 async def skip_unsent(session: AsyncSession, comment_id: int, reason: str) -> int:
     """Skip the comment's copies not sent yet (it was deleted); rows being sent now are
     skipped by the outbox itself when it finds the comment gone."""

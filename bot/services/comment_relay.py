@@ -40,6 +40,8 @@ _DB_INT_MAX = 2**31 - 1
 _TRIES = 3  # per copy, when Telegram asks to wait (429) or a request fails on the way
 _MAX_WAIT = 60.0  # a longer flood wait gives the copy up (logged)
 _Call = Callable[[], Awaitable[tuple[str, float]]]
+_SETTLE_SECONDS = 10.0  # how long an edit or delete waits for copies being sent right now
+_PARALLEL = 8  # copies edited or deleted at once (each still waits on the send limiter)
 
 DeleteKind = Literal["deleted", "gone", "retry", "failed"]
 
@@ -129,6 +131,7 @@ class CommentRelay:
         edited."""
         if self._editor is None or not 0 < comment_id <= _DB_INT_MAX:
             return 0
+        await self._settle(comment_id)
         async with self._sessions() as session:
             comment = (await self.load(session, [comment_id])).get(comment_id)
             copies = await relays_dao.sent_copies(session, comment_id)
@@ -136,18 +139,17 @@ class CommentRelay:
                 session, sorted({chat_id for chat_id, _ in copies}))
         if comment is None:
             return 0  # no longer visible: deleted() is what removes copies
-        edited = 0
+        calls = []
         for chat_id, message_id in copies:
             with use_language(chat_language(chats.get(chat_id, (None, {}))[1])):
                 message = self.render(comment, follower=chat_id != self.discussion_chat_id)
-            outcome = await self._with_retries(
-                chat_id, partial(self._edit, chat_id, message_id, message))
-            if outcome == "edited":
-                edited += 1
-            elif outcome not in ("not_modified", "gone"):
+            calls.append((chat_id, partial(self._edit, chat_id, message_id, message)))
+        outcomes = await self._run_all(calls)
+        for (chat_id, _), outcome in zip(calls, outcomes, strict=True):
+            if outcome not in ("edited", "not_modified", "gone"):
                 log.warning("copy of comment %s in chat %s not edited: %s", comment_id,
                             chat_id, outcome)
-        return edited
+        return outcomes.count("edited")
 
     async def deleted(self, comment_id: int) -> int:
         """Delete every sent copy of the comment and drop those not sent yet (a copy already
@@ -157,19 +159,19 @@ class CommentRelay:
             return 0
         async with write_session(self._sessions) as session:
             await relays_dao.skip_unsent(session, comment_id, "comment deleted")
+        await self._settle(comment_id)
+        async with self._sessions() as session:
             copies = await relays_dao.sent_copies(session, comment_id)
         if self._deleter is None:
             return 0
-        deleted = 0
-        for chat_id, message_id in copies:
-            outcome = await self._with_retries(
-                chat_id, partial(self._delete, chat_id, message_id))
-            if outcome == "deleted":
-                deleted += 1
-            elif outcome != "gone":
+        calls = [(chat_id, partial(self._delete, chat_id, message_id))
+                 for chat_id, message_id in copies]
+        outcomes = await self._run_all(calls)
+        for (chat_id, _), outcome in zip(calls, outcomes, strict=True):
+            if outcome not in ("deleted", "gone"):
                 log.warning("copy of comment %s in chat %s not deleted: %s", comment_id,
                             chat_id, outcome)
-        return deleted
+        return outcomes.count("deleted")
 
     async def _edit(self, chat_id: int, message_id: int,
                     message: OutgoingMessage) -> tuple[str, float]:
@@ -181,6 +183,29 @@ class CommentRelay:
         assert self._deleter is not None
         outcome = await self._deleter.delete(chat_id, message_id)
         return outcome.kind, outcome.retry_after
+
+    async def _settle(self, comment_id: int) -> None:
+        """Wait (a little) for copies an outbox is sending right now: one sent with the old
+        text, or after the comment was deleted, is then edited or deleted too."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + _SETTLE_SECONDS
+        while loop.time() < until:
+            async with self._sessions() as session:
+                if not await relays_dao.copies_in_flight(session, comment_id):
+                    return
+            await asyncio.sleep(0.2)
+        log.warning("comment %s: copies still being sent after %.0fs; they may keep the "
+                    "old text", comment_id, _SETTLE_SECONDS)
+
+    async def _run_all(self, calls: Sequence[tuple[int, _Call]]) -> list[str]:
+        """Run edits or deletes, a few at a time; each one's final outcome kind."""
+        slots = asyncio.Semaphore(_PARALLEL)
+
+        async def run(chat_id: int, call: _Call) -> str:
+            async with slots:
+                return await self._with_retries(chat_id, call)
+
+        return list(await asyncio.gather(*(run(chat_id, call) for chat_id, call in calls)))
 
     async def _with_retries(self, chat_id: int, call: _Call) -> str:
         """Run one edit or delete within the send limits; a flood wait pauses every send and
