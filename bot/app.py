@@ -35,6 +35,7 @@ from bot.ingest.fetch import FeedFetcher
 from bot.metrics import BotMetrics
 from bot.services.admins import AdminService
 from bot.services.channels import ChannelService
+from bot.services.comment_relay import CommentRelay
 from bot.services.comments import CommentService
 from bot.services.container import Services
 from bot.services.corrections import CorrectionService
@@ -57,7 +58,7 @@ from bot.services.settings import SettingsService
 from bot.services.site_comments import SiteCommentPoll, SiteCommentService
 from bot.services.update_dedupe import UpdateDeduplicator
 from bot.services.workers import create_worker_pool
-from bot.telegram_edits import PtbEditor
+from bot.telegram_edits import PtbDeleter, PtbEditor
 from bot.telegram_io import PtbSender, send_rendered
 from bot.transport import ApiActivity
 from bot.webserver import BotWebServer, UnreadableUpdate
@@ -222,6 +223,15 @@ class NewsBot:
         news = NewsService(sessions, {
             topic.slug: (*topic.aliases, *topic.keywords) for topic in settings.topics
         })
+        delivery = DeliveryService(
+            sessions, PtbSender(application.bot), load_card, settings.delivery,
+            observer=self.metrics, notify_admins=self._notify_admins,
+        )
+        # Published comments go to the discussion chat and followers through the outbox.
+        comment_relay = CommentRelay(
+            sessions, settings.comments, limiter=delivery.limiter,
+            editor=PtbEditor(application.bot), deleter=PtbDeleter(application.bot))
+        delivery.comments = comment_relay
         services = Services(
             settings=settings,
             publisher_name=settings.publisher.name,
@@ -233,15 +243,13 @@ class NewsBot:
                 sessions, fetcher, settings, self._notify_admins,
                 on_new_articles=deliveries_dao.enqueue_articles, executor=workers,
             ),
-            delivery=DeliveryService(
-                sessions, PtbSender(application.bot), load_card, settings.delivery,
-                observer=self.metrics, notify_admins=self._notify_admins,
-            ),
+            delivery=delivery,
             chat_settings=SettingsService(sessions, news),
             languages=ChatLanguages(sessions),
             admins=AdminService(sessions, settings.telegram.admins),
-            # relay: the lead sets on_published to H's CommentRelay.publish at merge.
-            site_comments=SiteCommentService(sessions, fetcher, settings, on_published=None),
+            site_comments=SiteCommentService(sessions, fetcher, settings,
+                                             on_published=comment_relay.publish),
+            comment_relay=comment_relay,
         )
         attach_services(application, services)
         corrections = CorrectionService(

@@ -22,6 +22,7 @@ from telegram.ext import ApplicationBuilder, Defaults
 
 import handlers.admin
 import handlers.channels
+import handlers.comment_follow
 import handlers.comments
 import handlers.errors
 import handlers.fallback
@@ -51,7 +52,7 @@ HANDLER_MODULES = (
     handlers.flood,  # group -1: sees every update first
     handlers.start, handlers.help, handlers.topics, handlers.reader, handlers.search,
     handlers.comments, handlers.membership, handlers.channels, handlers.subscriptions,
-    handlers.settings, handlers.admin,
+    handlers.settings, handlers.admin, handlers.comment_follow,
     handlers.fallback,  # after every command handler: unknown commands, free text
     handlers.stale_buttons,  # last: it answers the presses no other module claimed
 )

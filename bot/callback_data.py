@@ -281,3 +281,12 @@ class RemoveAdmin(CallbackData):
 
     prefix: ClassVar[str] = "admrm"
     user_id: str
+
+
+@dataclass(frozen=True)
+class FollowComments(CallbackData):
+    """The "🔔 Follow comments" / "🔕 Unfollow comments" toggle for article ``article_id``'s
+    story, per chat (the chat where it is pressed)."""
+
+    prefix: ClassVar[str] = "cfollow"
+    article_id: int

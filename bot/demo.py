@@ -30,6 +30,7 @@ from storage.models import Delivery, utcnow
 
 DEMO_TOKEN = "4242424242:DEMO-offline-token"  # noqa: S105 - the emulator's, not a secret
 FEED_PATH = "/explainers.rss"
+DISCUSSION_CHAT = -1006001  # the newsroom's discussion group (comments.discussion_chat_id)
 WIDTH = 78
 
 
@@ -242,6 +243,9 @@ async def _session(
              "names": {"uk": "Економіка"}},
         ],
         "feeds": [{"url": feeds.url, "name": "Kador Group explainers", "interval": 900}],
+        # Published comments are posted to the newsroom's discussion group; comments with a
+        # link wait for an admin (telegram.admins above).
+        "comments": {"discussion_chat_id": DISCUSSION_CHAT, "hold_links": True},
     })
     show.heading("newsbot demo — offline: Bot API emulator + local feed server")
     show.note(f"Bot API emulator at {emulator.base_url}<token>/…; publisher feed at {feeds.url}; "
@@ -355,18 +359,61 @@ async def _session(
                   "in English, its connecting admin's language.")
 
         show.heading("10. Olena comments by replying to the explainer")
+        show.note("The newsroom also has a discussion group, with the bot in it: every "
+                  "published comment is posted there (comments.discussion_chat_id).")
+        discussion = emulator.group(DISCUSSION_CHAT, "Kador readers' discussion")
+        discussion.set_member(editor, "creator")
+        await discussion.add_bot(by=editor, as_admin=True)
+        await emulator.wait_for_sent(discussion.id, count=1)  # the bot's hello
+        admin = _Reader(emulator, 900, "Editor", "en")  # telegram.admins
         comment = ("There is a logic to stopping POWs from returning with experiences far "
                    "better than are portrayed by the authorities that sent them into battle.")
         show.said("Olena", f"(reply) {comment}")
         await olena.handle.send(comment, reply_to=pushed["message_id"])
-        show.bot("Olena", await olena.new_messages())
+        [question] = await olena.new_messages()
+        show.bot("Olena", [question])
+        show.said("Olena", "taps “Опублікувати як Olena” (publish under her name)")
+        edits = len(emulator.calls("editMessageText"))
+        await olena.handle.press(question, _button(question, "Olena"))
+        await emulator.wait_for_calls("editMessageText", count=edits + 1)
+        show.bot("Olena (the question, edited in place)", [olena.refresh(question)])
 
         show.heading("11. Taras opens the comments — relayed behind a spoiler")
         show.said("Taras", "taps “💬 Comments”")
         await taras.handle.press(pushed_taras, _button(pushed_taras, "Comments"))
-        show.bot("Taras", await taras.new_messages())
+        [view] = await taras.new_messages()
+        show.bot("Taras", [view])
         show.note("▒[…]▒ marks a spoiler: Telegram shows it blurred until tapped, like the "
                   "site's “This comment contains spoilers. Click here if you want to read.”")
+        show.said("Taras", "taps “🔔 Follow comments”")
+        toasts = len(emulator.calls("answerCallbackQuery"))
+        await taras.handle.press(view, _button(view, "Follow comments"))
+        await emulator.wait_for_calls("answerCallbackQuery", count=toasts + 1)
+        show.note(f"Telegram shows him: {emulator.callback_answers[-1].text}")
+
+        show.heading("12. A comment with a link waits for a moderator")
+        linked = "The full Geneva Convention text is at https://www.icrc.org/en/war-and-law"
+        show.said("Olena", f"(reply) {linked}")
+        await olena.handle.send(linked, reply_to=pushed["message_id"])
+        show.bot("Olena", await olena.new_messages())
+        notice = (await admin.new_messages(2))[-1]  # after the notice of her first one
+        show.note("comments.hold_links = true: the bot's admin (telegram.admins) gets it:")
+        show.bot("Editor (admin)", [notice])
+        show.said("Editor", "taps “Approve”")
+        edits = len(emulator.calls("editMessageText"))
+        await admin.handle.press(notice, _button(notice, "Approve"))
+        await emulator.wait_for_calls("editMessageText", count=edits + 1)
+        show.bot("Editor (the notice, edited in place)", [admin.refresh(notice)])
+
+        show.heading("13. Published comments go to the discussion group and to followers")
+        await bot.drain_outbox()
+        posted = await emulator.wait_for_sent(discussion.id, count=3)
+        show.note("The outbox posts each published comment to the discussion group, behind "
+                  "a spoiler:")
+        show.bot("Kador readers' discussion", posted[1:])
+        show.note("Taras follows this explainer's comments, so the approved one comes to him "
+                  "too (its author, Olena, is not sent her own comment):")
+        show.bot("Taras", await taras.new_messages())
 
     show.heading(f"done in {show.elapsed():.1f}s — the same bot runs with `newsbot run`")
     return 0

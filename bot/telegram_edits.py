@@ -1,5 +1,5 @@
-"""Editing sent messages through PTB: the corrections service's
-:class:`~bot.services.corrections.MessageEditor`."""
+"""Editing and deleting sent messages through PTB: the corrections service's
+:class:`~bot.services.corrections.MessageEditor` and the comment relay's deleter."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from telegram.error import (
 )
 
 from bot.render import OutgoingMessage
+from bot.services.comment_relay import DeleteOutcome
 from bot.services.corrections import EditOutcome
 from bot.telegram_io import keyboard
 
@@ -82,3 +83,40 @@ class PtbEditor:
             link_preview_options=LinkPreviewOptions(is_disabled=True)
             if message.disable_preview else None,
         )
+
+
+# deleteMessage's Bad Request descriptions that mean there is nothing left to delete.
+_DELETE_GONE = (
+    "message to delete not found",
+    "message can't be deleted",
+    "message_id_invalid",
+    "chat not found",
+)
+
+
+class PtbDeleter:
+    """Deletes a message the bot sent (the comment relay's
+    :class:`~bot.services.comment_relay.MessageDeleter`)."""
+
+    def __init__(self, bot: Bot) -> None:
+        self._bot = bot
+
+    async def delete(self, chat_id: int, message_id: int) -> DeleteOutcome:
+        """Delete the message; never raises for Telegram's answers."""
+        try:
+            await self._bot.delete_message(chat_id=chat_id, message_id=message_id)
+        except RetryAfter as exc:
+            seconds = exc.retry_after
+            delay = seconds.total_seconds() if hasattr(seconds, "total_seconds") else seconds
+            return DeleteOutcome("retry", retry_after=float(delay), error=str(exc))
+        except (Forbidden, ChatMigrated) as exc:
+            return DeleteOutcome("gone", error=str(exc))
+        except BadRequest as exc:
+            if any(marker in exc.message.lower() for marker in _DELETE_GONE):
+                return DeleteOutcome("gone", error=str(exc))
+            return DeleteOutcome("failed", error=str(exc))
+        except NetworkError as exc:
+            return DeleteOutcome("retry", error=str(exc))
+        except TelegramError as exc:
+            return DeleteOutcome("failed", error=str(exc))
+        return DeleteOutcome("deleted")

@@ -17,6 +17,7 @@ from bot.i18n import use_language
 from bot.mapping import incoming_message, message_spans
 from bot.render.messages import OutgoingMessage
 from bot.telegram_io import edit_rendered, send_rendered
+from handlers.comment_follow import relay_published, with_follow_button
 
 log = logging.getLogger(__name__)
 _VIEWS_KEY = "comment_views"  # chat_data: article id → the message id of its comments view
@@ -84,6 +85,7 @@ async def moderate(update: Update, context: NewsContext) -> None:
     await query.answer(render.moderation_toast(decision))
     if decision.outcome in ("forbidden", "gone"):
         return
+    await relay_published(context, decision.published)  # approved: to discussion, followers
     await edit_rendered(query, OutgoingMessage(
         method="sendMessage", disable_preview=True,
         text=render.render_moderation_result(decision, admin.full_name)))
@@ -142,7 +144,11 @@ async def turn_page(update: Update, context: NewsContext) -> None:
         return
     found = await context.services.comments.for_article(pressed.article_id, pressed.page - 1)
     await query.answer()
-    await edit_rendered(query, render.render_comments(found))
+    view = render.render_comments(found)
+    if isinstance(query.message, Message):  # H's relay: the follow toggle stays on the view
+        view = await with_follow_button(context, query.message.chat.id, pressed.article_id,
+                                        view)
+    await edit_rendered(query, view)
 
 
 async def _show_view(context: NewsContext, chat_id: int, article_id: int,
@@ -152,6 +158,7 @@ async def _show_view(context: NewsContext, chat_id: int, article_id: int,
     restart one older view may stay)."""
     views: dict[int, int] = context.application.chat_data[chat_id].setdefault(
         _VIEWS_KEY, {})
+    view = await with_follow_button(context, chat_id, article_id, view)  # H's relay
     sent = await send_rendered(context.bot, chat_id, view, thread_id=thread_id)
     previous = views.get(article_id)
     views[article_id] = sent.message_id
@@ -197,6 +204,7 @@ async def _tell_admins(context: NewsContext, held: tuple[HeldComment, ...],
                        published: tuple[HeldComment, ...]) -> None:
     """Send each held comment (with the moderation buttons) to every admin, and published
     ones too when comments.notify_admins is on — each in the admin's own language."""
+    await relay_published(context, published)  # H's relay: discussion chat, followers
     comments = context.services.comments
     items = [*held, *(published if comments.settings.notify_admins else ())]
     if not items:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.articles import dialect_insert
-from storage.models import Chat, Comment, Delivery, Subscription, utcnow
+from storage.models import Chat, Comment, CommentFollow, Delivery, Subscription, utcnow
 
 
 async def upsert_chat(
@@ -142,6 +142,15 @@ async def merge_chat(session: AsyncSession, old_id: int, new_id: int) -> bool:
         ).on_conflict_do_nothing()
     )
     await session.execute(delete(Subscription).where(Subscription.chat_id == old_id))
+    # Follows of comments (comment relays) move too.
+    await session.execute(
+        dialect_insert(session, CommentFollow).from_select(
+            ["chat_id", "story_id", "created_at"],
+            select(literal(new_id, BigInteger()), CommentFollow.story_id,
+                   CommentFollow.created_at).where(CommentFollow.chat_id == old_id),
+        ).on_conflict_do_nothing()
+    )
+    await session.execute(delete(CommentFollow).where(CommentFollow.chat_id == old_id))
     # History moves unless the new chat has that destination × story already (then the old
     # row stays behind on the retired id, as history).
     taken = aliased(Delivery)
@@ -150,7 +159,8 @@ async def merge_chat(session: AsyncSession, old_id: int, new_id: int) -> bool:
         .where(Delivery.chat_id == old_id, ~exists().where(
             taken.chat_id == new_id, taken.thread_id == Delivery.thread_id,
             (taken.story_id == Delivery.story_id) | (taken.article_id == Delivery.article_id)
-            | (taken.broadcast_id == Delivery.broadcast_id)))
+            | (taken.broadcast_id == Delivery.broadcast_id)
+            | (taken.comment_id == Delivery.comment_id)))
         # Message ids are per chat: the old group's mean nothing in the supergroup (no
         # edits of them, no comment replies matched against them).
         .values(chat_id=new_id, message_id=None).execution_options(synchronize_session=False)

@@ -146,12 +146,13 @@ class ClaimedDelivery:
     parts_sent: int
     message_id: int | None
     created_at: datetime
+    comment_id: int | None = None  # a relayed comment's copy
 
 
 _CLAIM_COLUMNS = (
     Delivery.id, Delivery.chat_id, Delivery.thread_id, Delivery.article_id,
     Delivery.broadcast_id, Delivery.attempts, Delivery.schedule, Delivery.silent,
-    Delivery.parts_sent, Delivery.message_id, Delivery.created_at,
+    Delivery.parts_sent, Delivery.message_id, Delivery.created_at, Delivery.comment_id,
 )
 CHAT_LOCK_SPACE = 0x6E62  # advisory-lock namespace of chat claims ("nb")
 _CHUNK = 500  # ids per IN (…): well under SQLite's and asyncpg's bind-parameter limits
@@ -324,7 +325,7 @@ async def last_pushes(
         rows = await session.execute(
             select(Delivery.chat_id, Delivery.thread_id, func.max(Delivery.sent_at))
             .where(Delivery.chat_id.in_(chunk), Delivery.sent_at > since,
-                   Delivery.broadcast_id.is_(None))
+                   Delivery.broadcast_id.is_(None), Delivery.comment_id.is_(None))
             .group_by(Delivery.chat_id, Delivery.thread_id)
         )
         for chat_id, thread_id, sent_at in rows.all():

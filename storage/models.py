@@ -286,6 +286,8 @@ class Delivery(Base):
         Index("ix_deliveries_chat_sent", "chat_id", "sent_at"),
         Index("ix_deliveries_chat_message", "chat_id", "message_id"),
         Index("ix_deliveries_article", "article_id"),
+        # A relayed comment reaches each chat once.
+        Index("uq_deliveries_chat_comment", "chat_id", "comment_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -316,6 +318,9 @@ class Delivery(Base):
     schedule: Mapped[str] = mapped_column(String(16), default="now", server_default="now")
     silent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A relayed comment (neither article nor broadcast): no foreign key, so a deleted
+    # comment's copies can still be found (and deleted in Telegram).
+    comment_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Comment(Base):
@@ -423,4 +428,18 @@ class SiteCommentFeed(Base):
     last_success_at: Mapped[datetime | None]
     last_polled_at: Mapped[datetime | None]
     next_poll_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CommentFollow(Base):
+    """A chat that follows a story's comments: each newly published one is relayed to it."""
+
+    __tablename__ = "comment_follows"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE", onupdate="CASCADE"),
+        primary_key=True, autoincrement=False,
+    )
+    story_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False,
+                                          index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

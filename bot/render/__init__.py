@@ -40,6 +40,7 @@ from bot.render.channel_replies import (
     render_connect_problem,
     render_connect_usage,
 )
+from bot.render.comment_relay import follow_button, follow_toast, render_relayed_comment
 from bot.render.comment_replies import (
     comments_button_label,
     comments_need_private_chat,
@@ -128,6 +129,8 @@ __all__ = [
     "comments_sent_privately",
     "escape",
     "follow_all_notice",
+    "follow_button",
+    "follow_toast",
     "forget_notice",
     "hashtag",
     "html_to_text",
@@ -165,6 +168,7 @@ __all__ = [
     "render_moderation_result",
     "render_picker_summary",
     "render_pushed_article",
+    "render_relayed_comment",
     "render_search_results",
     "render_search_usage",
     "render_settings",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.services.admins import AdminService
 from bot.services.channels import ChannelService
+from bot.services.comment_relay import CommentRelay
 from bot.services.comments import CommentService
 from bot.services.delivery import DeliveryService
 from bot.services.languages import ChatLanguages
@@ -32,6 +33,7 @@ class Services:
     channels: ChannelService
     languages: ChatLanguages
     admins: AdminService
+    comment_relay: CommentRelay
     # Comments from the publisher's website (comment feeds); None when not built (tests).
     site_comments: SiteCommentService | None = None
 

@@ -14,7 +14,11 @@ subscribed to any of their topics (``storage.deliveries.enqueue_articles``). A d
    digest;
 4. **sends** with up to ``delivery.concurrency`` destinations in flight, each send waiting on
    the :class:`~bot.services.rate_limits.SendLimiter`;
-5. **records** every row's outcome in one executemany per batch; a database error keeps the
+5. **relays comments**: a row with ``comment_id`` is a published comment's copy (for the
+   discussion chat or a chat following the explainer's comments, see
+   :mod:`bot.services.comment_relay`): sent at once, one message per row, rendered once per
+   comment and language; a comment no longer visible is skipped;
+6. **records** every row's outcome in one executemany per batch; a database error keeps the
    outcomes in memory and retries, so a hiccup strands nothing.
 
 Telegram's answers decide each row: sent; a 429 pauses everyone for ``retry_after`` and the
@@ -52,6 +56,7 @@ from bot.services.content_prefs import DEFAULT_CONTENT, ContentPrefs
 from bot.services.outbox import (
     AdminNotifier,
     CardLoader,
+    CommentCopies,
     DeliveryObserver,
     DeliveryStats,
     Job,
@@ -121,6 +126,9 @@ class DeliveryService:
         self._languages: dict[int, str] = {}  # chats whose interface language is not English
         self._lease_valid_until = 0.0
         self._in_flight: set[asyncio.Task[list[dict[str, Any]]]] = set()
+        # Renders relayed comments (set by the wiring once the relay exists); without it
+        # comment rows are skipped.
+        self.comments: CommentCopies | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -238,7 +246,11 @@ class DeliveryService:
         now = self._clock()
         outcomes: list[dict[str, Any]] = []
         destinations: dict[tuple[int, int], list[ClaimedDelivery]] = {}
+        comment_rows: list[ClaimedDelivery] = []
         for row in batch:
+            if row.comment_id is not None:
+                comment_rows.append(row)
+                continue
             if row.article_id is None:  # broadcasts are not sent by this outbox yet
                 outcomes.append(outcome_row(row, "skipped", error="not an explainer"))
                 stats.skipped += 1
@@ -287,6 +299,8 @@ class DeliveryService:
             stats.skipped += len(extra)
             outcomes.extend(outcome_row(row, "skipped", error="over the per-push cap; counted in "
                                  "the push's “and N more”") for row in extra)
+        if comment_rows:
+            jobs.extend(await self._comment_jobs(comment_rows, outcomes, stats))
         outcomes.extend(await self._send_jobs(jobs, versions, stats))
         await self._record(outcomes)
 
@@ -348,6 +362,36 @@ class DeliveryService:
         content = self._content.get((chat_id, thread_id), DEFAULT_CONTENT)
         return Job(chat_id, thread_id, present, listed, content.present(messages), silent,
                    language)
+
+    async def _comment_jobs(
+        self, rows: Sequence[ClaimedDelivery], outcomes: list[dict[str, Any]],
+        stats: DeliveryStats,
+    ) -> list[Job]:
+        """One job per relayed comment's copy, each in its chat's interface language; rows
+        of comments no longer visible (deleted, hidden) are skipped."""
+        source = self.comments
+        ids = sorted({row.comment_id for row in rows if row.comment_id is not None})
+        async with self._sessions() as session:
+            comments = await source.load(session, ids) if source is not None else {}
+            chats = await deliveries_dao.chat_delivery_settings(
+                session, sorted({row.chat_id for row in rows}))
+        rendered: dict[tuple[int, str, bool], OutgoingMessage] = {}
+        jobs: list[Job] = []
+        for row in rows:
+            comment = comments.get(row.comment_id or 0)
+            if source is None or comment is None:
+                stats.skipped += 1
+                outcomes.append(outcome_row(row, "skipped", error="comment gone"))
+                continue
+            language = chat_language(chats.get(row.chat_id, (None, {}))[1])
+            follower = row.chat_id != source.discussion_chat_id
+            key = (comment.comment_id, language, follower)
+            if key not in rendered:
+                with use_language(language):
+                    rendered[key] = source.render(comment, follower=follower)
+            jobs.append(Job(row.chat_id, row.thread_id, [row], [row], [rendered[key]],
+                            row.silent, language))
+        return jobs
 
     async def _send_jobs(
         self, jobs: Sequence[Job], versions: Mapping[int, int], stats: DeliveryStats

@@ -10,13 +10,13 @@ import contextlib
 import os
 import secrets
 import socket
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain import ArticleCard
+from bot.domain import ArticleCard, HeldComment
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.render import OutgoingMessage
 from bot.render.delivery_notices import PausedKind
@@ -57,6 +57,21 @@ class DeliveryObserver(Protocol):
     def observe_limiter_wait(self, seconds: float) -> None: ...
     def count_flood_wait(self) -> None: ...
     def count_unknown_outcome(self) -> None: ...
+
+
+class CommentCopies(Protocol):
+    """Published comments the outbox relays (rows with ``comment_id``): loaded once per
+    batch, rendered once per comment, language and kind of destination (the discussion chat,
+    or a follower)."""
+
+    @property
+    def discussion_chat_id(self) -> int | None: ...
+
+    async def load(
+        self, session: AsyncSession, comment_ids: Sequence[int]
+    ) -> Mapping[int, HeldComment]: ...
+
+    def render(self, comment: HeldComment, *, follower: bool) -> OutgoingMessage: ...
 
 
 CardLoader = Callable[[AsyncSession, int], Awaitable[ArticleCard | None]]

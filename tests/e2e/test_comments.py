@@ -324,7 +324,7 @@ async def test_paged_view_edited_in_place_with_the_count_on_the_button(
         page3 = await until(lambda: "Page 3 of 3" in emulator.sent(91)[-1]["text"]
                             and emulator.sent(91)[-1])
         labels = [b["text"] for row in page3["reply_markup"]["inline_keyboard"] for b in row]
-        assert labels == ["◀ Previous"]
+        assert labels == ["◀ Previous", "🔔 Follow comments"]  # the relay's toggle
         await reader.press(relabeled, data)
         await until(lambda: emulator.sent(91)[-1]["message_id"] != view["message_id"])
         await until(lambda: all(m["message_id"] != view["message_id"]
