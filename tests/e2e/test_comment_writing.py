@@ -75,9 +75,11 @@ async def test_comment_button_asks_with_force_reply_and_the_reply_becomes_the_co
         before = len(emulator.sent(41))
         await olena.press(pushed, button(pushed, "✍️ Comment"))
         prompt = await next_reply(emulator, 41, before)
-        assert "Write your comment on" in prompt["text"] and "POWs" in prompt["text"]
+        assert "Write your comment on" in prompt["text"]
+        assert "POWs" in prompt["text"]
         markup = emulator.calls("sendMessage")[-1].params["reply_markup"]
-        assert markup["force_reply"] is True and markup["selective"] is False
+        assert markup["force_reply"] is True
+        assert markup["selective"] is False
         await olena.send("Exchange them all.", reply_to=prompt["message_id"])
         question = await next_reply(emulator, 41, before + 1)
         assert "Comments are public" in question["text"]
@@ -156,3 +158,208 @@ async def until_rows(bot: Any, count: int = 1) -> list[Comment]:
             return found
         await asyncio.sleep(0.05)
     raise AssertionError("comments not stored in time")
+
+
+async def test_a_reply_to_a_digest_asks_which_explainer(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """A reply to a digest (several explainers in one message) is answered with one button
+    per explainer; the chosen one gets the comment; a forged choice changes nothing."""
+    olena = emulator.user(41, "Olena")
+    async with running_bot(extra=config(feed_server)) as bot:
+        [topic] = await add_topics(bot.sessions, "alpha")
+        await add_chats(bot.sessions, [(41, "private")],
+                        settings={"delivery": "digest", "digest_times": ["08:00"]})
+        await subscribe_in_db(bot.sessions, [(Destination(41), [topic])])
+        first = await publish(bot.sessions, "First explainer", [topic])
+        second = await publish(bot.sessions, "Second explainer", [topic])
+        await bot.drain_outbox()
+        await make_due(bot.sessions)
+        await bot.drain_outbox()
+        digest = await until(lambda: emulator.sent(41) and emulator.sent(41)[-1])
+        assert "Second explainer" in digest["text"]
+        before = len(emulator.sent(41))
+        await olena.send("Both are good, this one more", reply_to=digest["message_id"])
+        picker = await next_reply(emulator, 41, before)
+        assert "Which one is your comment on?" in picker["text"]
+        labels = [b["text"] for row in picker["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == ["First explainer", "Second explainer"]
+        data = button(picker, "Second explainer")
+        answers = len(emulator.callback_answers)
+        await olena.press(picker, data.rsplit(":", 1)[0] + ":999999", forged=True)
+        await until(lambda: len(emulator.callback_answers) > answers)
+        assert await rows(bot) == []
+        await olena.press(picker, data)
+        question = await until(lambda: "Comments are public" in current(emulator, picker)["text"]
+                               and current(emulator, picker))
+        assert "Second explainer" in question["text"]
+        [stored] = await rows(bot)
+        assert (stored.article_id, stored.status) == (second, "consent")
+        assert first != second
+        # The draft is used up: pressing the old choice again stores nothing more.
+        await olena.press(picker, data, forged=True)
+        await until(lambda: len(emulator.callback_answers) > answers + 2)
+        assert len(await rows(bot)) == 1
+
+
+async def test_comments_command_replying_to_an_explainer_opens_the_view(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """/comments sent as a reply to a pushed explainer shows its comments; without a reply it
+    explains how to use it."""
+    async with running_bot(extra=config(feed_server)) as bot:
+        pushed = await pushed_to(bot, emulator, feed_server, 41, 42)
+        await publish_comment(emulator, pushed[41], 41, "Exchange them all.")
+        reader = emulator.user(42, "Taras")
+        before = len(emulator.sent(42))
+        await reader.send("/comments", reply_to=pushed[42]["message_id"])
+        view = await next_reply(emulator, 42, before)
+        assert "Comments on" in view["text"]
+        assert "Exchange them all." in view["text"]
+        await reader.send("/comments")
+        assert "as a reply to it" in (await next_reply(emulator, 42, before + 1))["text"]
+
+
+async def test_an_edited_comment_updates_the_stored_comment_and_the_view(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """Editing the message a comment came from updates the stored text (re-rendered) and calls
+    the relay hook; an edit past the length limit is refused and the old text stays."""
+    async with running_bot(extra=config(feed_server, max_length=40)) as bot:
+        hook = hook_into(bot)
+        pushed = await pushed_to(bot, emulator, feed_server, 41, 42)
+        mine, _ = await publish_comment(emulator, pushed[41], 41, "Exchange them all.")
+        olena = emulator.user(41, "Olena")
+        await olena.edit(mine, "Exchange them, see https://example.com")
+        [stored] = await until(lambda: hook.calls and hook.calls)
+        [comment] = await rows(bot)
+        assert stored == ("edited", comment.id)
+        assert comment.text == "Exchange them, see https://example.com"
+        assert comment.body_html is not None
+        assert "https://example.com" in comment.body_html
+        before = len(emulator.sent(42))
+        await emulator.user(42).send("/comments", reply_to=pushed[42]["message_id"])
+        view = await next_reply(emulator, 42, before)
+        assert "Exchange them, see" in view["text"]
+        assert "all." not in view["text"]
+
+        count = len(emulator.sent(41))
+        await olena.edit(mine, "x" * 41)
+        refused = await next_reply(emulator, 41, count)
+        assert "That edit is too long" in refused["text"]
+        [comment] = await rows(bot)
+        assert comment.text == "Exchange them, see https://example.com"
+        assert len(hook.calls) == 1
+        # An edited command is not run again.
+        sent = len(emulator.sent(41))
+        latest = await olena.send("/help")
+        await emulator.wait_for_sent(41, count=sent + 1, timeout=10)
+        await olena.edit(latest, "/help")
+        await asyncio.sleep(0.3)
+        assert len(emulator.sent(41)) == sent + 1
+
+
+async def test_authors_delete_their_own_comments(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """An author deletes a comment with 🗑 on the confirmation, and others with /delete
+    replying to the comment or to the confirmation: gone from the view and the count, the
+    relay hook called each time."""
+    async with running_bot(extra=config(feed_server)) as bot:
+        hook = hook_into(bot)
+        pushed = await pushed_to(bot, emulator, feed_server, 41, 42)
+        olena = emulator.user(41, "Olena")
+        _, confirmation = await publish_comment(emulator, pushed[41], 41, "One")
+        assert button(confirmation, "Delete")
+        before = len(emulator.sent(41))
+        second = await olena.send("Two", reply_to=pushed[41]["message_id"])
+        second_confirmation = await next_reply(emulator, 41, before)
+        await olena.send("Three", reply_to=pushed[41]["message_id"])
+        third_confirmation = await next_reply(emulator, 41, before + 1)
+        assert "3 comments so far" in third_confirmation["text"]
+        first_id, second_id, third_id = [c.id for c in await rows(bot)]
+
+        await olena.press(confirmation, button(confirmation, "Delete"))
+        await until(lambda: "was deleted" in current(emulator, confirmation)["text"])
+        await olena.send("/delete", reply_to=second["message_id"])
+        assert "was deleted" in (await next_reply(emulator, 41, before + 2))["text"]
+        await olena.send("/delete", reply_to=third_confirmation["message_id"])
+        assert "was deleted" in (await next_reply(emulator, 41, before + 3))["text"]
+        assert [c.status for c in await rows(bot)] == ["deleted"] * 3
+        assert hook.calls == [("deleted", first_id), ("deleted", second_id),
+                              ("deleted", third_id)]
+        # Again: nothing left to delete, nothing more told to the relay.
+        await olena.send("/delete", reply_to=second_confirmation["message_id"])
+        assert "already deleted" in (await next_reply(emulator, 41, before + 4))["text"]
+        assert len(hook.calls) == 3
+
+        other = emulator.sent(42)[-1]
+        count = len(emulator.sent(42))
+        await emulator.user(42).press(other, button(other, "Comments"))
+        view = await next_reply(emulator, 42, count)
+        assert "No comments yet" in view["text"]
+
+
+async def test_admins_delete_any_comment_and_forged_deletes_change_nothing(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """An admin deletes a reader's comment from the new-comment notice; another reader's
+    forged 🗑 press (and /delete replying to someone else's confirmation) is refused and
+    changes nothing."""
+    editor = emulator.user(ADMIN, "Editor")
+    async with running_bot(extra=config(feed_server, notify_admins=True),
+                           admins=(ADMIN,)) as bot:
+        hook = hook_into(bot)
+        pushed = await pushed_to(bot, emulator, feed_server, 41, 42)
+        await publish_comment(emulator, pushed[41], 41, "One")
+        [comment] = await rows(bot)
+        notice = await until(lambda: next((m for m in emulator.sent(ADMIN)
+                                           if "New comment" in m["text"]), None))
+
+        answers = len(emulator.callback_answers)
+        own = emulator.sent(42)[-1]
+        for data in (f"cdel:{comment.id}", "cdel:99999999999", "cdel:x"):
+            await emulator.user(42).press(own, data, forged=True)
+        await until(lambda: len(emulator.callback_answers) >= answers + 3)
+        texts = [a.text for a in emulator.callback_answers[answers:]]
+        assert texts[0] == "Only the comment's author or the bot's admins can delete it."
+        assert [c.status for c in await rows(bot)] == ["visible"]
+        assert hook.calls == []
+
+        await editor.press(notice, button(notice, "Delete"))
+        edited = await until(lambda: "deleted the comment" in current(emulator, notice)["text"]
+                             and current(emulator, notice))
+        assert "Editor deleted the comment by Olena" in edited["text"]
+        assert [c.status for c in await rows(bot)] == ["deleted"]
+        assert hook.calls == [("deleted", comment.id)]
+
+
+async def test_delete_my_data_forgets_the_commenter_but_keeps_a_ban(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """/stop → "Delete my data" removes a reader's commenter row (their choice of name); a
+    banned reader's row stays banned, its choice forgotten."""
+    async with running_bot(extra=config(feed_server)) as bot:
+        pushed = await pushed_to(bot, emulator, feed_server, 41, 42)
+        await publish_comment(emulator, pushed[41], 41, "One")
+        await publish_comment(emulator, pushed[42], 42, "Two", name="Taras")
+        async with bot.sessions() as session, session.begin():
+            banned = await session.get(Commenter, 42)
+            assert banned is not None
+            banned.banned = True
+        for user_id in (41, 42):
+            reader = emulator.user(user_id)
+            count = len(emulator.sent(user_id))
+            await reader.send("/stop")
+            stopped = await next_reply(emulator, user_id, count)
+            await reader.press(stopped, button(stopped, "Delete my data"))
+            await until(lambda uid=user_id, s=stopped: "Your data is deleted" in
+                        current(emulator, s)["text"])
+        async with bot.sessions() as session:
+            assert await session.get(Commenter, 41) is None
+            kept = await session.get(Commenter, 42)
+            assert kept is not None
+            assert kept.banned
+            assert kept.consent is None
+            authors = (await session.scalars(select(Comment.author))).all()
+        assert sorted(authors) == ["Reader", "Reader"]
