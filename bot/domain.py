@@ -149,7 +149,8 @@ class CommentPosted:
     title: str | None = None
     total: int = 0
     # Not stored: empty | too long | not an explainer | banned | slow down | quiet (a flood
-    # already told to slow down). Stored: None.
+    # already told to slow down). Stored: None, or "held again" (an edit took a published
+    # comment back to the admins).
     reason: str | None = None
     # visible | consent (the author must choose a name first) | pending (held for admins)
     status: str = "visible"

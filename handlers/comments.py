@@ -343,14 +343,16 @@ async def comment_edited(update: Update, context: NewsContext) -> None:
         posted = await context.services.comments.edit(
             incoming.chat.id, incoming.message_id, incoming.user.id, incoming.text,
             message_spans(update))
-        refusal = None
-        if not posted.stored and posted.comment_id is not None:
+        answer = None
+        if posted.comment_id is not None:
             with use_language(await context.services.languages.for_chat(
                     incoming.chat.id, incoming.user.language_code)):
-                refusal = render.render_edit_refused(posted)
-        if refusal is not None:
-            await _send_quietly(context, incoming.chat.id, refusal, incoming.thread_id,
+                answer = render.render_edit_refused(posted)
+        if answer is not None:
+            await _send_quietly(context, incoming.chat.id, answer, incoming.thread_id,
                                 incoming.message_id)
+        if posted.stored and posted.status == "pending":
+            await _after_posted(context, posted)  # the admins see the text they decide on
     raise ApplicationHandlerStop
 
 

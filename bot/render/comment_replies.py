@@ -423,9 +423,12 @@ def delete_toast(decision: CommentDecision) -> str:
 
 
 def render_edit_refused(posted: CommentPosted) -> OutgoingMessage | None:
-    """Why an edited comment was not taken (its earlier text stays); None when there is
-    nothing to say."""
-    if posted.reason == "too long":
+    """Why an edited comment was not taken (its earlier text stays), or that the edit took it
+    back to the moderators; None when there is nothing to say."""
+    if posted.reason == "held again":
+        text = fill(_("Your edited comment on {title} is hidden until a moderator has "
+                      "approved it."), title=bold(posted.title or _("this explainer")))
+    elif posted.reason == "too long":
         text = fill(
             ngettext("That edit is too long ({n} character at most); your comment keeps its "
                      "earlier text.",

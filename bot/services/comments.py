@@ -64,6 +64,10 @@ class _Draft:
     article_ids: frozenset[int]
 
 
+def _has_link_text(text: str) -> bool:
+    return any(marker in text for marker in ("http://", "https://", "t.me/"))
+
+
 def _trim(pending: dict[Any, Any]) -> None:
     """Drop the oldest entries past :data:`_MAX_PENDING` (dicts keep insertion order)."""
     while len(pending) > _MAX_PENDING:
@@ -186,7 +190,9 @@ class CommentService:
                    spans: Sequence[TextSpan] = ()) -> CommentPosted:
         """The reader edited the message a comment was taken from: store the new text (the
         same limits apply; a refused edit keeps the old text) and tell the relay. Reason
-        "not a comment" when the message was not taken as a comment (or was deleted)."""
+        "not a comment" when the message was not taken as a comment (or was deleted); a
+        stored edit with reason "held again" took a published comment back to the admins
+        (see :meth:`_edit_hold_reason`)."""
         limit = self.settings.max_length
         body, spans = strip_spans(text, spans)
         async with write_session(self._sessions) as session:
@@ -205,12 +211,34 @@ class CommentService:
             if comment.text == body and comment.body_html == body_html:
                 return CommentPosted(False, comment.article_id, title, reason="unchanged",
                                      comment_id=comment.id)
+            rehold = None
+            if comment.status == "visible":
+                rehold = self._edit_hold_reason(comment.text, comment.body_html, body, spans)
             comment.text, comment.body_html = body, body_html
+            if rehold is not None:  # published, now back with the admins
+                comment.status, comment.held_reason = "pending", rehold
             comment_id, status = comment.id, comment.status
         posted = CommentPosted(True, comment.article_id, title, status=status,
-                               comment_id=comment_id, max_length=limit)
-        await self.on_edited(comment_id)
+                               comment_id=comment_id, max_length=limit,
+                               reason=None if rehold is None else "held again")
+        if rehold is not None:
+            await self.on_deleted(comment_id)  # its published copies go until approved again
+        else:
+            await self.on_edited(comment_id)
         return posted
+
+    def _edit_hold_reason(self, old_text: str, old_html: str | None, body: str,
+                          spans: Sequence[TextSpan]) -> str | None:
+        """Why an edit takes a published comment back to the admins, or None: every edit
+        under pre-moderation, and an edit adding a link when links are held (a harmless
+        comment must not become spam after it was published)."""
+        if self.settings.moderation == "pre":
+            return "pre"
+        if not self.settings.hold_links:
+            return None
+        had_link = bool(old_html and "<a " in old_html) or _has_link_text(old_text)
+        has_link = any(span.kind in _LINK_KINDS for span in spans) or _has_link_text(body)
+        return "link" if has_link and not had_link else None
 
     async def on_edited(self, comment_id: int) -> None:
         """A stored comment's text changed (already committed)."""

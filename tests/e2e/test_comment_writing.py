@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.emulator import BotAPIEmulator
 from storage.models import Comment, Commenter
 from tests.e2e.test_comments import ADMIN, config, next_reply, pushed_to, rows, until
+from tests.support.demo_feed import deliver_pow_explainer
 from tests.support.feedserver import FeedServer
 from tests.support.outbox import (
     Destination,
@@ -22,7 +23,7 @@ from tests.support.outbox import (
     publish,
     subscribe_in_db,
 )
-from tests.support.users import button
+from tests.support.users import button, subscribe
 
 
 class Hook:
@@ -43,15 +44,16 @@ def hook_into(bot: Any) -> Hook:
 
 
 async def publish_comment(emulator: BotAPIEmulator, pushed: dict[str, Any], user_id: int,
-                          text: str, name: str = "Olena") -> tuple[dict[str, Any], dict[str, Any]]:
+                          text: str, name: str = "Olena", language_code: str = "en",
+                          ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A reader's first comment by reply, published under their name: (their message, the
     bot's confirmation — the consent question edited in place)."""
-    reader = emulator.user(user_id, name)
+    reader = emulator.user(user_id, name, language_code=language_code)
     before = len(emulator.sent(user_id))
     mine = await reader.send(text, reply_to=pushed["message_id"])
     question = await next_reply(emulator, user_id, before)
-    await reader.press(question, button(question, f"Publish as {name}"))
-    confirmation = await until(lambda: "posted as" in emulator.sent(user_id)[before]["text"]
+    await reader.press(question, button(question, name))
+    confirmation = await until(lambda: question["text"] != emulator.sent(user_id)[before]["text"]
                                and emulator.sent(user_id)[before])
     return mine, confirmation
 
@@ -363,3 +365,83 @@ async def test_delete_my_data_forgets_the_commenter_but_keeps_a_ban(
             assert kept.consent is None
             authors = (await session.scalars(select(Comment.author))).all()
         assert sorted(authors) == ["Reader", "Reader"]
+
+
+async def test_an_edit_adding_a_link_goes_back_to_the_admins(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """With hold_links, a published comment edited to add a link is hidden again (the relay
+    is told it is gone), the admins get it to decide, and the author is told — a Ukrainian
+    reader in Ukrainian."""
+    emulator.user(ADMIN, "Editor")
+    async with running_bot(extra=config(feed_server, hold_links=True, notify_admins=False),
+                           admins=(ADMIN,)) as bot:
+        hook = hook_into(bot)
+        await bot.poll_all_feeds()
+        await subscribe(emulator, 81, "Russia", language_code="uk")
+        await deliver_pow_explainer(bot, feed_server)
+        pushed = await until(lambda: next(
+            (m for m in emulator.sent(81) if "POWs" in (m.get("text") or "")), None))
+        mine, _ = await publish_comment(emulator, pushed, 81, "Дуже влучно.", name="Оксана",
+                                        language_code="uk")
+        [comment] = await rows(bot)
+        assert comment.status == "visible"
+        reader = emulator.user(81, "Оксана", language_code="uk")
+        count = len(emulator.sent(81))
+        await reader.edit(mine, "Дивіться https://spam.example")
+        told = await next_reply(emulator, 81, count)
+        assert "приховано, доки його не схвалить модератор" in told["text"]
+        notice = (await emulator.wait_for_sent(ADMIN, count=1, timeout=10))[0]
+        assert "contains a link" in notice["text"]
+        assert "https://spam.example" in notice["text"]
+        [comment] = await rows(bot)
+        assert (comment.status, comment.held_reason) == ("pending", "link")
+        assert hook.calls == [("deleted", comment.id)]
+
+
+async def test_group_comments_command_and_admin_delete_by_reply(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """In a group, /comments replying to an explainer sends the view privately, not to the
+    group; a reader's /delete on someone else's comment is refused; an admin's /delete
+    replying to a member's comment message deletes it."""
+    group = emulator.group(-5002, "Readers")
+    olena = emulator.user(61, "Olena")
+    taras = emulator.user(62, "Taras")
+    editor = emulator.user(ADMIN, "Editor")
+    async with running_bot(extra=config(feed_server, notify_admins=False),
+                           admins=(ADMIN,)) as bot:
+        hook = hook_into(bot)
+        await taras.send("/start")
+        await emulator.wait_for_sent(62, count=1, timeout=10)
+        await group.add_bot(by=olena)
+        await emulator.wait_for_sent(-5002, count=1, timeout=10)
+        [topic] = await add_topics(bot.sessions, "groupies")
+        await subscribe_in_db(bot.sessions, [(Destination(-5002, 0, "supergroup"), [topic])])
+        await publish(bot.sessions, "A group explainer", [topic])
+        await bot.drain_outbox()
+        pushed = await until(lambda: next((m for m in emulator.sent(-5002)
+                                           if "A group explainer" in (m.get("text") or "")),
+                                          None))
+        count = len(emulator.sent(-5002))
+        comment = await olena.send("Well put", chat_id=-5002, reply_to=pushed["message_id"])
+        question = await next_reply(emulator, -5002, count)
+        await olena.press(question, button(question, "Publish as Olena"))
+        await until(lambda: "posted as Olena" in current(emulator, question)["text"])
+
+        in_private = len(emulator.sent(62))
+        await taras.send("/comments", chat_id=-5002, reply_to=pushed["message_id"])
+        view = await next_reply(emulator, 62, in_private)
+        assert "Well put" in view["text"]
+        await taras.send("/delete", chat_id=-5002, reply_to=comment["message_id"])
+        refused = await next_reply(emulator, -5002, count + 1)
+        assert "Only the comment's author or the bot's admins" in refused["text"]
+        assert [c.status for c in await rows(bot)] == ["visible"]
+
+        await editor.send("/delete", chat_id=-5002, reply_to=comment["message_id"])
+        done = await next_reply(emulator, -5002, count + 2)
+        assert "Editor deleted the comment by Olena" in done["text"]
+        [deleted] = await rows(bot)
+        assert deleted.status == "deleted"
+        assert hook.calls == [("deleted", deleted.id)]
+        assert not any("Well put" in (m.get("text") or "") for m in emulator.sent(-5002))
