@@ -284,8 +284,8 @@ async def delete_pressed(update: Update, context: NewsContext) -> None:
     decision = (CommentDecision("gone") if pressed is None else
                 await context.services.comments.delete(user.id, pressed.comment_id))
     await query.answer(render.delete_toast(decision), show_alert=decision.outcome == "not yours")
-    if decision.outcome == "not yours":
-        return
+    if decision.outcome != "deleted":
+        return  # refused, or already gone: the pressed message (maybe a forgery's) stays
     own = decision.author_user_id == user.id
     await edit_rendered(query, OutgoingMessage(
         method="sendMessage", disable_preview=True,

@@ -327,6 +327,7 @@ async def test_admins_delete_any_comment_and_forged_deletes_change_nothing(
         assert texts[0] == "Only the comment's author or the bot's admins can delete it."
         assert [c.status for c in await rows(bot)] == ["visible"]
         assert hook.calls == []
+        assert current(emulator, own)["text"] == own["text"]
 
         await editor.press(notice, button(notice, "Delete"))
         edited = await until(lambda: "deleted the comment" in current(emulator, notice)["text"]
