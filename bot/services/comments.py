@@ -12,6 +12,7 @@ checked before anything is stored."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,6 +39,7 @@ from storage import stories as stories_dao
 from storage.db import write_session
 from storage.models import Comment, utcnow
 
+log = logging.getLogger(__name__)
 PAGE_SIZE = 5  # comments per page of the comments view
 _LINK_KINDS = frozenset({"url", "text_link"})
 _DB_INT_MAX = 2**31 - 1
@@ -85,11 +87,13 @@ class CommentService:
         on_change: Callable[[str, int], Awaitable[None]] | None = None,
     ) -> None:
         """``on_change("edited" | "deleted", comment_id)`` is awaited after a comment's text
-        changed or it was deleted (the relay updates its copies)."""
+        changed or it was deleted (the relay updates its copies); it may also be set later
+        (``service.on_change = relay.changed``) when the relay is built after this service.
+        A failing hook is logged, never undoes the committed change."""
         self._sessions = session_factory
         self.settings = settings or CommentSettings()
         self.admins = frozenset(admins)
-        self._on_change = on_change
+        self.on_change = on_change
         # In memory only (a restart forgets them: a late reply is refused, never misplaced).
         self._prompts: dict[tuple[int, int], _Prompt] = {}
         self._drafts: dict[int, _Draft] = {}
@@ -243,14 +247,20 @@ class CommentService:
     async def on_edited(self, comment_id: int) -> None:
         """A stored comment's text changed (already committed)."""
         # relay: H's CommentRelay.edited(comment_id), wired as ``on_change`` at the merge
-        if self._on_change is not None:
-            await self._on_change("edited", comment_id)
+        await self._notify("edited", comment_id)
 
     async def on_deleted(self, comment_id: int) -> None:
         """A comment was deleted (already committed)."""
         # relay: H's CommentRelay.deleted(comment_id), wired as ``on_change`` at the merge
-        if self._on_change is not None:
-            await self._on_change("deleted", comment_id)
+        await self._notify("deleted", comment_id)
+
+    async def _notify(self, change: str, comment_id: int) -> None:
+        if self.on_change is None:
+            return
+        try:
+            await self.on_change(change, comment_id)
+        except Exception:  # the comment is already changed; the relay's copies may lag
+            log.exception("comment %s %s, but the relay hook failed", comment_id, change)
 
     async def delete(self, user_id: int, comment_id: int) -> CommentDecision:
         """Delete a comment: its author may, and so may the bot's admins (telegram.admins,

@@ -39,7 +39,7 @@ class Hook:
 def hook_into(bot: Any) -> Hook:
     """Stand in for the relay on the running bot's comment service."""
     hook = Hook()
-    bot.services.comments._on_change = hook
+    bot.services.comments.on_change = hook
     return hook
 
 
