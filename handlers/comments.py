@@ -339,7 +339,9 @@ async def comment_edited(update: Update, context: NewsContext) -> None:
     """Update a comment whose message its author edited; explain a refused edit. Edited
     messages stop here: an edited command does not run again."""
     incoming = incoming_message(update)
-    if incoming is not None and incoming.user is not None and not incoming.user.is_bot:
+    # Comments are always replies to the bot: other edits (most of a group's) need no lookup.
+    if (incoming is not None and incoming.user is not None and not incoming.user.is_bot
+            and incoming.reply_to_bot):
         posted = await context.services.comments.edit(
             incoming.chat.id, incoming.message_id, incoming.user.id, incoming.text,
             message_spans(update))
