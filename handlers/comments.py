@@ -195,19 +195,37 @@ async def ask_for_comment(update: Update, context: NewsContext) -> None:
     if pressed is None or title is None:
         await query.answer(render.stale_button_notice())
         return
+    if chat.type == "channel":  # nobody can reply in a channel: ask in the private chat
+        with use_language(await context.services.languages.for_chat(
+                user.id, user.language_code)):
+            text = render.render_comment_prompt(title)
+        try:
+            await _prompt(context, user.id, None, text, selective=False, user_id=user.id,
+                          article_id=pressed.article_id)
+        except (Forbidden, BadRequest):
+            await query.answer(render.comment_prompt_needs_private_chat(), show_alert=True)
+            return
+        await query.answer(render.comment_prompt_sent_privately())
+        return
     await query.answer()
     group = chat.type != "private"
     thread_id = (query.message.message_thread_id
                  if isinstance(query.message, Message) and query.message.is_topic_message
                  else None)
     text = render.render_comment_prompt(title, (user.id, user.full_name) if group else None)
+    await _prompt(context, chat.id, thread_id, text, selective=group, user_id=user.id,
+                  article_id=pressed.article_id)
+
+
+async def _prompt(context: NewsContext, chat_id: int, thread_id: int | None, text: str, *,
+                  selective: bool, user_id: int, article_id: int) -> None:
+    """Send the ForceReply comment prompt and remember what a reply to it is about."""
     sent = await context.bot.send_message(
-        chat.id, text, parse_mode=ParseMode.HTML, message_thread_id=thread_id,
-        reply_markup=ForceReply(selective=group,
+        chat_id, text, parse_mode=ParseMode.HTML, message_thread_id=thread_id,
+        reply_markup=ForceReply(selective=selective,
                                 input_field_placeholder=render.comment_prompt_placeholder()),
     )
-    context.services.comments.remember_prompt(chat.id, sent.message_id, user.id,
-                                              pressed.article_id)
+    context.services.comments.remember_prompt(chat_id, sent.message_id, user_id, article_id)
 
 
 async def cancel(update: Update, context: NewsContext) -> None:

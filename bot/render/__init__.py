@@ -191,7 +191,9 @@ __all__ = [
 
 from bot.render.comment_replies import (  # comments: writing, reading, edits, deletes
     comment_delete_buttons,
+    comment_prompt_needs_private_chat,
     comment_prompt_placeholder,
+    comment_prompt_sent_privately,
     comments_usage,
     delete_toast,
     delete_usage,
@@ -205,7 +207,9 @@ from bot.render.comment_replies import (  # comments: writing, reading, edits, d
 
 __all__ += [
     "comment_delete_buttons",
+    "comment_prompt_needs_private_chat",
     "comment_prompt_placeholder",
+    "comment_prompt_sent_privately",
     "comments_usage",
     "delete_toast",
     "delete_usage",

@@ -39,7 +39,9 @@ from bot.text import one_line
 __all__ = [
     "ANONYMOUS_NAME",
     "comment_delete_buttons",
+    "comment_prompt_needs_private_chat",
     "comment_prompt_placeholder",
+    "comment_prompt_sent_privately",
     "comments_button_label",
     "comments_need_private_chat",
     "comments_sent_privately",
@@ -441,3 +443,15 @@ def render_edit_refused(posted: CommentPosted) -> OutgoingMessage | None:
     else:
         return None
     return OutgoingMessage(method="sendMessage", text=text)
+
+
+def comment_prompt_sent_privately() -> str:
+    """The toast when "Comment" under a channel post asked in the private chat."""
+    return _("I asked for your comment in our private chat.")
+
+
+def comment_prompt_needs_private_chat() -> str:
+    """The alert when "Comment" is pressed in a channel but the bot cannot write to the
+    presser privately yet."""
+    return _("Start a private chat with me first (open my profile and press Start), then "
+             "tap again — I ask for your comment there.")

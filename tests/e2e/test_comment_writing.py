@@ -446,3 +446,40 @@ async def test_group_comments_command_and_admin_delete_by_reply(
         assert deleted.status == "deleted"
         assert hook.calls == [("deleted", deleted.id)]
         assert not any("Well put" in (m.get("text") or "") for m in emulator.sent(-5002))
+
+
+async def test_comment_under_a_channel_post_is_asked_privately(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """"✍️ Comment" under a channel post never posts to the channel: the prompt goes to the
+    presser's private chat (an alert if the bot cannot write there), and their reply there
+    becomes the comment on that explainer."""
+    emulator.channel(-1007001, "News channel", bot_status="administrator")
+    olena = emulator.user(61, "Olena")
+    stranger = emulator.user(62, "Taras")
+    async with running_bot(extra=config(feed_server)) as bot:
+        await olena.send("/start")
+        await emulator.wait_for_sent(61, count=1, timeout=10)
+        [topic] = await add_topics(bot.sessions, "channelled")
+        await add_chats(bot.sessions, [(-1007001, "channel")])
+        await subscribe_in_db(bot.sessions, [(Destination(-1007001, 0, "channel"), [topic])])
+        article_id = await publish(bot.sessions, "A channel explainer", [topic])
+        await bot.drain_outbox()
+        post = await until(lambda: emulator.sent(-1007001) and emulator.sent(-1007001)[-1])
+        await stranger.block_bot()  # the bot cannot write to them privately
+        answers = len(emulator.callback_answers)
+        await stranger.press(post, button(post, "✍️ Comment"))
+        await until(lambda: len(emulator.callback_answers) > answers)
+        assert "Start a private chat with me first" in (emulator.callback_answers[-1].text
+                                                        or "")
+        before = len(emulator.sent(61))
+        await olena.press(post, button(post, "✍️ Comment"))
+        prompt = await next_reply(emulator, 61, before)
+        assert "Write your comment on" in prompt["text"]
+        assert len(emulator.sent(-1007001)) == 1
+        await olena.send("From the channel", reply_to=prompt["message_id"])
+        question = await next_reply(emulator, 61, before + 1)
+        assert "Comments are public" in question["text"]
+        [stored] = await rows(bot)
+        assert (stored.article_id, stored.chat_id, stored.text) == (
+            article_id, 61, "From the channel")
