@@ -232,13 +232,15 @@ class NewsBot:
             sessions, settings.comments, limiter=delivery.limiter,
             editor=PtbEditor(application.bot), deleter=PtbDeleter(application.bot))
         delivery.comments = comment_relay
+        admins = AdminService(sessions, settings.telegram.admins)
         services = Services(
             settings=settings,
             publisher_name=settings.publisher.name,
             readers=readers,
             channels=ChannelService(sessions, readers),
             news=news,
-            comments=CommentService(sessions, settings.comments, settings.telegram.admins),
+            comments=CommentService(sessions, settings.comments, settings.telegram.admins,
+                                    on_change=comment_relay.changed, admin_directory=admins),
             ingestion=IngestionService(
                 sessions, fetcher, settings, self._notify_admins,
                 on_new_articles=deliveries_dao.enqueue_articles, executor=workers,
@@ -246,7 +248,7 @@ class NewsBot:
             delivery=delivery,
             chat_settings=SettingsService(sessions, news),
             languages=ChatLanguages(sessions),
-            admins=AdminService(sessions, settings.telegram.admins),
+            admins=admins,
             site_comments=SiteCommentService(sessions, fetcher, settings,
                                              on_published=comment_relay.publish),
             comment_relay=comment_relay,

@@ -46,7 +46,7 @@ from bot.updates import PerChatUpdateProcessor, UpdateObserver
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 HANDLER_MODULES = (
     handlers.language,  # group -2: this update's language, before anything answers
     handlers.flood,  # group -1: sees every update first

@@ -290,3 +290,32 @@ class FollowComments(CallbackData):
 
     prefix: ClassVar[str] = "cfollow"
     article_id: int
+
+
+@dataclass(frozen=True)
+class WriteComment(CallbackData):
+    """The "Comment" button under a pushed explainer: ask the presser for a comment on
+    article ``article_id`` (a ForceReply prompt)."""
+
+    prefix: ClassVar[str] = "cwrite"
+    article_id: int
+
+
+@dataclass(frozen=True)
+class PickExplainer(CallbackData):
+    """A reply to a digest held as draft ``draft``: put it on article ``article_id``. The
+    draft (kept in memory) names its author and the explainers it may go to; both are checked
+    on every press."""
+
+    prefix: ClassVar[str] = "cpick"
+    draft: int
+    article_id: int
+
+
+@dataclass(frozen=True)
+class DeleteComment(CallbackData):
+    """The 🗑 Delete button under a comment's confirmation or an admin's notice. Only the
+    comment's author or one of the bot's admins may delete it, checked on every press."""
+
+    prefix: ClassVar[str] = "cdel"
+    comment_id: int

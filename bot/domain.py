@@ -157,13 +157,18 @@ class CommentPosted:
     title: str | None = None
     total: int = 0
     # Not stored: empty | too long | not an explainer | banned | slow down | quiet (a flood
-    # already told to slow down). Stored: None.
+    # already told to slow down). Stored: None, or "held again" (an edit took a published
+    # comment back to the admins).
     reason: str | None = None
     # visible | consent (the author must choose a name first) | pending (held for admins)
     status: str = "visible"
     comment_id: int | None = None
     author: str | None = None  # the name it is (or would be) published under
     max_length: int = 2000
+    # reason "choose": the reply went to a message carrying several explainers (a digest);
+    # the reader picks one of ``choices`` for draft ``draft_id`` (kept in memory).
+    choices: tuple[ExplainerChoice, ...] = ()
+    draft_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -244,9 +249,9 @@ class HeldComment:
 class CommentDecision:
     """What a press of a comment's consent or moderation button did.
 
-    ``outcome``: published | held | cancelled | approved | rejected | banned | forbidden |
-    not yours (a consent button pressed by someone else) | gone (no such comment, or already
-    decided)."""
+    ``outcome``: published | held | cancelled | approved | rejected | banned | deleted |
+    forbidden | not yours (a consent or delete button pressed by someone else) | gone (no such
+    comment, or already decided)."""
 
     outcome: str
     author: str | None = None
@@ -254,6 +259,15 @@ class CommentDecision:
     held: tuple[HeldComment, ...] = ()  # comments now waiting for admins
     published: tuple[HeldComment, ...] = ()  # comments just published
     author_user_id: int | None = None
+    comment_id: int | None = None  # the comment decided on (deletes)
+
+
+@dataclass(frozen=True)
+class ExplainerChoice:
+    """One explainer a message carried (a digest carries several): its article and title."""
+
+    article_id: int
+    title: str
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,42 @@
-"""Comments: replies to pushed explainers, the consent question before a reader's first
-comment, the admins' Approve / Reject / Ban buttons, and the "Comments" button."""
+"""Comments: replies to pushed explainers (or to the "Comment" button's prompt, or to a
+digest, asking which explainer), the consent question before a reader's first comment, the
+admins' Approve / Reject / Ban buttons, the "Comments" button and /comments, edited comment
+messages, and deleting a comment (🗑 button or /delete)."""
 
 from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    CallbackQuery,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import render
-from bot.callback_data import CommentConsent, CommentsPage, ModerateComment, ShowComments
+from bot.callback_data import (
+    CommentConsent,
+    CommentsPage,
+    DeleteComment,
+    ModerateComment,
+    PickExplainer,
+    ShowComments,
+    WriteComment,
+)
 from bot.context import NewsApplication, NewsContext
-from bot.domain import CommentDecision, HeldComment
+from bot.domain import CommentDecision, CommentPosted, ExplainerChoice, HeldComment
 from bot.i18n import use_language
 from bot.mapping import incoming_message, message_spans
 from bot.render.messages import OutgoingMessage
@@ -21,6 +45,7 @@ from handlers.comment_follow import relay_published, with_follow_button
 
 log = logging.getLogger(__name__)
 _VIEWS_KEY = "comment_views"  # chat_data: article id → the message id of its comments view
+EDITS_GROUP = -3  # edited messages: before the language and flood groups, and stopped there
 
 
 async def reply_to_explainer(update: Update, context: NewsContext) -> None:
@@ -40,6 +65,13 @@ async def reply_to_explainer(update: Update, context: NewsContext) -> None:
     if not quiet and reply is not None:
         await _send_quietly(context, incoming.chat.id, reply, incoming.thread_id,
                             incoming.message_id)
+    await _after_posted(context, posted)
+
+
+async def _after_posted(context: NewsContext, posted: CommentPosted) -> None:
+    """Tell the admins about a stored comment: held ones to decide, published ones (if
+    comments.notify_admins) to know."""
+    comments = context.services.comments
     if posted.stored and posted.status == "pending" and posted.comment_id is not None:
         held = await comments.held(posted.comment_id)
         await _tell_admins(context, (held,) if held else (), ())
@@ -62,9 +94,12 @@ async def choose_name(update: Update, context: NewsContext) -> None:
     )
     await query.answer(render.moderation_toast(decision))
     if decision.outcome not in ("gone", "not yours"):
+        decided = (*decision.held, *decision.published)
+        buttons = (render.comment_delete_buttons(decided[0].comment_id)
+                   if len(decided) == 1 else ())
         await edit_rendered(query, OutgoingMessage(
             method="sendMessage", text=render.render_consent_result(decision),
-            disable_preview=True))
+            disable_preview=True, buttons=buttons))
     await _tell_admins(context, decision.held, decision.published)
 
 
@@ -76,7 +111,7 @@ async def moderate(update: Update, context: NewsContext) -> None:
     pressed = ModerateComment.parse(query.data)
     admin = update.effective_user
     if pressed is None:
-        allowed = admin.id in context.services.comments.admins
+        allowed = await context.services.comments.is_admin(admin.id)
         await query.answer(render.stale_button_notice() if allowed else
                            render.moderation_toast(_forbidden()))
         return
@@ -85,10 +120,15 @@ async def moderate(update: Update, context: NewsContext) -> None:
     await query.answer(render.moderation_toast(decision))
     if decision.outcome in ("forbidden", "gone"):
         return
+    await context.services.admins.record(
+        admin.id, f"comments.{pressed.action}", str(pressed.comment_id),
+        {"outcome": decision.outcome})
     await relay_published(context, decision.published)  # approved: to discussion, followers
+    approved = decision.published[0].comment_id if decision.published else None
     await edit_rendered(query, OutgoingMessage(
         method="sendMessage", disable_preview=True,
-        text=render.render_moderation_result(decision, admin.full_name)))
+        text=render.render_moderation_result(decision, admin.full_name),
+        buttons=render.comment_delete_buttons(approved)))
     author = decision.author_user_id
     if author is not None:
         with use_language(await context.services.languages.for_chat(author)):
@@ -151,6 +191,200 @@ async def turn_page(update: Update, context: NewsContext) -> None:
     await edit_rendered(query, view)
 
 
+async def ask_for_comment(update: Update, context: NewsContext) -> None:
+    """Ask the presser of "Comment" for their comment with a ForceReply prompt (in a group,
+    selective: it names the presser)."""
+    query = update.callback_query
+    chat, user = update.effective_chat, update.effective_user
+    if query is None or chat is None or user is None:
+        return
+    pressed = WriteComment.parse(query.data)
+    title = None if pressed is None else await context.services.comments.prompt_title(
+        pressed.article_id)
+    if pressed is None or title is None:
+        await query.answer(render.stale_button_notice())
+        return
+    if chat.type == "channel":  # nobody can reply in a channel: ask in the private chat
+        with use_language(await context.services.languages.for_chat(
+                user.id, user.language_code)):
+            text = render.render_comment_prompt(title)
+        try:
+            await _prompt(context, user.id, None, text, selective=False, user_id=user.id,
+                          article_id=pressed.article_id)
+        except (Forbidden, BadRequest):
+            await query.answer(render.comment_prompt_needs_private_chat(), show_alert=True)
+            return
+        await query.answer(render.comment_prompt_sent_privately())
+        return
+    await query.answer()
+    group = chat.type != "private"
+    thread_id = (query.message.message_thread_id
+                 if isinstance(query.message, Message) and query.message.is_topic_message
+                 else None)
+    text = render.render_comment_prompt(title, (user.id, user.full_name) if group else None)
+    await _prompt(context, chat.id, thread_id, text, selective=group, user_id=user.id,
+                  article_id=pressed.article_id)
+
+
+async def _prompt(context: NewsContext, chat_id: int, thread_id: int | None, text: str, *,
+                  selective: bool, user_id: int, article_id: int) -> None:
+    """Send the ForceReply comment prompt and remember what a reply to it is about."""
+    sent = await context.bot.send_message(
+        chat_id, text, parse_mode=ParseMode.HTML, message_thread_id=thread_id,
+        reply_markup=ForceReply(selective=selective,
+                                input_field_placeholder=render.comment_prompt_placeholder()),
+    )
+    context.services.comments.remember_prompt(chat_id, sent.message_id, user_id, article_id)
+
+
+async def cancel(update: Update, context: NewsContext) -> None:
+    """Drop the sender's open comment prompt (or digest draft) in this chat."""
+    incoming = incoming_message(update)
+    if incoming is None or incoming.user is None:
+        return
+    cancelled = context.services.comments.cancel_prompts(incoming.chat.id, incoming.user.id)
+    if not cancelled and incoming.chat.type != "private":
+        return  # someone's /cancel in a group, meant for another bot
+    await _send_quietly(context, incoming.chat.id, render.render_prompt_cancelled(cancelled),
+                        incoming.thread_id, incoming.message_id)
+
+
+async def pick_explainer(update: Update, context: NewsContext) -> None:
+    """Put the presser's reply to a digest on the explainer they picked."""
+    query = update.callback_query
+    if query is None or update.effective_user is None:
+        return
+    pressed = PickExplainer.parse(query.data)
+    posted = (CommentPosted(False, reason="gone") if pressed is None else
+              await context.services.comments.pick(update.effective_user.id, pressed.draft,
+                                                   pressed.article_id))
+    if posted.reason == "not yours":
+        await query.answer(render.moderation_toast(CommentDecision("not yours")))
+        return
+    if posted.reason == "gone":
+        await query.answer(render.stale_button_notice())
+        return
+    await query.answer()
+    reply = render.render_comment_posted(posted)
+    if reply is not None:
+        await edit_rendered(query, reply)
+    await _after_posted(context, posted)
+
+
+async def comments_command(update: Update, context: NewsContext) -> None:
+    """/comments replying to an explainer: its comments view (privately in a group)."""
+    incoming = incoming_message(update)
+    if incoming is None or incoming.user is None:
+        return
+    chat, user = incoming.chat, incoming.user
+    choices: tuple[ExplainerChoice, ...] = ()
+    if incoming.reply_to_message_id is not None and incoming.reply_to_bot:
+        choices = await context.services.comments.explainers_at(chat.id,
+                                                                incoming.reply_to_message_id)
+    if len(choices) != 1:
+        reply = render.render_comments_picker(choices) if choices else render.comments_usage()
+        await _send_quietly(context, chat.id, reply, incoming.thread_id, incoming.message_id)
+        return
+    article_id = choices[0].article_id
+    found = await context.services.comments.for_article(article_id)
+    if chat.type == "private":
+        await _show_view(context, chat.id, article_id, render.render_comments(found),
+                         incoming.thread_id)
+        return
+    with use_language(await context.services.languages.for_chat(user.id, user.language_code)):
+        view = render.render_comments(found)
+    try:
+        await _show_view(context, user.id, article_id, view, None)
+    except (Forbidden, BadRequest):
+        await _send_quietly(context, chat.id, OutgoingMessage(
+            method="sendMessage", text=render.comments_need_private_chat()),
+            incoming.thread_id, incoming.message_id)
+
+
+async def delete_pressed(update: Update, context: NewsContext) -> None:
+    """Delete a comment from its 🗑 button: its author, or one of the bot's admins."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    pressed = DeleteComment.parse(query.data)
+    decision = (CommentDecision("gone") if pressed is None else
+                await context.services.comments.delete(user.id, pressed.comment_id))
+    await query.answer(render.delete_toast(decision), show_alert=decision.outcome == "not yours")
+    if decision.outcome != "deleted":
+        return  # refused, or already gone: the pressed message (maybe a forgery's) stays
+    own = decision.author_user_id == user.id
+    await edit_rendered(query, OutgoingMessage(
+        method="sendMessage", disable_preview=True,
+        text=render.render_comment_deleted(decision, None if own else user.full_name)))
+
+
+async def delete_command(update: Update, context: NewsContext) -> None:
+    """/delete replying to one's comment message or to the bot's confirmation of it (admins:
+    to anyone's comment or to a notice of it)."""
+    message = update.effective_message
+    incoming = incoming_message(update)
+    if message is None or incoming is None or incoming.user is None:
+        return
+    replied = message.reply_to_message
+    comments = context.services.comments
+    if replied is None:
+        decision = None
+    elif incoming.reply_to_bot:
+        comment_id = _delete_button_of(replied)
+        decision = (None if comment_id is None else
+                    await comments.delete(incoming.user.id, comment_id))
+    else:
+        decision = await comments.delete_replied(incoming.chat.id, incoming.user.id,
+                                                 replied.message_id)
+    if decision is None:
+        if incoming.chat.type == "private":
+            await _send_quietly(context, incoming.chat.id, render.delete_usage(),
+                                incoming.thread_id, incoming.message_id)
+        return
+    own = decision.author_user_id == incoming.user.id
+    name = None if own else incoming.user.display_name
+    await _send_quietly(context, incoming.chat.id, OutgoingMessage(
+        method="sendMessage", disable_preview=True,
+        text=render.render_comment_deleted(decision, name)),
+        incoming.thread_id, incoming.message_id)
+
+
+def _delete_button_of(message: Message) -> int | None:
+    """The comment named by the 🗑 Delete button on one of the bot's messages, if any (its
+    keyboard is what the bot sent; the presser's rights are checked by the service)."""
+    markup = message.reply_markup
+    for row in markup.inline_keyboard if markup else ():
+        for button in row:
+            pressed = DeleteComment.parse(button.callback_data)
+            if pressed is not None:
+                return pressed.comment_id
+    return None
+
+
+async def comment_edited(update: Update, context: NewsContext) -> None:
+    """Update a comment whose message its author edited; explain a refused edit. Edited
+    messages stop here: an edited command does not run again."""
+    incoming = incoming_message(update)
+    # Comments are always replies to the bot: other edits (most of a group's) need no lookup.
+    if (incoming is not None and incoming.user is not None and not incoming.user.is_bot
+            and incoming.reply_to_bot):
+        posted = await context.services.comments.edit(
+            incoming.chat.id, incoming.message_id, incoming.user.id, incoming.text,
+            message_spans(update))
+        answer = None
+        if posted.comment_id is not None:
+            with use_language(await context.services.languages.for_chat(
+                    incoming.chat.id, incoming.user.language_code)):
+                answer = render.render_edit_refused(posted)
+        if answer is not None:
+            await _send_quietly(context, incoming.chat.id, answer, incoming.thread_id,
+                                incoming.message_id)
+        if posted.stored and posted.status == "pending":
+            await _after_posted(context, posted)  # the admins see the text they decide on
+    raise ApplicationHandlerStop
+
+
 async def _show_view(context: NewsContext, chat_id: int, article_id: int,
                      view: OutgoingMessage, thread_id: int | None) -> None:
     """Send a comments view and delete this chat's previous view of the same explainer, so a
@@ -209,7 +443,7 @@ async def _tell_admins(context: NewsContext, held: tuple[HeldComment, ...],
     items = [*held, *(published if comments.settings.notify_admins else ())]
     if not items:
         return
-    for admin_id in sorted(comments.admins):
+    for admin_id in await comments.admin_ids():
         language = await context.services.languages.for_chat(admin_id)
         for item in items:
             with use_language(language):
@@ -222,7 +456,15 @@ async def _tell_admins(context: NewsContext, held: tuple[HeldComment, ...],
 
 
 def register(application: NewsApplication) -> None:
-    """Add the reply-as-comment handler and the comment buttons."""
+    """Add the reply-as-comment handler, the comment commands and buttons, and the handler of
+    edited messages (its own early group)."""
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, comment_edited), group=EDITS_GROUP)
+    application.add_handler(CommandHandler("comments", comments_command,
+                                           filters=filters.UpdateType.MESSAGE))
+    application.add_handler(CommandHandler("delete", delete_command,
+                                           filters=filters.UpdateType.MESSAGE))
+    application.add_handler(CommandHandler("cancel", cancel, filters=filters.UpdateType.MESSAGE))
     application.add_handler(
         MessageHandler(
             filters.UpdateType.MESSAGE & filters.REPLY & filters.TEXT & ~filters.COMMAND,
@@ -233,3 +475,6 @@ def register(application: NewsApplication) -> None:
     application.add_handler(CallbackQueryHandler(turn_page, pattern=CommentsPage.matches))
     application.add_handler(CallbackQueryHandler(choose_name, pattern=CommentConsent.matches))
     application.add_handler(CallbackQueryHandler(moderate, pattern=ModerateComment.matches))
+    application.add_handler(CallbackQueryHandler(ask_for_comment, pattern=WriteComment.matches))
+    application.add_handler(CallbackQueryHandler(pick_explainer, pattern=PickExplainer.matches))
+    application.add_handler(CallbackQueryHandler(delete_pressed, pattern=DeleteComment.matches))

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Chat, Comment, Delivery, Subscription, utcnow
+from storage.models import Chat, Comment, Commenter, Delivery, Subscription, utcnow
 
 #: What anonymised comments are signed with.
 ANONYMOUS_AUTHOR = "Reader"
@@ -56,8 +56,9 @@ async def stop_chat(session: AsyncSession, chat_id: int) -> bool:
 async def forget_chat(session: AsyncSession, chat_id: int) -> bool:
     """Delete what newsbot keeps about a stopped chat: its subscriptions, delivery history and
     the chat row itself (settings, timezone, title, username, language go with it); its
-    comments stay under the articles but signed "Reader", with no user id. False (nothing
-    done) unless the chat exists and is stopped."""
+    comments stay under the articles but signed "Reader", with no user id. A private chat's
+    user is forgotten as a commenter too (their choice of name), except a ban, which stays.
+    False (nothing done) unless the chat exists and is stopped."""
     chat = await session.get(Chat, chat_id)
     if chat is None or chat.status != "stopped":
         return False
@@ -67,6 +68,15 @@ async def forget_chat(session: AsyncSession, chat_id: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     await session.execute(delete(Delivery).where(Delivery.chat_id == chat_id))
+    if chat_id > 0:  # a private chat's id is its user's id
+        await session.execute(
+            delete(Commenter).where(Commenter.user_id == chat_id, Commenter.banned.is_(False))
+        )
+        await session.execute(
+            update(Commenter).where(Commenter.user_id == chat_id)
+            .values(consent=None, slowed_at=None)
+            .execution_options(synchronize_session=False)
+        )
     await remove_subscriptions(session, chat_id)
     await session.delete(chat)
     await session.flush()

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.articles import dialect_insert
-from storage.models import Comment, Commenter, utcnow
+from storage.models import Article, Comment, Commenter, Delivery, utcnow
 
 
 async def add_comment(
@@ -133,3 +133,35 @@ async def commenter_for_update(session: AsyncSession, user_id: int) -> Commenter
                                   with_for_update=True)
     assert commenter is not None  # inserted above or already there
     return commenter
+
+
+async def explainers_at_message(
+    session: AsyncSession, chat_id: int, message_id: int
+) -> list[tuple[int, str]]:
+    """The explainers (article id, title) the bot's message ``message_id`` in ``chat_id``
+    carried, in delivery order: one for a pushed explainer, several for a digest or a list
+    (their deliveries share the message)."""
+    rows = await session.execute(
+        select(Article.id, Article.title)
+        .join(Delivery, Delivery.article_id == Article.id)
+        .where(Delivery.chat_id == chat_id, Delivery.message_id == message_id)
+        .order_by(Delivery.id)
+    )
+    seen: dict[int, str] = {}
+    for article_id, title in rows.all():
+        seen.setdefault(article_id, title or "")
+    return list(seen.items())
+
+
+async def comment_of_message(
+    session: AsyncSession, chat_id: int, message_id: int
+) -> Comment | None:
+    """The comment stored from the reader's message ``message_id`` in ``chat_id`` (not a
+    deleted one), or None."""
+    return await session.scalar(
+        select(Comment)
+        .where(Comment.chat_id == chat_id, Comment.telegram_message_id == message_id,
+               Comment.status != "deleted")
+        .order_by(Comment.id.desc())
+        .limit(1)
+    )

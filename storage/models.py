@@ -339,7 +339,7 @@ class Comment(Base):
     text: Mapped[str] = mapped_column(Text)
     spoiler: Mapped[bool] = mapped_column(Boolean, default=True)
     # visible | hidden | consent (waiting for the author's choice of name) | pending
-    # (waiting for an admin) | rejected
+    # (waiting for an admin) | rejected | deleted (by its author or an admin)
     status: Mapped[str] = mapped_column(String(16), default="visible")
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -355,6 +355,8 @@ class Comment(Base):
         Index("ix_comments_user_created", "user_id", "created_at"),
         # A unique index rather than a constraint: SQLite adds it without a table copy.
         Index("uq_comments_article_id_site_key", "article_id", "site_key", unique=True),
+        # An edited or /delete-d message finds its comment.
+        Index("ix_comments_chat_message", "chat_id", "telegram_message_id"),
     )
 
 

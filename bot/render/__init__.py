@@ -192,3 +192,35 @@ __all__ = [
     "topic_picker",
     "truncate_html",
 ]
+
+from bot.render.comment_replies import (  # comments: writing, reading, edits, deletes
+    comment_delete_buttons,
+    comment_prompt_needs_private_chat,
+    comment_prompt_placeholder,
+    comment_prompt_sent_privately,
+    comments_usage,
+    delete_toast,
+    delete_usage,
+    render_comment_deleted,
+    render_comment_prompt,
+    render_comments_picker,
+    render_edit_refused,
+    render_explainer_picker,
+    render_prompt_cancelled,
+)
+
+__all__ += [
+    "comment_delete_buttons",
+    "comment_prompt_needs_private_chat",
+    "comment_prompt_placeholder",
+    "comment_prompt_sent_privately",
+    "comments_usage",
+    "delete_toast",
+    "delete_usage",
+    "render_comment_deleted",
+    "render_comment_prompt",
+    "render_comments_picker",
+    "render_edit_refused",
+    "render_explainer_picker",
+    "render_prompt_cancelled",
+]

@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from babel.dates import format_date
 
-from bot.callback_data import ShowComments
+from bot.callback_data import ShowComments, WriteComment
 from bot.domain import ArticleCard, plausible_publication
 from bot.i18n import _, current_language
 from bot.render.cutting import truncate_html
@@ -158,13 +158,15 @@ def render_article(card: ArticleCard) -> list[OutgoingMessage]:
 
 
 def render_pushed_article(card: ArticleCard, article_id: int) -> list[OutgoingMessage]:
-    """A pushed explainer: the article plus a Comments button on its first message."""
+    """A pushed explainer: the article plus Comments (read them) and Comment (write one)
+    buttons on its first message."""
     messages = render_article(card)
     comments = Button(text=_("💬 Comments"), callback_data=ShowComments(article_id).pack())
+    write = Button(text=_("✍️ Comment"), callback_data=WriteComment(article_id).pack())
 
     def with_button(message: OutgoingMessage) -> OutgoingMessage:
         rows = message.buttons
-        rows = (*rows[:-1], (*rows[-1], comments)) if rows else ((comments,),)
+        rows = (*rows[:-1], (*rows[-1], comments), (write,)) if rows else ((comments, write),)
         fallback = with_button(message.fallback) if message.fallback else None
         return replace(message, buttons=rows, fallback=fallback)
 

@@ -4,8 +4,21 @@ from __future__ import annotations
 
 from babel.numbers import format_decimal
 
-from bot.callback_data import CommentConsent, CommentsPage, ModerateComment
-from bot.domain import ArticleComments, CommentDecision, CommentPosted, HeldComment
+from bot.callback_data import (
+    CommentConsent,
+    CommentsPage,
+    DeleteComment,
+    ModerateComment,
+    PickExplainer,
+    ShowComments,
+)
+from bot.domain import (
+    ArticleComments,
+    CommentDecision,
+    CommentPosted,
+    ExplainerChoice,
+    HeldComment,
+)
 from bot.i18n import _, current_language, ngettext
 from bot.render.cutting import truncate_html
 from bot.render.display import clean_plain, shorten_plain, url_title
@@ -26,17 +39,30 @@ from bot.text import one_line
 __all__ = [
     "ANONYMOUS_NAME",
     "SITE_READER_NAME",
+    "comment_delete_buttons",
+    "comment_prompt_needs_private_chat",
+    "comment_prompt_placeholder",
+    "comment_prompt_sent_privately",
     "comments_button_label",
     "comments_need_private_chat",
     "comments_sent_privately",
+    "comments_usage",
+    "delete_toast",
+    "delete_usage",
     "moderation_toast",
     "render_comment",
+    "render_comment_deleted",
     "render_comment_posted",
+    "render_comment_prompt",
     "render_comments",
+    "render_comments_picker",
     "render_consent_result",
+    "render_edit_refused",
+    "render_explainer_picker",
     "render_held_comment",
     "render_moderation_for_author",
     "render_moderation_result",
+    "render_prompt_cancelled",
 ]
 
 ANONYMOUS_NAME = "Reader"  # stored as the author of anonymous comments; shown translated
@@ -101,7 +127,9 @@ def render_comment_posted(posted: CommentPosted) -> OutgoingMessage | None:
     elif posted.stored and posted.status == "pending":
         text = fill(_("Thanks — your comment on {title} will appear once a moderator has "
                       "approved it."), title=title)
+        buttons = comment_delete_buttons(posted.comment_id)
     elif posted.stored:
+        buttons = comment_delete_buttons(posted.comment_id)
         text = fill(
             ngettext(
                 "Thanks — your comment on {title} is posted as {name} ({n} comment so far). "
@@ -112,7 +140,9 @@ def render_comment_posted(posted: CommentPosted) -> OutgoingMessage | None:
             ),
             title=title, name=bold(_display_name(posted.author)), n=str(posted.total),
         )
-    elif posted.reason == "quiet":
+    elif posted.reason == "choose":
+        return render_explainer_picker(posted)
+    elif posted.reason in ("quiet", "gone", "not yours"):
         return None
     elif posted.reason == "too long":
         text = fill(
@@ -189,7 +219,8 @@ def render_held_comment(held: HeldComment, *, spoiler: bool) -> OutgoingMessage:
     if held.held_reason is None:
         head = escape(_("💬 New comment:"))
         return OutgoingMessage(method="sendMessage", text=truncate_html(
-            join_lines(head, comment), TEXT_LIMIT), disable_preview=True)
+            join_lines(head, comment), TEXT_LIMIT), disable_preview=True,
+            buttons=comment_delete_buttons(held.comment_id))
     head = join_lines(escape(_("💬 A comment is waiting for approval.")),
                       escape(reasons.get(held.held_reason, "")))
     buttons = ((
@@ -300,3 +331,137 @@ def comments_need_private_chat() -> str:
     """The alert when the bot cannot write to a group member privately yet."""
     return _("Start a private chat with me first (open my profile and press Start), then "
              "tap again — I show comments privately, not to the whole group.")
+
+
+def comment_delete_buttons(comment_id: int | None) -> tuple[tuple[Button, ...], ...]:
+    """The 🗑 Delete button under a comment's confirmation or an admin's notice of it."""
+    if comment_id is None:
+        return ()
+    return ((Button(_("🗑 Delete"), callback_data=DeleteComment(comment_id).pack()),),)
+
+
+def render_comment_prompt(title: str, mention: tuple[int, str] | None = None) -> str:
+    """The ForceReply question after "Comment" was pressed; in a group it names (mentions)
+    the presser, so only their reply field opens."""
+    about = bold(shorten_plain(one_line(title), 256) or _("this explainer"))
+    if mention is None:
+        return fill(_("Write your comment on {title} as a reply to this message (or /cancel)."),
+                    title=about)
+    user_id, name = mention
+    who = f'<a href="tg://user?id={int(user_id)}">{escape(shorten_plain(one_line(name), 64))}</a>'
+    return fill(_("{name}, write your comment on {title} as a reply to this message "
+                  "(or /cancel)."), name=who, title=about)
+
+
+def comment_prompt_placeholder() -> str:
+    """The input field's placeholder while the comment prompt is open (plain, ≤ 64)."""
+    return _("Your comment")
+
+
+def render_prompt_cancelled(cancelled: bool) -> OutgoingMessage:
+    """The answer to /cancel: the open comment prompt dropped, or there was none."""
+    text = (_("Cancelled — your comment was not sent.") if cancelled
+            else _("There is nothing to cancel."))
+    return OutgoingMessage(method="sendMessage", text=escape(text))
+
+
+def _choice_label(choice: ExplainerChoice) -> str:
+    return shorten_plain(one_line(choice.title), 48) or _("this explainer")
+
+
+def render_explainer_picker(posted: CommentPosted) -> OutgoingMessage:
+    """Ask which of a digest's explainers a reply is a comment on, one button each."""
+    draft = posted.draft_id or 0
+    buttons = tuple(
+        (Button(_choice_label(c), callback_data=PickExplainer(draft, c.article_id).pack()),)
+        for c in posted.choices
+    )
+    return OutgoingMessage(
+        method="sendMessage",
+        text=escape(_("That message has several explainers. Which one is your comment on?")),
+        buttons=buttons,
+    )
+
+
+def render_comments_picker(choices: tuple[ExplainerChoice, ...]) -> OutgoingMessage:
+    """/comments replying to a digest: one "show comments" button per explainer in it."""
+    buttons = tuple(
+        (Button(_choice_label(c), callback_data=ShowComments(c.article_id).pack()),)
+        for c in choices
+    )
+    return OutgoingMessage(
+        method="sendMessage",
+        text=escape(_("That message has several explainers. Whose comments do you want to "
+                      "see?")),
+        buttons=buttons,
+    )
+
+
+def comments_usage() -> OutgoingMessage:
+    """/comments that does not reply to an explainer."""
+    return OutgoingMessage(method="sendMessage", text=escape(
+        _("To see an explainer's comments, send /comments as a reply to it.")))
+
+
+def delete_usage() -> OutgoingMessage:
+    """/delete that does not reply to a comment."""
+    return OutgoingMessage(method="sendMessage", text=escape(
+        _("To delete one of your comments, send /delete as a reply to it (or to my "
+          "confirmation of it).")))
+
+
+def render_comment_deleted(decision: CommentDecision, admin_name: str | None = None) -> str:
+    """What a confirmation or notice becomes once its comment is deleted (or the answer to
+    /delete): told to the author, or naming the admin who deleted someone's comment."""
+    title = bold(decision.title or _("this explainer"))
+    if decision.outcome == "deleted" and admin_name is not None:
+        return fill(_("🗑 {admin} deleted the comment by {name} on {title}."),
+                    admin=escape(admin_name), name=bold(_display_name(decision.author)),
+                    title=title)
+    if decision.outcome == "deleted":
+        return fill(_("🗑 Your comment on {title} was deleted."), title=title)
+    if decision.outcome == "not yours":
+        return escape(_("Only the comment's author or the bot's admins can delete it."))
+    return escape(_("That comment is already deleted, or it is not a comment I kept."))
+
+
+def delete_toast(decision: CommentDecision) -> str:
+    """The short answer to a 🗑 Delete press (plain text)."""
+    if decision.outcome == "deleted":
+        return _("Comment deleted")
+    if decision.outcome == "not yours":
+        return _("Only the comment's author or the bot's admins can delete it.")
+    return _("That comment is already deleted.")
+
+
+def render_edit_refused(posted: CommentPosted) -> OutgoingMessage | None:
+    """Why an edited comment was not taken (its earlier text stays), or that the edit took it
+    back to the moderators; None when there is nothing to say."""
+    if posted.reason == "held again":
+        text = fill(_("Your edited comment on {title} is hidden until a moderator has "
+                      "approved it."), title=bold(posted.title or _("this explainer")))
+    elif posted.reason == "too long":
+        text = fill(
+            ngettext("That edit is too long ({n} character at most); your comment keeps its "
+                     "earlier text.",
+                     "That edit is too long ({n} characters at most); your comment keeps its "
+                     "earlier text.", posted.max_length),
+            n=format_number(posted.max_length))
+    elif posted.reason == "empty":
+        text = escape(_("That edit leaves the comment empty; it keeps its earlier text. To "
+                        "remove it, reply /delete to it."))
+    else:
+        return None
+    return OutgoingMessage(method="sendMessage", text=text)
+
+
+def comment_prompt_sent_privately() -> str:
+    """The toast when "Comment" under a channel post asked in the private chat."""
+    return _("I asked for your comment in our private chat.")
+
+
+def comment_prompt_needs_private_chat() -> str:
+    """The alert when "Comment" is pressed in a channel but the bot cannot write to the
+    presser privately yet."""
+    return _("Start a private chat with me first (open my profile and press Start), then "
+             "tap again — I ask for your comment there.")

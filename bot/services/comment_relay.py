@@ -124,6 +124,13 @@ class CommentRelay:
 
     # -- edits and deletes -----------------------------------------------------------------
 
+    async def changed(self, change: str, comment_id: int) -> None:
+        """The comment service's hook: a comment was ``"edited"`` or ``"deleted"``."""
+        if change == "edited":
+            await self.edited(comment_id)
+        elif change == "deleted":
+            await self.deleted(comment_id)
+
     async def edited(self, comment_id: int) -> int:
         """Edit every sent copy of the comment to its stored text (each in its chat's
         language, within the send limits); copies not sent yet go out with the new text.

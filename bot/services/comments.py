@@ -12,8 +12,11 @@ checked before anything is stored."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,6 +26,7 @@ from bot.domain import (
     CommentDecision,
     CommentPosted,
     CommentView,
+    ExplainerChoice,
     HeldComment,
     TextSpan,
     UserInfo,
@@ -31,14 +35,53 @@ from bot.render.comment_replies import ANONYMOUS_NAME
 from bot.render.entities import entities_to_html, strip_spans
 from storage import articles as articles_dao
 from storage import comments as comments_dao
-from storage import deliveries as deliveries_dao
 from storage import stories as stories_dao
 from storage.db import write_session
 from storage.models import Comment, utcnow
 
+log = logging.getLogger(__name__)
 PAGE_SIZE = 5  # comments per page of the comments view
 _LINK_KINDS = frozenset({"url", "text_link"})
 _DB_INT_MAX = 2**31 - 1
+_MAX_PENDING = 1000  # open prompts / digest drafts kept in memory; the oldest go first
+
+
+@dataclass(frozen=True)
+class _Prompt:
+    """A "Write your comment on …" question: who was asked, about which explainer."""
+
+    user_id: int
+    article_id: int
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """A reply to a digest waiting for its author to pick the explainer."""
+
+    chat_id: int
+    user: UserInfo
+    body: str
+    spans: tuple[TextSpan, ...]
+    message_id: int | None
+    article_ids: frozenset[int]
+
+
+def _has_link_text(text: str) -> bool:
+    return any(marker in text for marker in ("http://", "https://", "t.me/"))
+
+
+def _trim(pending: dict[Any, Any]) -> None:
+    """Drop the oldest entries past :data:`_MAX_PENDING` (dicts keep insertion order)."""
+    while len(pending) > _MAX_PENDING:
+        del pending[next(iter(pending))]
+
+
+class AdminDirectory(Protocol):
+    """Who the bot's admins are (bot.services.admins.AdminService)."""
+
+    async def is_admin(self, user_id: int) -> bool: ...
+
+    async def admin_ids(self) -> tuple[int, ...]: ...
 
 
 class CommentService:
@@ -49,10 +92,24 @@ class CommentService:
         session_factory: async_sessionmaker[AsyncSession],
         settings: CommentSettings | None = None,
         admins: Sequence[int] = (),
+        on_change: Callable[[str, int], Awaitable[None]] | None = None,
+        admin_directory: AdminDirectory | None = None,
     ) -> None:
+        """``on_change("edited" | "deleted", comment_id)`` is awaited after a comment's text
+        changed or it was deleted (the relay updates its copies); it may also be set later
+        (``service.on_change = relay.changed``) when the relay is built after this service.
+        A failing hook is logged, never undoes the committed change. ``admin_directory`` (the
+        admin console's AdminService) answers who the bot's admins are — ``telegram.admins``
+        and those added from Telegram; without it, ``admins`` alone."""
         self._sessions = session_factory
         self.settings = settings or CommentSettings()
         self.admins = frozenset(admins)
+        self.admin_directory = admin_directory
+        self.on_change = on_change
+        # In memory only (a restart forgets them: a late reply is refused, never misplaced).
+        self._prompts: dict[tuple[int, int], _Prompt] = {}
+        self._drafts: dict[int, _Draft] = {}
+        self._draft_serial = 0
 
     async def post_reply(
         self,
@@ -64,18 +121,220 @@ class CommentService:
         message_id: int | None = None,
     ) -> CommentPosted:
         """Take ``text`` (with the reader's formatting) as a comment if it replies to an
-        explainer the bot pushed here: refused, held for consent or an admin, or published."""
+        explainer the bot pushed here, or to the bot's "Write your comment" prompt: refused,
+        held for consent or an admin, or published. A reply to a message carrying several
+        explainers (a digest) is kept as a draft and answered with reason "choose"."""
         limit = self.settings.max_length
         body, spans = strip_spans(text, spans)
         if not body:
             return CommentPosted(False, reason="empty", max_length=limit)
         if len(body) > limit:
             return CommentPosted(False, reason="too long", max_length=limit)
-        async with write_session(self._sessions) as session:
-            delivery = await deliveries_dao.find_by_message(session, chat_id, reply_to_message_id)
-            if delivery is None or delivery.article_id is None:
+        prompt = self._prompts.get((chat_id, reply_to_message_id))
+        if prompt is not None:
+            if prompt.user_id != user.id:  # someone else answered a prompt meant for another
                 return CommentPosted(False, reason="not an explainer")
-            article = await articles_dao.get_article(session, delivery.article_id)
+            posted = await self._store(chat_id, prompt.article_id, user, body, spans, message_id)
+            if posted.stored:
+                self._prompts.pop((chat_id, reply_to_message_id), None)
+            return posted
+        async with self._sessions() as session:
+            found = await comments_dao.explainers_at_message(session, chat_id,
+                                                             reply_to_message_id)
+        if not found:
+            return CommentPosted(False, reason="not an explainer")
+        if len(found) == 1:
+            return await self._store(chat_id, found[0][0], user, body, spans, message_id)
+        choices = tuple(ExplainerChoice(article_id, title) for article_id, title in found)
+        self._draft_serial += 1
+        draft_id = self._draft_serial
+        self._drafts[draft_id] = _Draft(chat_id, user, body, tuple(spans), message_id,
+                                        frozenset(c.article_id for c in choices))
+        _trim(self._drafts)
+        return CommentPosted(False, reason="choose", choices=choices, draft_id=draft_id,
+                             max_length=limit)
+
+    async def pick(self, user_id: int, draft_id: int, article_id: int) -> CommentPosted:
+        """Store the reader's held reply to a digest on the explainer they picked; reason
+        "gone" for an unknown draft or a choice it did not offer, "not yours" for someone
+        else's."""
+        draft = self._drafts.get(draft_id)
+        if draft is None or article_id not in draft.article_ids:
+            return CommentPosted(False, reason="gone")
+        if draft.user.id != user_id:
+            return CommentPosted(False, reason="not yours")
+        del self._drafts[draft_id]
+        return await self._store(draft.chat_id, article_id, draft.user, draft.body,
+                                 draft.spans, draft.message_id)
+
+    async def prompt_title(self, article_id: int) -> str | None:
+        """The title of the explainer a reader pressed "Comment" under, or None if gone."""
+        if not 0 < article_id <= _DB_INT_MAX:
+            return None
+        async with self._sessions() as session:
+            article = await articles_dao.get_article(session, article_id)
+            return None if article is None else article.title
+
+    def remember_prompt(self, chat_id: int, message_id: int, user_id: int,
+                        article_id: int) -> None:
+        """The bot asked ``user_id`` for a comment on ``article_id`` with message
+        ``message_id``: a reply to it becomes that comment. Kept in memory only, so after a
+        restart a reply to an old prompt is refused, never put on the wrong explainer."""
+        self._prompts[(chat_id, message_id)] = _Prompt(user_id, article_id)
+        _trim(self._prompts)
+
+    def cancel_prompts(self, chat_id: int, user_id: int) -> bool:
+        """Forget the user's open "Write your comment" prompts (and digest drafts) in this
+        chat; whether there was one."""
+        prompts = [key for key, p in self._prompts.items()
+                   if key[0] == chat_id and p.user_id == user_id]
+        drafts = [key for key, d in self._drafts.items()
+                  if d.chat_id == chat_id and d.user.id == user_id]
+        for key in prompts:
+            del self._prompts[key]
+        for draft in drafts:
+            del self._drafts[draft]
+        return bool(prompts or drafts)
+
+    async def explainers_at(self, chat_id: int, message_id: int) -> tuple[ExplainerChoice, ...]:
+        """The explainers the bot's message carried (none when it carried none)."""
+        async with self._sessions() as session:
+            found = await comments_dao.explainers_at_message(session, chat_id, message_id)
+        return tuple(ExplainerChoice(article_id, title) for article_id, title in found)
+
+    async def edit(self, chat_id: int, message_id: int, user_id: int, text: str,
+                   spans: Sequence[TextSpan] = ()) -> CommentPosted:
+        """The reader edited the message a comment was taken from: store the new text (the
+        same limits apply; a refused edit keeps the old text) and tell the relay. Reason
+        "not a comment" when the message was not taken as a comment (or was deleted); a
+        stored edit with reason "held again" took a published comment back to the admins
+        (see :meth:`_edit_hold_reason`)."""
+        limit = self.settings.max_length
+        body, spans = strip_spans(text, spans)
+        async with write_session(self._sessions) as session:
+            comment = await comments_dao.comment_of_message(session, chat_id, message_id)
+            if comment is None or comment.user_id != user_id or comment.status == "rejected":
+                return CommentPosted(False, reason="not a comment")
+            article = await articles_dao.get_article(session, comment.article_id)
+            title = article.title if article else None
+            if not body:
+                return CommentPosted(False, comment.article_id, title, reason="empty",
+                                     max_length=limit, comment_id=comment.id)
+            if len(body) > limit:
+                return CommentPosted(False, comment.article_id, title, reason="too long",
+                                     max_length=limit, comment_id=comment.id)
+            body_html = entities_to_html(body, spans)
+            if comment.text == body and comment.body_html == body_html:
+                return CommentPosted(False, comment.article_id, title, reason="unchanged",
+                                     comment_id=comment.id)
+            rehold = None
+            if comment.status == "visible":
+                rehold = self._edit_hold_reason(comment.text, comment.body_html, body, spans)
+            comment.text, comment.body_html = body, body_html
+            if rehold is not None:  # published, now back with the admins
+                comment.status, comment.held_reason = "pending", rehold
+            comment_id, status = comment.id, comment.status
+        posted = CommentPosted(True, comment.article_id, title, status=status,
+                               comment_id=comment_id, max_length=limit,
+                               reason=None if rehold is None else "held again")
+        if rehold is not None:
+            await self.on_deleted(comment_id)  # its published copies go until approved again
+        else:
+            await self.on_edited(comment_id)
+        return posted
+
+    def _edit_hold_reason(self, old_text: str, old_html: str | None, body: str,
+                          spans: Sequence[TextSpan]) -> str | None:
+        """Why an edit takes a published comment back to the admins, or None: every edit
+        under pre-moderation, and an edit adding a link when links are held (a harmless
+        comment must not become spam after it was published)."""
+        if self.settings.moderation == "pre":
+            return "pre"
+        if not self.settings.hold_links:
+            return None
+        had_link = bool(old_html and "<a " in old_html) or _has_link_text(old_text)
+        has_link = any(span.kind in _LINK_KINDS for span in spans) or _has_link_text(body)
+        return "link" if has_link and not had_link else None
+
+    async def on_edited(self, comment_id: int) -> None:
+        """A stored comment's text changed (already committed)."""
+        # relay: H's CommentRelay.edited(comment_id), wired as ``on_change`` at the merge
+        await self._notify("edited", comment_id)
+
+    async def on_deleted(self, comment_id: int) -> None:
+        """A comment was deleted (already committed)."""
+        # relay: H's CommentRelay.deleted(comment_id), wired as ``on_change`` at the merge
+        await self._notify("deleted", comment_id)
+
+    async def _notify(self, change: str, comment_id: int) -> None:
+        if self.on_change is None:
+            return
+        try:
+            await self.on_change(change, comment_id)
+        except Exception:  # the comment is already changed; the relay's copies may lag
+            log.exception("comment %s %s, but the relay hook failed", comment_id, change)
+
+    async def delete(self, user_id: int, comment_id: int) -> CommentDecision:
+        """Delete a comment: its author may, and so may the bot's admins (telegram.admins,
+        never taken from the button); anyone else is refused and nothing changes."""
+        if not 0 < comment_id <= _DB_INT_MAX:
+            return CommentDecision("gone")
+        admin = await self.is_admin(user_id)
+        async with write_session(self._sessions) as session:
+            comment = await comments_dao.get_comment(session, comment_id)
+            decision = await self._delete(session, user_id, comment, admin=admin)
+        return await self._after_delete(decision)
+
+    async def delete_replied(self, chat_id: int, user_id: int,
+                             message_id: int) -> CommentDecision:
+        """/delete replying to the reader's own comment message in this chat (or, for an
+        admin, to anyone's): delete that comment. "gone" when the message was no comment."""
+        admin = await self.is_admin(user_id)
+        async with write_session(self._sessions) as session:
+            comment = await comments_dao.comment_of_message(session, chat_id, message_id)
+            decision = await self._delete(session, user_id, comment, admin=admin)
+        return await self._after_delete(decision)
+
+    async def _after_delete(self, decision: CommentDecision) -> CommentDecision:
+        """Tell the relay once the deletion is committed (the hook may open its own session:
+        write sessions never nest)."""
+        if decision.outcome == "deleted" and decision.comment_id is not None:
+            await self.on_deleted(decision.comment_id)
+        return decision
+
+    async def is_admin(self, user_id: int) -> bool:
+        """Whether ``user_id`` is one of the bot's admins (asked on every use)."""
+        if self.admin_directory is not None:
+            return await self.admin_directory.is_admin(user_id)
+        return user_id in self.admins
+
+    async def admin_ids(self) -> tuple[int, ...]:
+        """Every admin's user id, for the moderation messages."""
+        if self.admin_directory is not None:
+            return tuple(await self.admin_directory.admin_ids())
+        return tuple(sorted(self.admins))
+
+    async def _delete(self, session: AsyncSession, user_id: int,
+                      comment: Comment | None, *, admin: bool) -> CommentDecision:
+        if comment is None or comment.status in ("deleted", "rejected"):
+            return CommentDecision("gone")
+        if comment.user_id != user_id and not admin:
+            return CommentDecision("not yours")
+        article = await articles_dao.get_article(session, comment.article_id)
+        comment.status = "deleted"
+        if comment.user_id != user_id:
+            comment.reviewed_by = user_id
+        return CommentDecision("deleted", author=comment.author,
+                               title=article.title if article else None,
+                               author_user_id=comment.user_id, comment_id=comment.id)
+
+    async def _store(self, chat_id: int, article_id: int, user: UserInfo, body: str,
+                     spans: Sequence[TextSpan], message_id: int | None) -> CommentPosted:
+        """Check the limits and store ``body`` (already stripped and within length) as the
+        user's comment on ``article_id``."""
+        limit = self.settings.max_length
+        async with write_session(self._sessions) as session:
+            article = await articles_dao.get_article(session, article_id)
             if article is None:
                 return CommentPosted(False, reason="not an explainer")
             commenter = await comments_dao.get_commenter(session, user.id)
@@ -157,8 +416,9 @@ class CommentService:
                                    published=tuple(published), author_user_id=user_id)
 
     async def moderate(self, admin_id: int, comment_id: int, action: str) -> CommentDecision:
-        """An admin's decision on a held comment; anyone not in telegram.admins is refused."""
-        if admin_id not in self.admins:
+        """An admin's decision on a held comment; anyone who is not one of the bot's admins
+        is refused."""
+        if not await self.is_admin(admin_id):
             return CommentDecision("forbidden")
         if not 0 < comment_id <= _DB_INT_MAX or action not in ("approve", "reject", "ban"):
             return CommentDecision("gone")

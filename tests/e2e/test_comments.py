@@ -80,7 +80,9 @@ async def test_consent_asked_once_and_formatting_kept_inside_one_spoiler(
         await olena.press(question, button(question, "Publish as Olena"))
         edited = await until(lambda: "posted as Olena" in emulator.sent(41)[before]["text"]
                              and emulator.sent(41)[before])
-        assert "reply_markup" not in edited or not edited["reply_markup"]["inline_keyboard"]
+        # The answered question keeps only the comment's 🗑 Delete button.
+        assert [b["text"] for row in edited["reply_markup"]["inline_keyboard"]
+                for b in row] == ["🗑 Delete"]
         # The second comment is published at once: no second question.
         await olena.send("And soon.", reply_to=pushed[41]["message_id"])
         confirmation = await next_reply(emulator, 41, before + 1)

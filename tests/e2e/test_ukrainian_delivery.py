@@ -85,8 +85,8 @@ async def test_one_push_reaches_each_reader_in_their_language(
         await bot.drain_outbox()
         uk_push, en_push = _one_with(emulator, 81, "Same story"), _one_with(emulator, 82,
                                                                             "Same story")
-        assert _buttons(uk_push) == ["Читати", "💬 Коментарі"]
-        assert _buttons(en_push) == ["Read", "💬 Comments"]
+        assert _buttons(uk_push) == ["Читати", "💬 Коментарі", "✍️ Коментувати"]
+        assert _buttons(en_push) == ["Read", "💬 Comments", "✍️ Comment"]
         assert _text(uk_push) == _text(en_push)  # the explainer itself is the publisher's
 
         for n in range(3):  # within the coalescing window: one list when it ends
@@ -163,10 +163,10 @@ async def test_a_correction_edit_stays_in_each_chats_language(
     assert "edit_date" in en_edit
     assert "Corrected title" in _text(uk_edit)
     assert "Оновлено" in _text(uk_edit)
-    assert _buttons(uk_edit) == ["Читати", "💬 Коментарі"]
+    assert _buttons(uk_edit) == ["Читати", "💬 Коментарі", "✍️ Коментувати"]
     assert "Updated" in _text(en_edit)
     assert "Оновлено" not in _text(en_edit)
-    assert _buttons(en_edit) == ["Read", "💬 Comments"]
+    assert _buttons(en_edit) == ["Read", "💬 Comments", "✍️ Comment"]
 
 
 async def test_pause_notices_reach_the_group_and_the_admins_in_their_language(
@@ -271,5 +271,7 @@ async def test_a_reader_who_never_sent_start_gets_pushes_in_their_language(
         await publish(bot.sessions, "Same story", [topic])
         await bot.drain_outbox()
     assert stored == {131: "uk", 132: "uk"}
-    assert _buttons(_one_with(emulator, 131, "Same story")) == ["Читати", "💬 Коментарі"]
-    assert _buttons(_one_with(emulator, 132, "Same story")) == ["Читати", "💬 Коментарі"]
+    assert _buttons(_one_with(emulator, 131, "Same story")) == [
+        "Читати", "💬 Коментарі", "✍️ Коментувати"]
+    assert _buttons(_one_with(emulator, 132, "Same story")) == [
+        "Читати", "💬 Коментарі", "✍️ Коментувати"]

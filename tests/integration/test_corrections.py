@@ -221,7 +221,8 @@ async def test_edit_mode_edits_the_first_part_once_and_records_it(
     assert {message for _, _, message in editor.edits} == {
         render_pushed_article(card, article_id)[0]}
     assert "Corrected: the real title" in (editor.edits[0][2].text or "")
-    assert [b.text for row in editor.edits[0][2].buttons for b in row] == ["Read", "💬 Comments"]
+    assert [b.text for row in editor.edits[0][2].buttons for b in row] == [
+        "Read", "💬 Comments", "✍️ Comment"]
     assert limiter.acquired == [1, 2, 3, 4, 5]
     assert loader.loaded == [article_id]
     assert await sent_versions(session_factory) == dict.fromkeys((1, 2, 3, 4, 5), 2)
@@ -369,7 +370,7 @@ async def test_ptb_editor_edits_text_and_answers_not_modified(
     [now] = emulator.sent(61)
     assert now["text"].startswith("New title")
     assert [b["text"] for row in now["reply_markup"]["inline_keyboard"] for b in row] == [
-        "Read", "💬 Comments"]
+        "Read", "💬 Comments", "✍️ Comment"]
     assert (await editor.edit(61, sent.message_id, message)).kind == "not_modified"
     emulator.faults.fail_next("editMessageText", 429, "Too Many Requests: retry after 3",
                               parameters={"retry_after": 3})

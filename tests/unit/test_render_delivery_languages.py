@@ -41,11 +41,12 @@ def test_pushed_article_speaks_the_current_language() -> None:
     assert uk_text.split("\n")[1] == ("Оновлено · Kyiv Post · Автор: Olena Shevchenko · "
                                       "1 грудня 2025")
     assert en_text.split("\n")[1] == "Updated · Kyiv Post · By Olena Shevchenko · 1 Dec 2025"
-    assert [b.text for row in uk.buttons for b in row] == ["Читати", "💬 Коментарі"]
+    assert [b.text for row in uk.buttons for b in row] == [
+        "Читати", "💬 Коментарі", "✍️ Коментувати"]
     assert [b.callback_data for row in uk.buttons for b in row] == [
         b.callback_data for row in en.buttons for b in row]
     with use_language("en"):
-        assert _buttons(make_card()) == ["Read", "💬 Comments"]
+        assert _buttons(make_card()) == ["Read", "💬 Comments", "✍️ Comment"]
 
 
 def test_pushed_photo_and_its_fallback_are_both_translated() -> None:
@@ -55,7 +56,8 @@ def test_pushed_photo_and_its_fallback_are_both_translated() -> None:
     assert photo.method == "sendPhoto"
     assert photo.fallback is not None
     for message in (photo, photo.fallback):
-        assert [b.text for row in message.buttons for b in row] == ["Читати", "💬 Коментарі"]
+        assert [b.text for row in message.buttons for b in row] == [
+            "Читати", "💬 Коментарі", "✍️ Коментувати"]
 
 
 @pytest.mark.parametrize("kind", ["thread_closed", "thread_gone", "channel_rights",
