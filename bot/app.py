@@ -33,12 +33,15 @@ from bot.context import NewsApplication, NewsContext, attach_services
 from bot.i18n import DEFAULT_LANGUAGE, use_language
 from bot.ingest.fetch import FeedFetcher
 from bot.metrics import BotMetrics
+from bot.render.admin_notices import render_feed_alert
 from bot.services.admins import AdminService
 from bot.services.channels import ChannelService
 from bot.services.comments import CommentService
 from bot.services.container import Services
 from bot.services.corrections import CorrectionService
 from bot.services.delivery import DeliveryService
+from bot.services.feed_admin import FeedAdminService
+from bot.services.feed_health import FeedAlert
 from bot.services.languages import ChatLanguages
 from bot.services.leadership import LeaderElection, SingleInstanceLock
 from bot.services.news import NewsService, load_card
@@ -222,6 +225,11 @@ class NewsBot:
         news = NewsService(sessions, {
             topic.slug: (*topic.aliases, *topic.keywords) for topic in settings.topics
         })
+        ingestion = IngestionService(
+            sessions, fetcher, settings, self._notify_admins,
+            on_new_articles=deliveries_dao.enqueue_articles, executor=workers,
+        )
+        admins = AdminService(sessions, settings.telegram.admins)
         services = Services(
             settings=settings,
             publisher_name=settings.publisher.name,
@@ -229,19 +237,17 @@ class NewsBot:
             channels=ChannelService(sessions, readers),
             news=news,
             comments=CommentService(sessions, settings.comments, settings.telegram.admins),
-            ingestion=IngestionService(
-                sessions, fetcher, settings, self._notify_admins,
-                on_new_articles=deliveries_dao.enqueue_articles, executor=workers,
-            ),
+            ingestion=ingestion,
             delivery=DeliveryService(
                 sessions, PtbSender(application.bot), load_card, settings.delivery,
                 observer=self.metrics, notify_admins=self._notify_admins,
             ),
             chat_settings=SettingsService(sessions, news),
             languages=ChatLanguages(sessions),
-            admins=AdminService(sessions, settings.telegram.admins),
+            admins=admins,
             # relay: the lead sets on_published to H's CommentRelay.publish at merge.
             site_comments=SiteCommentService(sessions, fetcher, settings, on_published=None),
+            feed_admin=FeedAdminService(sessions, fetcher, settings, admins, ingestion, news),
         )
         attach_services(application, services)
         corrections = CorrectionService(
@@ -436,7 +442,11 @@ class NewsBot:
                 language = DEFAULT_LANGUAGE
             try:
                 with use_language(language):
-                    notice = render.render_admin_notice(text() if callable(text) else text)
+                    if isinstance(text, FeedAlert):  # with the feed's URL and buttons
+                        notice = render_feed_alert(text(), text.url, text.feed_id,
+                                                   recovered=text.recovered)
+                    else:
+                        notice = render.render_admin_notice(text() if callable(text) else text)
                 await send_rendered(bot, admin_id, notice)
             except Exception as exc:  # an admin who never opened the bot must not stop polling
                 log.warning("could not notify admin %s: %s", admin_id, exc)

@@ -281,3 +281,15 @@ class RemoveAdmin(CallbackData):
 
     prefix: ClassVar[str] = "admrm"
     user_id: str
+
+
+@dataclass(frozen=True)
+class FeedAlertAction(CallbackData):
+    """Pause / Retry now under a failing feed's alert to the admins. The presser's admin rights
+    are checked on every press, never taken from the data; an unknown action or feed changes
+    nothing."""
+
+    prefix: ClassVar[str] = "feedop"
+    ACTIONS: ClassVar[tuple[str, ...]] = ("pause", "retry")
+    feed_id: int
+    action: str

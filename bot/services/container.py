@@ -9,6 +9,7 @@ from bot.services.admins import AdminService
 from bot.services.channels import ChannelService
 from bot.services.comments import CommentService
 from bot.services.delivery import DeliveryService
+from bot.services.feed_admin import FeedAdminService
 from bot.services.languages import ChatLanguages
 from bot.services.news import NewsService
 from bot.services.polling import IngestionService
@@ -34,4 +35,6 @@ class Services:
     admins: AdminService
     # Comments from the publisher's website (comment feeds); None when not built (tests).
     site_comments: SiteCommentService | None = None
+    # The admins' /feeds and /post; None when not built (tests).
+    feed_admin: FeedAdminService | None = None
 
