@@ -178,10 +178,14 @@ async def find_feed(session: AsyncSession, reference: str) -> Feed | None:
 
 
 async def set_feed_paused(session: AsyncSession, feed_id: int, paused: bool) -> bool:
-    """Pause or resume a feed; False if it was already so (or is gone)."""
+    """Pause or resume a feed (resumed, it is due at once); False if it was already so (or
+    is gone)."""
+    values: dict[str, Any] = {"paused": paused}
+    if not paused:
+        values["next_poll_at"] = None
     result = await session.execute(
         update(Feed).where(Feed.id == feed_id, Feed.paused.is_(not paused))
-        .values(paused=paused).execution_options(synchronize_session=False))
+        .values(values).execution_options(synchronize_session=False))
     return bool(getattr(result, "rowcount", 0))
 
 
