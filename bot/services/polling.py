@@ -4,8 +4,8 @@
 every due feed (:meth:`~IngestionService.poll_due_feeds`); a feed an admin paused
 (``feeds.paused``) is left alone until resumed, except for an admin's "Retry now". A poll never
 raises: every failure ends in the feed's health record, a log line and, at the alert
-threshold, one notice to the admins (:mod:`bot.services.feed_health`). The network is never used inside a database
-transaction:
+threshold, one notice to the admins (:mod:`bot.services.feed_health`). The network is never
+used inside a database transaction:
 
 1. read the feed's state (short read);
 2. fetch conditionally (no session held); a 304 only records the poll;
