@@ -33,6 +33,7 @@ from bot.context import NewsApplication, NewsContext, attach_services
 from bot.i18n import DEFAULT_LANGUAGE, use_language
 from bot.ingest.fetch import FeedFetcher
 from bot.metrics import BotMetrics
+from bot.render.admin_notices import render_feed_alert
 from bot.services.admins import AdminService
 from bot.services.channels import ChannelService
 from bot.services.comment_relay import CommentRelay
@@ -40,6 +41,8 @@ from bot.services.comments import CommentService
 from bot.services.container import Services
 from bot.services.corrections import CorrectionService
 from bot.services.delivery import DeliveryService
+from bot.services.feed_admin import FeedAdminService
+from bot.services.feed_health import FeedAlert
 from bot.services.languages import ChatLanguages
 from bot.services.leadership import LeaderElection, SingleInstanceLock
 from bot.services.news import NewsService, load_card
@@ -232,6 +235,10 @@ class NewsBot:
             sessions, settings.comments, limiter=delivery.limiter,
             editor=PtbEditor(application.bot), deleter=PtbDeleter(application.bot))
         delivery.comments = comment_relay
+        ingestion = IngestionService(
+            sessions, fetcher, settings, self._notify_admins,
+            on_new_articles=deliveries_dao.enqueue_articles, executor=workers,
+        )
         admins = AdminService(sessions, settings.telegram.admins)
         services = Services(
             settings=settings,
@@ -241,10 +248,7 @@ class NewsBot:
             news=news,
             comments=CommentService(sessions, settings.comments, settings.telegram.admins,
                                     on_change=comment_relay.changed, admin_directory=admins),
-            ingestion=IngestionService(
-                sessions, fetcher, settings, self._notify_admins,
-                on_new_articles=deliveries_dao.enqueue_articles, executor=workers,
-            ),
+            ingestion=ingestion,
             delivery=delivery,
             chat_settings=SettingsService(sessions, news),
             languages=ChatLanguages(sessions),
@@ -252,6 +256,7 @@ class NewsBot:
             site_comments=SiteCommentService(sessions, fetcher, settings,
                                              on_published=comment_relay.publish),
             comment_relay=comment_relay,
+            feed_admin=FeedAdminService(sessions, fetcher, settings, admins, ingestion, news),
         )
         attach_services(application, services)
         corrections = CorrectionService(
@@ -446,7 +451,11 @@ class NewsBot:
                 language = DEFAULT_LANGUAGE
             try:
                 with use_language(language):
-                    notice = render.render_admin_notice(text() if callable(text) else text)
+                    if isinstance(text, FeedAlert):  # with the feed's URL and buttons
+                        notice = render_feed_alert(text(), text.url, text.feed_id,
+                                                   recovered=text.recovered)
+                    else:
+                        notice = render.render_admin_notice(text() if callable(text) else text)
                 await send_rendered(bot, admin_id, notice)
             except Exception as exc:  # an admin who never opened the bot must not stop polling
                 log.warning("could not notify admin %s: %s", admin_id, exc)

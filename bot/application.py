@@ -26,6 +26,7 @@ import handlers.comment_follow
 import handlers.comments
 import handlers.errors
 import handlers.fallback
+import handlers.feeds_admin
 import handlers.flood
 import handlers.help
 import handlers.language
@@ -52,7 +53,7 @@ HANDLER_MODULES = (
     handlers.flood,  # group -1: sees every update first
     handlers.start, handlers.help, handlers.topics, handlers.reader, handlers.search,
     handlers.comments, handlers.membership, handlers.channels, handlers.subscriptions,
-    handlers.settings, handlers.admin, handlers.comment_follow,
+    handlers.settings, handlers.admin, handlers.comment_follow, handlers.feeds_admin,
     handlers.fallback,  # after every command handler: unknown commands, free text
     handlers.stale_buttons,  # last: it answers the presses no other module claimed
 )
@@ -79,6 +80,8 @@ ADMIN_COMMANDS = (
     ("ban", N_("Ban a user from commenting: /ban <id>")),
     ("unban", N_("Let a banned user comment again: /unban <id>")),
     ("audit", N_("The latest admin actions: /audit [n]")),
+    ("feeds", N_("Feeds and their health; add, remove, pause, resume")),
+    ("post", N_("Publish one explainer now: /post <url>")),
 )
 # The languages of the menu besides the default (English, registered with no language code).
 MENU_LANGUAGES = tuple(language for language in LANGUAGES if language != DEFAULT_LANGUAGE)

@@ -319,3 +319,15 @@ class DeleteComment(CallbackData):
 
     prefix: ClassVar[str] = "cdel"
     comment_id: int
+
+
+@dataclass(frozen=True)
+class FeedAlertAction(CallbackData):
+    """Pause / Retry now under a failing feed's alert to the admins. The presser's admin rights
+    are checked on every press, never taken from the data; an unknown action or feed changes
+    nothing."""
+
+    prefix: ClassVar[str] = "feedop"
+    ACTIONS: ClassVar[tuple[str, ...]] = ("pause", "retry")
+    feed_id: int
+    action: str

@@ -312,3 +312,51 @@ class ModerationQueue:
 
     total: int
     comments: tuple[HeldComment, ...]
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """One feed as /feeds lists it: where it is, what it is tagged with, and its health."""
+
+    id: int
+    name: str
+    url: str  # without credentials or query
+    source: str  # config | opml | admin
+    topics: tuple[str, ...]
+    enabled: bool
+    paused: bool
+    last_success_at: datetime | None
+    consecutive_failures: int
+    last_error: str | None
+    next_poll_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FeedAdminOutcome:
+    """What /feeds add|remove|pause|resume, or a feed alert's button, did.
+
+    ``outcome``: forbidden | added | exists | refused (``detail`` says why: blocked address,
+    unreachable, HTTP error, not a feed, invalid URL) | unknown topic (``detail``: the word) |
+    not found | config feed | removed | paused | already paused | resumed | not paused |
+    polled (``new``: explainers stored) | failed (``detail``: the error)."""
+
+    outcome: str
+    feed_id: int | None = None
+    name: str = ""
+    url: str = ""
+    detail: str = ""
+    topics: tuple[str, ...] = ()
+    new: int = 0
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    """What /post URL did: ``outcome`` posted | exists | refused (``detail`` says why) |
+    forbidden; the explainer's title and topics, and how many destinations were queued."""
+
+    outcome: str
+    url: str = ""
+    title: str = ""
+    topics: tuple[str, ...] = ()
+    queued: int = 0
+    detail: str = ""

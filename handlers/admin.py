@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 # The wiring (bot.application) puts the admin menu's publish/withdraw calls here: handlers
 # cannot import it.
 MENUS_KEY = "newsbot.admin_menus"
-ADMIN_COMMAND_NAMES = ("admin", "audit", "ban", "unban", "queue")
+ADMIN_COMMAND_NAMES = ("admin", "audit", "ban", "unban", "queue", "feeds", "post")
 
 
 @dataclass(frozen=True)

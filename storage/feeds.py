@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Feed
@@ -143,11 +143,11 @@ async def list_due_feeds(session: AsyncSession, now: datetime) -> list[Feed]:
 
 
 async def list_due_feed_ids(session: AsyncSession, now: datetime) -> list[int]:
-    """Return the ids of enabled feeds due at ``now`` (never polled, or next_poll_at ≤ now),
-    the most overdue first."""
+    """Return the ids of enabled, unpaused feeds due at ``now`` (never polled, or
+    next_poll_at ≤ now), the most overdue first."""
     rows = await session.scalars(
         select(Feed.id)
-        .where(Feed.enabled.is_(True))
+        .where(Feed.enabled.is_(True), Feed.paused.is_(False))
         .where(or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now))
         .order_by(Feed.next_poll_at.is_not(None), Feed.next_poll_at, Feed.id)
     )
@@ -156,14 +156,41 @@ async def list_due_feed_ids(session: AsyncSession, now: datetime) -> list[int]:
 
 async def add_feed(
     session: AsyncSession, *, url: str, name: str, interval: int, source: str,
-    site_url: str | None = None,
+    site_url: str | None = None, default_topics: Sequence[str] = (),
 ) -> Feed | None:
     """Add an enabled feed; return None (and change nothing) if the URL is already known."""
     if await get_feed_by_url(session, url) is not None:
         return None
     feed = Feed(url=url, name=name, interval=interval, full_text=False, enabled=True,
-                source=source, default_topics=[], site_url=site_url, consecutive_failures=0,
-                failure_alerted=False)
+                source=source, default_topics=list(default_topics), site_url=site_url,
+                consecutive_failures=0, failure_alerted=False, paused=False)
     session.add(feed)
     await session.flush()
     return feed
+
+
+async def find_feed(session: AsyncSession, reference: str) -> Feed | None:
+    """The feed an admin named: by id (digits) or by its exact URL; None if there is none."""
+    reference = reference.strip()
+    if reference.isascii() and reference.isdigit() and len(reference) < 10:
+        return await session.get(Feed, int(reference))
+    return await get_feed_by_url(session, reference)
+
+
+async def set_feed_paused(session: AsyncSession, feed_id: int, paused: bool) -> bool:
+    """Pause or resume a feed (resumed, it is due at once); False if it was already so (or
+    is gone)."""
+    values: dict[str, Any] = {"paused": paused}
+    if not paused:
+        values["next_poll_at"] = None
+    result = await session.execute(
+        update(Feed).where(Feed.id == feed_id, Feed.paused.is_(not paused))
+        .values(values).execution_options(synchronize_session=False))
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def delete_feed(session: AsyncSession, feed_id: int) -> bool:
+    """Delete a feed (its articles stay, without a feed); False if it was gone."""
+    result = await session.execute(
+        delete(Feed).where(Feed.id == feed_id).execution_options(synchronize_session=False))
+    return bool(getattr(result, "rowcount", 0))

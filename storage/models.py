@@ -90,7 +90,9 @@ class Feed(Base):
     interval: Mapped[int] = mapped_column(Integer, default=900)
     full_text: Mapped[bool] = mapped_column(Boolean, default=False)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    source: Mapped[str] = mapped_column(String(16), default="config")  # config | opml
+    # An admin's /feeds pause: not polled until resumed (kept across restarts; migration 0012).
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    source: Mapped[str] = mapped_column(String(16), default="config")  # config | opml | admin
     default_topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     # conditional GET
     etag: Mapped[str | None] = mapped_column(String(500))

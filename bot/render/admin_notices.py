@@ -1,13 +1,18 @@
 """Notices for the bot's admins about its own health: a feed that keeps failing and recovers,
 the database file going away and coming back. Plain text (the notifier escapes it), rendered
 once per admin in that admin's interface language; values such as the error stay as they are.
+A feed alert is sent as :func:`render_feed_alert` builds it: with the feed's URL, and buttons
+while it fails.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+from bot.callback_data import FeedAlertAction
 from bot.i18n import _, ngettext
+from bot.render.markup import code, escape, fill, join_lines
+from bot.render.messages import Button, OutgoingMessage
 
 DatabaseFileProblem = Literal["missing", "replaced"]
 
@@ -40,3 +45,18 @@ def database_problem_notice(problem: DatabaseFileProblem, path: str) -> str:
 def database_recovered_notice(path: str) -> str:
     """The SQLite file the bot opened is back."""
     return _("Database recovered: {path} is back.").format(path=path)
+
+
+def render_feed_alert(text: str, url: str, feed_id: int, *, recovered: bool) -> OutgoingMessage:
+    """A feed alert as sent: ⚠️ and the Pause / Retry now buttons while the feed fails, ✅
+    when it recovered; the feed's URL (without credentials or query) on its own line."""
+    lines = [("✅ " if recovered else "⚠️ ") + escape(text)]
+    if url:
+        lines.append(fill(_("URL: {url}"), url=code(url)))
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if not recovered and feed_id:
+        buttons = ((Button(_("Pause"), callback_data=FeedAlertAction(feed_id, "pause").pack()),
+                    Button(_("Retry now"),
+                           callback_data=FeedAlertAction(feed_id, "retry").pack())),)
+    return OutgoingMessage(method="sendMessage", text=join_lines(*lines), disable_preview=True,
+                           buttons=buttons)

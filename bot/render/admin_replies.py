@@ -22,6 +22,12 @@ _ACTIONS = {
     "comments.unban": N_("lifted a comment ban"),
     "comments.approve": N_("approved a comment"),
     "comments.reject": N_("rejected a comment"),
+    "feeds.add": N_("added a feed"),
+    "feeds.remove": N_("removed a feed"),
+    "feeds.pause": N_("paused a feed"),
+    "feeds.resume": N_("resumed a feed"),
+    "feeds.retry": N_("polled a feed now"),
+    "post": N_("posted an explainer"),
 }
 _ALERT_MESSAGE_LIMIT = 300  # characters of the exception's message in an admin alert
 

@@ -216,3 +216,28 @@ async def _store_tagging(
     stored = await set_article_topics(session, article_id, processed.topics)
     await set_article_tags(session, article_id, processed.tags)
     outcome.touched_topics.update(stored)
+
+
+async def store_posted(
+    session: AsyncSession, processed: ProcessedEntry, now: datetime
+) -> int | None:
+    """Store an explainer an admin posted by URL (no feed carries it yet): the article, its
+    story, topics and tags. Returns its id, or None if its canonical URL is already stored.
+    A feed that later carries the same URL owns it from then on (its first change of the
+    content makes a new version)."""
+    inserted = await insert_article(
+        session,
+        canonical_url=processed.canonical_url, url=processed.url, guid=processed.guid,
+        title=processed.title, summary=processed.summary, body=processed.body_text,
+        image_url=processed.image_url, author=processed.author,
+        comments_url=processed.comments_url, comment_feed_url=processed.comment_feed_url,
+        published_at=processed.published_at, content_hash=processed.content_hash,
+        feed_id=None, now=now, language=processed.language,
+        story_key=story_key(processed.canonical_url),
+    )
+    if inserted is None:
+        return None
+    await join_stories(session, [_story_links(inserted.id, processed)])
+    await set_article_topics(session, inserted.id, processed.topics)
+    await set_article_tags(session, inserted.id, processed.tags)
+    return inserted.id

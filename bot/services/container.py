@@ -10,6 +10,7 @@ from bot.services.channels import ChannelService
 from bot.services.comment_relay import CommentRelay
 from bot.services.comments import CommentService
 from bot.services.delivery import DeliveryService
+from bot.services.feed_admin import FeedAdminService
 from bot.services.languages import ChatLanguages
 from bot.services.news import NewsService
 from bot.services.polling import IngestionService
@@ -36,4 +37,6 @@ class Services:
     comment_relay: CommentRelay
     # Comments from the publisher's website (comment feeds); None when not built (tests).
     site_comments: SiteCommentService | None = None
+    # The admins' /feeds and /post; None when not built (tests).
+    feed_admin: FeedAdminService | None = None
 

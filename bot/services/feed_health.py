@@ -8,7 +8,6 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +37,31 @@ AdminNotifier = Callable[[NoticeText], Awaitable[None]]
 
 MAX_ERROR_LENGTH = 500
 MAX_NOTE_LENGTH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class FeedAlert:
+    """A notice to the admins about one feed: failing (at the alert threshold) or recovered.
+
+    Called, it renders the plain-text notice in the current language, like any
+    :data:`NoticeText`; the wiring also reads the feed's id and URL to add them and the
+    Pause / Retry now buttons."""
+
+    feed_id: int
+    name: str
+    url: str  # without credentials or query (describe_url)
+    failures: int
+    error: str | None = None  # None: recovered
+
+    @property
+    def recovered(self) -> bool:
+        """True for the good news: the feed works again."""
+        return self.error is None
+
+    def __call__(self) -> str:
+        if self.error is None:
+            return feed_recovered_notice(self.name, self.failures)
+        return feed_failing_notice(self.name, self.failures, self.error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,14 +219,16 @@ class FeedHealth:
         logger.warning("feed %r (%s) failed: %s [%s]; %d failure(s) in a row, next poll in %ds",
                        name, url, error, kind, failures, wait)
         if alert:
-            await self._notify(partial(feed_failing_notice, name, failures, error))
+            await self._notify(FeedAlert(feed_id, name, url, failures, error))
         return RecordedFailure(feed_name=name, error=error, kind=kind)
 
-    async def announce_recovery(self, feed_name: str, failures: int) -> None:
+    async def announce_recovery(self, feed_name: str, failures: int, feed_id: int = 0,
+                                url: str = "") -> None:
         """Tell the admins a feed works again after ``failures`` failures (nothing if 0)."""
         if failures:
             logger.info("feed %r recovered after %d failures", feed_name, failures)
-            await self._notify(partial(feed_recovered_notice, feed_name, failures))
+            await self._notify(FeedAlert(feed_id, feed_name, describe_url(url) if url else "",
+                                         failures))
 
     async def _notify(self, notice: Callable[[], str]) -> None:
         if self.notify_admins is None:

@@ -1,10 +1,11 @@
 """Polling: feeds → clean, deduplicated, topic-tagged, summarised articles in the database.
 
 :class:`IngestionService` polls one feed at a time (:meth:`~IngestionService.poll_feed`) or
-every due feed (:meth:`~IngestionService.poll_due_feeds`). A poll never raises: every failure
-ends in the feed's health record, a log line and, at the alert threshold, one notice to the
-admins (:mod:`bot.services.feed_health`). The network is never used inside a database
-transaction:
+every due feed (:meth:`~IngestionService.poll_due_feeds`); a feed an admin paused
+(``feeds.paused``) is left alone until resumed, except for an admin's "Retry now". A poll never
+raises: every failure ends in the feed's health record, a log line and, at the alert
+threshold, one notice to the admins (:mod:`bot.services.feed_health`). The network is never
+used inside a database transaction:
 
 1. read the feed's state (short read);
 2. fetch conditionally (no session held); a 304 only records the poll;
@@ -121,6 +122,7 @@ class _FeedState:
     interval: int
     next_poll_at: datetime | None
     never_succeeded: bool
+    paused: bool = False
 
     @classmethod
     def of(cls, feed: Feed) -> _FeedState:
@@ -129,6 +131,7 @@ class _FeedState:
             last_modified=feed.last_modified, full_text=feed.full_text,
             default_topics=tuple(feed.default_topics or ()), interval=feed.interval,
             next_poll_at=feed.next_poll_at, never_succeeded=feed.last_success_at is None,
+            paused=bool(feed.paused),
         )
 
 
@@ -193,11 +196,12 @@ class IngestionService:
             return [feed.id for feed in feeds]
 
     async def feed_schedule(self) -> list[FeedSchedule]:
-        """Return one schedule entry per enabled feed (interval and jitter in seconds)."""
+        """Return one schedule entry per enabled, unpaused feed (interval and jitter in
+        seconds)."""
         async with self._session_factory() as session:
             feeds = await list_enabled_feeds(session)
             return [FeedSchedule(feed.id, feed.name, feed.interval, self._ingestion.jitter)
-                    for feed in feeds]
+                    for feed in feeds if not feed.paused]
 
     async def refresh_topic_summaries(self, topic_slugs: Iterable[str]) -> None:
         """Recompute the stored key points of these topics where their articles changed."""
@@ -227,24 +231,28 @@ class IngestionService:
         return results
 
     async def poll_feed(
-        self, feed_id: int, *, only_if_due: bool = False, touched_topics: set[str] | None = None
+        self, feed_id: int, *, only_if_due: bool = False, touched_topics: set[str] | None = None,
+        even_if_paused: bool = False,
     ) -> PollResult:
         """Poll one feed and store what changed. Never raises (except on cancellation).
 
         With ``only_if_due`` a feed whose ``next_poll_at`` (backoff included) lies more than
-        half an interval ahead is skipped — for per-feed scheduler jobs.
+        half an interval ahead is skipped — for per-feed scheduler jobs. A paused feed is
+        skipped unless ``even_if_paused`` (an admin's "Retry now").
         """
-        return await self._poll_guarded(feed_id, only_if_due, touched_topics, None)
+        return await self._poll_guarded(feed_id, only_if_due, touched_topics, None,
+                                        even_if_paused)
 
     async def _poll_guarded(
         self, feed_id: int, only_if_due: bool, touched_topics: set[str] | None,
-        state: _FeedState | None,
+        state: _FeedState | None, even_if_paused: bool = False,
     ) -> PollResult:
         if feed_id in self._polling:  # a poll of this feed is already running
             return PollResult(feed_id=feed_id, feed_name="", skipped=True)
         self._polling.add(feed_id)
         try:
-            return await self._poll(feed_id, only_if_due, touched_topics, state)
+            return await self._poll(feed_id, only_if_due, touched_topics, state,
+                                    even_if_paused)
         except Exception as exc:  # a bug or a database failure must not stop other feeds
             logger.exception("feed %s: poll failed unexpectedly", feed_id)
             message = _describe_exception(exc)
@@ -259,7 +267,7 @@ class IngestionService:
 
     async def _poll(
         self, feed_id: int, only_if_due: bool, touched_topics: set[str] | None,
-        state: _FeedState | None,
+        state: _FeedState | None, even_if_paused: bool = False,
     ) -> PollResult:
         if state is None:
             async with self._gate.reading() as session:
@@ -268,6 +276,8 @@ class IngestionService:
         if state is None:
             return PollResult(feed_id=feed_id, feed_name="", error="no such feed",
                               error_kind=INTERNAL_ERROR_KIND)
+        if state.paused and not even_if_paused:
+            return PollResult(feed_id=state.id, feed_name=state.name, skipped=True)
         now = self._clock()
         if only_if_due and state.next_poll_at is not None and (
             state.next_poll_at - now > timedelta(seconds=state.interval / 2)
@@ -282,7 +292,7 @@ class IngestionService:
             return await self._fail(state.id, exc.kind.value, exc.message)
         if fetched.not_modified:
             recovered = await self._health.record_not_modified(state.id, fetched)
-            await self._health.announce_recovery(state.name, recovered)
+            await self._health.announce_recovery(state.name, recovered, state.id, state.url)
             return PollResult(feed_id=state.id, feed_name=state.name, not_modified=True)
 
         try:
@@ -299,7 +309,7 @@ class IngestionService:
         notes = list(parsed.problems)
         notes.extend(await self._process(state, plans))
         stored, recovered = await self._write(state, fetched, parsed, plans, notes)
-        await self._health.announce_recovery(state.name, recovered)
+        await self._health.announce_recovery(state.name, recovered, state.id, state.url)
         if notes:
             logger.info("feed %r: %s", state.name, "; ".join(notes))
         if touched_topics is not None:  # the caller refreshes once for many feeds
