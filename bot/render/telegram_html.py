@@ -140,7 +140,9 @@ def _open(out: doc.Builder, tag: _Tag) -> None:
         spoiler = "tg-spoiler" in attrs.get("class", "").split()
         out.open(name, doc.Mark(doc.SPOILER) if spoiler else None)
     elif name == "a":
-        href = attrs.get("href", "").strip()
+        # ASCII blanks only, as safe_url trims them: a link ending in U+00A0 keeps it, so
+        # text that already fits comes back unchanged.
+        href = attrs.get("href", "").strip(" \t\n\r\f\v")
         out.open(name, doc.Mark(doc.LINK, href) if href else None)
     elif name == "code":
         lang = doc.class_language(attrs.get("class", ""))

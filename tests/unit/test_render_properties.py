@@ -438,3 +438,10 @@ def test_emoji_text_is_never_cut_inside_a_character(
     kept = valid(short).text.removesuffix("…")
     assert regional_indicators(kept) % 2 == 0
     assert not kept.endswith("\u200d")
+
+
+def test_truncate_keeps_a_link_ending_in_a_no_break_space() -> None:
+    """Found by hypothesis: a link whose href ends in U+00A0 that already fits comes back
+    unchanged (the reader used to strip the no-break space off the href)."""
+    markup = '<a href="https://news.example/explainers/&lt;b&gt;\xa0">&lt;</a>'
+    assert truncate_html(markup, 50) == markup
