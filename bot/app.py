@@ -35,6 +35,7 @@ from bot.ingest.fetch import FeedFetcher
 from bot.metrics import BotMetrics
 from bot.services.admins import AdminService
 from bot.services.channels import ChannelService
+from bot.services.clicks import ClickTracker
 from bot.services.comments import CommentService
 from bot.services.container import Services
 from bot.services.corrections import CorrectionService
@@ -55,6 +56,7 @@ from bot.services.readiness import (
 )
 from bot.services.settings import SettingsService
 from bot.services.site_comments import SiteCommentPoll, SiteCommentService
+from bot.services.stats import StatsService
 from bot.services.update_dedupe import UpdateDeduplicator
 from bot.services.workers import create_worker_pool
 from bot.telegram_edits import PtbEditor
@@ -222,6 +224,8 @@ class NewsBot:
         news = NewsService(sessions, {
             topic.slug: (*topic.aliases, *topic.keywords) for topic in settings.topics
         })
+        clicks = (ClickTracker(sessions, settings.server.public_url)
+                  if settings.server.public_url else None)
         services = Services(
             settings=settings,
             publisher_name=settings.publisher.name,
@@ -235,11 +239,12 @@ class NewsBot:
             ),
             delivery=DeliveryService(
                 sessions, PtbSender(application.bot), load_card, settings.delivery,
-                observer=self.metrics, notify_admins=self._notify_admins,
+                observer=self.metrics, notify_admins=self._notify_admins, clicks=clicks,
             ),
             chat_settings=SettingsService(sessions, news),
             languages=ChatLanguages(sessions),
             admins=AdminService(sessions, settings.telegram.admins),
+            stats=StatsService(sessions, tracking=clicks is not None),
             # relay: the lead sets on_published to H's CommentRelay.publish at merge.
             site_comments=SiteCommentService(sessions, fetcher, settings, on_published=None),
         )
@@ -283,6 +288,7 @@ class NewsBot:
             webhook_path=tg.webhook_path if tg.mode == "webhook" else None,
             webhook_secret=tg.webhook_secret.get_secret_value() if tg.webhook_secret else None,
             update_sink=self._push_update if tg.mode == "webhook" else None,
+            click_sink=clicks.click if clicks is not None else None,
         )
         await web.start()
         # Closed first on stop: no webhook update is acknowledged once the application

@@ -78,6 +78,7 @@ ADMIN_COMMANDS = (
     ("ban", N_("Ban a user from commenting: /ban <id>")),
     ("unban", N_("Let a banned user comment again: /unban <id>")),
     ("audit", N_("The latest admin actions: /audit [n]")),
+    ("stats", N_("Subscribers, deliveries, feeds, comments, clicks and a chart")),
 )
 # The languages of the menu besides the default (English, registered with no language code).
 MENU_LANGUAGES = tuple(language for language in LANGUAGES if language != DEFAULT_LANGUAGE)

@@ -15,6 +15,7 @@ from bot.services.polling import IngestionService
 from bot.services.readers import ReaderService
 from bot.services.settings import SettingsService
 from bot.services.site_comments import SiteCommentService
+from bot.services.stats import StatsService
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Services:
     channels: ChannelService
     languages: ChatLanguages
     admins: AdminService
+    stats: StatsService
     # Comments from the publisher's website (comment feeds); None when not built (tests).
     site_comments: SiteCommentService | None = None
 
