@@ -252,6 +252,7 @@ class NewsBot:
         corrections = CorrectionService(
             sessions, PtbEditor(application.bot), load_card, services.delivery.limiter,
             mode=settings.delivery.corrections, sender=PtbSender(application.bot),
+            clicks=clicks,
         )
         async with startup_lock(engine):
             await services.ingestion.sync_config()

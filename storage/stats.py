@@ -94,14 +94,16 @@ async def deliveries_by_status(session: AsyncSession, since: datetime) -> dict[s
 
 async def feed_health(session: AsyncSession) -> tuple[int, int, int]:
     """(enabled feeds whose last poll worked, enabled feeds failing, disabled feeds)."""
+    # Grouped by the failure count itself (few distinct values): PostgreSQL does not match a
+    # bound "> 0" in the select list with the one in GROUP BY.
     rows = await session.execute(select(
-        Feed.enabled, Feed.consecutive_failures > 0, func.count()
-    ).group_by(Feed.enabled, Feed.consecutive_failures > 0))
+        Feed.enabled, Feed.consecutive_failures, func.count()
+    ).group_by(Feed.enabled, Feed.consecutive_failures))
     ok = failing = disabled = 0
     for enabled, failed, count in rows:
         if not enabled:
             disabled += int(count)
-        elif failed:
+        elif failed > 0:
             failing += int(count)
         else:
             ok += int(count)

@@ -4,10 +4,12 @@ chart's caption. The numbers come from :class:`bot.domain.StatsReport`, the same
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from babel.dates import format_datetime
 
 from bot.domain import ReadingRow, StatsReport
-from bot.i18n import N_, _, current_language
+from bot.i18n import N_, _, current_language, ngettext
 from bot.render.display import shorten_plain
 from bot.render.markup import TEXT_LIMIT, bold, escape, fill, italic, join_lines, utf16_len
 from bot.text import one_line
@@ -35,8 +37,7 @@ TOPICS_SHOWN = 15  # more topics are summed up in one line
 _TITLE_LENGTH = 60
 
 
-def _pairs(labels: dict[str, str], counts: dict[str, int] | object) -> str:
-    values = dict(counts) if isinstance(counts, dict) else {}
+def _pairs(labels: Mapping[str, str], values: Mapping[str, int]) -> str:
     known = [f"{_(label)} {values.get(key, 0)}" for key, label in labels.items()]
     other = [f"{key} {count}" for key, count in sorted(values.items()) if key not in labels]
     return escape(" · ".join(known + other))
@@ -48,7 +49,8 @@ def _percent(row: ReadingRow) -> str:
 
 
 def _reading_line(label: str, row: ReadingRow) -> str:
-    return fill(_("• {title}: {clicks} clicks / {sent} sent ({ratio})"),
+    return fill(ngettext("• {title}: {clicks} click / {sent} sent ({ratio})",
+                         "• {title}: {clicks} clicks / {sent} sent ({ratio})", row.clicks),
                 title=escape(label), clicks=str(row.clicks), sent=str(row.sent),
                 ratio=escape(_percent(row)))
 
@@ -60,9 +62,8 @@ def render_stats(report: StatsReport) -> str:
                            locale=current_language())
     lines = [fill(_("📊 {title} — {when} UTC"), title=bold(_("Statistics")), when=escape(when)),
              "", bold(_("Subscribers")),
-             _pairs(STATUS_LABELS, dict(report.chats_by_status)),
-             fill(_("Active by type: {types}"), types=_pairs(TYPE_LABELS,
-                                                            dict(report.active_by_type)))]
+             _pairs(STATUS_LABELS, report.chats_by_status),
+             fill(_("Active by type: {types}"), types=_pairs(TYPE_LABELS, report.active_by_type))]
     for days, (new, gone) in sorted(report.growth.items()):
         lines.append(escape(_("Last {days} days: +{new} new, −{gone} gone (net {net:+d})")
                             .format(days=days, new=new, gone=gone, net=new - gone)))
@@ -70,10 +71,11 @@ def render_stats(report: StatsReport) -> str:
     for name, count in report.per_topic[:TOPICS_SHOWN]:
         lines.append(escape(f"• {name}: {count}"))
     if len(report.per_topic) > TOPICS_SHOWN:
-        lines.append(escape(_("… and {n} more topics").format(
-            n=len(report.per_topic) - TOPICS_SHOWN)))
+        hidden = len(report.per_topic) - TOPICS_SHOWN
+        lines.append(escape(ngettext("… and {n} more topic", "… and {n} more topics",
+                                     hidden).format(n=hidden)))
     lines += ["", bold(_("Deliveries in the last 24 hours")),
-              _pairs(DELIVERY_LABELS, dict(report.deliveries_24h)),
+              _pairs(DELIVERY_LABELS, report.deliveries_24h),
               escape(_("Outbox: {n} waiting").format(n=report.outbox_depth)),
               "", bold(_("Feeds")),
               escape(_("ok {ok} · failing {failing} · disabled {disabled}").format(
