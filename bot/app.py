@@ -10,6 +10,7 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -289,7 +290,7 @@ class NewsBot:
             webhook_path=tg.webhook_path if tg.mode == "webhook" else None,
             webhook_secret=tg.webhook_secret.get_secret_value() if tg.webhook_secret else None,
             update_sink=self._push_update if tg.mode == "webhook" else None,
-            click_sink=clicks.click if clicks is not None else None,
+            click_sink=self._click_counter(clicks) if clicks is not None else None,
         )
         await web.start()
         # Closed first on stop: no webhook update is acknowledged once the application
@@ -454,6 +455,16 @@ class NewsBot:
             return False, {"status": "not ready", "failing": {"bot": "starting or stopping"}}
         report = await self._running.readiness.report()
         return report.ready, report.as_json()
+
+    def _click_counter(self, clicks: ClickTracker) -> Callable[[str], Awaitable[str | None]]:
+        """The web server's click sink: count the click, and the request in the metrics."""
+
+        async def click(token: str) -> str | None:
+            url = await clicks.click(token)
+            self.metrics.count_click(url is not None)
+            return url
+
+        return click
 
     async def _push_update(self, data: dict[str, Any]) -> bool:
         """Read a webhook update and queue it, unless its id was taken in recently."""

@@ -6,7 +6,8 @@ Design. The outbox renders a pushed explainer once per article and language per 
 sends that same message to every chat, so a link is per *article*: its token
 (``secrets.token_urlsafe(9)``, 72 random bits: not guessable, 12 characters) is made once,
 in bulk for all the batch's articles in one transaction (:meth:`ClickTracker.read_urls`),
-never per message. A click is counted per link per UTC day: no chat, no user, no IP is
+never per message, and remembered in memory (a token never changes), so a batch of known
+articles costs no query at all. A click is counted per link per UTC day: no chat, no user, no IP is
 stored. An unknown token is a 404 and counts nothing.
 """
 
@@ -25,6 +26,7 @@ from storage.models import utcnow
 
 TOKEN_BYTES = 9  # → 12 URL-safe characters
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{8,32}")
+_KNOWN_MAX = 10_000  # links remembered in memory
 
 
 def new_token() -> str:
@@ -45,16 +47,23 @@ class ClickTracker:
         self._sessions = session_factory
         self.public_url = public_url
         self._clock = clock
+        self._known: dict[int, tuple[str, str]] = {}  # article id → (token, target URL)
 
     async def read_urls(self, urls: Mapping[int, str]) -> dict[int, str]:
         """article id → the tracked address for its "Read" button, for every article of
-        ``urls`` (article id → its URL): one transaction for the whole batch."""
-        if not urls:
-            return {}
-        async with write_session(self._sessions) as session:
-            tokens = await clicks_dao.article_links(session, urls, new_token)
-        return {article_id: tracked_url(self.public_url, token)
-                for article_id, token in tokens.items()}
+        ``urls`` (article id → its URL): at most one transaction for the whole batch, none
+        when every link is known already."""
+        unknown = {article_id: url for article_id, url in urls.items()
+                   if self._known.get(article_id, ("", ""))[1] != url}
+        if unknown:
+            async with write_session(self._sessions) as session:
+                tokens = await clicks_dao.article_links(session, unknown, new_token)
+            if len(self._known) > _KNOWN_MAX:  # old explainers are rarely pushed again
+                self._known.clear()
+            self._known.update({article_id: (token, unknown[article_id])
+                                for article_id, token in tokens.items()})
+        return {article_id: tracked_url(self.public_url, self._known[article_id][0])
+                for article_id in urls if article_id in self._known}
 
     async def click(self, token: str) -> str | None:
         """Count a click on ``token``; the URL to redirect to, or None if there is no such

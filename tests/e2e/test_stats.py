@@ -95,6 +95,12 @@ async def test_stats_cli_and_telegram_agree_and_a_tracked_read_button_counts_onc
                 assert response.status == 404
             async with http.get(f"{base}/r/", allow_redirects=False) as response:
                 assert response.status == 404
+            async with http.head(f"{base}/r/{token}", allow_redirects=False) as response:
+                assert response.status == 405  # a link checker's HEAD is no click
+            async with http.get(f"{base}/metrics") as response:
+                metrics = await response.text()
+            assert 'newsbot_link_clicks_total{outcome="redirected"} 1.0' in metrics
+            assert 'newsbot_link_clicks_total{outcome="unknown"} 1.0' in metrics
         assert await count(bot, select(func.sum(LinkClick.clicks))) == 1
 
         await emulator.user(READERS[2]).block_bot()
