@@ -12,6 +12,7 @@ import pytest
 
 from bot.config import ConfigError
 from bot.domain import DailySeries, ReadingRow, StatsReport
+from bot.i18n import use_language
 from bot.render.markup import TEXT_LIMIT, utf16_len
 from bot.render.stats_chart import render_chart_png
 from bot.render.stats_replies import chart_labels, render_stats
@@ -133,3 +134,14 @@ def test_public_url_is_optional_and_kept_without_trailing_slash(tmp_path: Path) 
     assert make_settings(tmp_path).server.public_url is None
     settings = make_settings(tmp_path, extra={"server": {"public_url": "https://n.example/b/"}})
     assert settings.server.public_url == "https://n.example/b"
+
+
+def test_stats_text_in_ukrainian() -> None:
+    """An admin whose language is Ukrainian reads /stats in Ukrainian, plural forms too."""
+    with use_language("uk"):
+        text = render_stats(make_report(explainers=(ReadingRow(1, "POWs", 2, 10),)))
+        labels = chart_labels()
+    assert "Статистика" in text
+    assert "активні 5 · заблокували 2" in text
+    assert "• POWs: 2 переходи / 10 надіслано (20.0%)" in text
+    assert labels[0] == "Останні 30 днів"
