@@ -181,7 +181,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     settings = _load(args.config)
     _configure_logging(settings)
-    return asyncio.run(stats_cli.run(settings, sys.stdout, as_json=args.json))
+    return asyncio.run(stats_cli.run(settings, sys.stdout, sys.stderr, as_json=args.json))
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:

@@ -8,21 +8,36 @@ import json
 from dataclasses import asdict
 from typing import IO, Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.config import Settings
 from bot.domain import ReadingRow, StatsReport
 from bot.services.stats import StatsService
-from storage.db import check_connection, create_engine, create_session_factory
+from storage.db import check_connection, create_engine, create_session_factory, sqlite_path
+
+
+class StatsUnavailable(Exception):
+    """The database has no newsbot schema (yet), or not the newest one."""
 
 
 async def collect(settings: Settings) -> StatsReport:
-    """The report, from the configured database."""
+    """The report, from the configured database (never created or migrated here)."""
+    path = sqlite_path(settings.database.url)
+    if path is not None and not path.exists():
+        raise StatsUnavailable(f"the database file {path} does not exist (run newsbot migrate, "
+                               "or newsbot run)")
     engine = create_engine(settings.database.url,
                            connect_timeout=settings.database.connect_timeout)
     try:
         await check_connection(engine, settings.database.connect_timeout)
         service = StatsService(create_session_factory(engine),
                                tracking=settings.server.public_url is not None)
-        return await service.report()
+        try:
+            return await service.report()
+        except SQLAlchemyError as exc:  # e.g. a table of a newer schema is missing
+            first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+            raise StatsUnavailable(f"the statistics cannot be read ({first}); is the schema "
+                                   "up to date? (newsbot migrate)") from None
     finally:
         await engine.dispose()
 
@@ -101,9 +116,14 @@ def print_report(report: StatsReport, out: IO[str], *, width: int | None = None)
                   + ("" if report.tracking else " (click tracking is off: server.public_url)"))
 
 
-async def run(settings: Settings, out: IO[str], *, as_json: bool = False) -> int:
-    """Collect and print; exit code 0."""
-    report = await collect(settings)
+async def run(settings: Settings, out: IO[str], err: IO[str], *, as_json: bool = False) -> int:
+    """Collect and print; exit code 0, or 1 with one line on ``err`` when the database has
+    no (current) newsbot schema."""
+    try:
+        report = await collect(settings)
+    except StatsUnavailable as exc:
+        print(f"error: {exc}", file=err)
+        return 1
     if as_json:
         out.write(json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n")
     else:
