@@ -10,7 +10,7 @@ the chat, user and message values from PTB objects. The services build the other
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -354,6 +354,8 @@ class StatsReport:
     broadcasts: tuple[ReadingRow, ...]
     series: DailySeries
     tracking: bool
+    # A topic's name in other languages (the config's ``names``), by its name.
+    topic_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def active(self) -> int:

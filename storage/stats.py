@@ -63,17 +63,20 @@ async def active_by_type(session: AsyncSession) -> dict[str, int]:
     return {kind: int(count) for kind, count in rows}
 
 
-async def active_per_topic(session: AsyncSession) -> list[tuple[str, int]]:
-    """(topic name, active chats following it), every active topic, most followed first."""
+async def active_per_topic(
+    session: AsyncSession,
+) -> list[tuple[str, dict[str, str], int]]:
+    """(topic name, its names in other languages, active chats following it), every active
+    topic, most followed first."""
     followers = (select(Subscription.topic_id, func.count(func.distinct(Subscription.chat_id))
                         .label("chats"))
                  .join(Chat, Chat.id == Subscription.chat_id).where(Chat.status == "active")
                  .group_by(Subscription.topic_id).subquery())
     rows = await session.execute(
-        select(Topic.name, func.coalesce(followers.c.chats, 0))
+        select(Topic.name, Topic.names, func.coalesce(followers.c.chats, 0))
         .outerjoin(followers, followers.c.topic_id == Topic.id).where(Topic.active.is_(True))
         .order_by(func.coalesce(followers.c.chats, 0).desc(), Topic.name))
-    return [(name, int(count)) for name, count in rows]
+    return [(name, dict(names or {}), int(count)) for name, names, count in rows]
 
 
 async def new_and_gone(session: AsyncSession, since: datetime) -> tuple[int, int]:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from babel.dates import format_datetime
 
-from bot.domain import ReadingRow, StatsReport
+from bot.domain import ReadingRow, StatsReport, topic_name
 from bot.i18n import N_, _, current_language, ngettext
 from bot.render.display import shorten_plain
 from bot.render.markup import TEXT_LIMIT, bold, escape, fill, italic, join_lines, utf16_len
@@ -68,8 +68,10 @@ def render_stats(report: StatsReport) -> str:
         lines.append(escape(_("Last {days} days: +{new} new, −{gone} gone (net {net:+d})")
                             .format(days=days, new=new, gone=gone, net=new - gone)))
     lines += ["", bold(_("Topics (active subscribers)"))]
+    language = current_language()
     for name, count in report.per_topic[:TOPICS_SHOWN]:
-        lines.append(escape(f"• {name}: {count}"))
+        shown = topic_name(name, report.topic_names.get(name), language)
+        lines.append(escape(f"• {shown}: {count}"))
     if len(report.per_topic) > TOPICS_SHOWN:
         hidden = len(report.per_topic) - TOPICS_SHOWN
         lines.append(escape(ngettext("… and {n} more topic", "… and {n} more topics",

@@ -139,9 +139,11 @@ def test_public_url_is_optional_and_kept_without_trailing_slash(tmp_path: Path) 
 def test_stats_text_in_ukrainian() -> None:
     """An admin whose language is Ukrainian reads /stats in Ukrainian, plural forms too."""
     with use_language("uk"):
-        text = render_stats(make_report(explainers=(ReadingRow(1, "POWs", 2, 10),)))
+        text = render_stats(make_report(explainers=(ReadingRow(1, "POWs", 2, 10),),
+                                        topic_names={"Russia": {"uk": "Росія"}}))
         labels = chart_labels()
     assert "Статистика" in text
+    assert "• Росія: 3" in text
     assert "активні 5 · заблокували 2" in text
     assert "• POWs: 2 переходи / 10 надіслано (20.0%)" in text
     assert labels[0] == "Останні 30 днів"
