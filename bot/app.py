@@ -10,6 +10,7 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from bot.metrics import BotMetrics
 from bot.render.admin_notices import render_feed_alert
 from bot.services.admins import AdminService
 from bot.services.channels import ChannelService
+from bot.services.clicks import ClickTracker
 from bot.services.comment_relay import CommentRelay
 from bot.services.comments import CommentService
 from bot.services.container import Services
@@ -59,6 +61,7 @@ from bot.services.readiness import (
 )
 from bot.services.settings import SettingsService
 from bot.services.site_comments import SiteCommentPoll, SiteCommentService
+from bot.services.stats import StatsService
 from bot.services.update_dedupe import UpdateDeduplicator
 from bot.services.workers import create_worker_pool
 from bot.telegram_edits import PtbDeleter, PtbEditor
@@ -226,9 +229,11 @@ class NewsBot:
         news = NewsService(sessions, {
             topic.slug: (*topic.aliases, *topic.keywords) for topic in settings.topics
         })
+        clicks = (ClickTracker(sessions, settings.server.public_url)
+                  if settings.server.public_url else None)
         delivery = DeliveryService(
             sessions, PtbSender(application.bot), load_card, settings.delivery,
-            observer=self.metrics, notify_admins=self._notify_admins,
+            observer=self.metrics, notify_admins=self._notify_admins, clicks=clicks,
         )
         # Published comments go to the discussion chat and followers through the outbox.
         comment_relay = CommentRelay(
@@ -253,6 +258,7 @@ class NewsBot:
             chat_settings=SettingsService(sessions, news),
             languages=ChatLanguages(sessions),
             admins=admins,
+            stats=StatsService(sessions, tracking=clicks is not None),
             site_comments=SiteCommentService(sessions, fetcher, settings,
                                              on_published=comment_relay.publish),
             comment_relay=comment_relay,
@@ -262,6 +268,7 @@ class NewsBot:
         corrections = CorrectionService(
             sessions, PtbEditor(application.bot), load_card, services.delivery.limiter,
             mode=settings.delivery.corrections, sender=PtbSender(application.bot),
+            clicks=clicks,
         )
         async with startup_lock(engine):
             await services.ingestion.sync_config()
@@ -298,6 +305,7 @@ class NewsBot:
             webhook_path=tg.webhook_path if tg.mode == "webhook" else None,
             webhook_secret=tg.webhook_secret.get_secret_value() if tg.webhook_secret else None,
             update_sink=self._push_update if tg.mode == "webhook" else None,
+            click_sink=self._click_counter(clicks) if clicks is not None else None,
         )
         await web.start()
         # Closed first on stop: no webhook update is acknowledged once the application
@@ -466,6 +474,16 @@ class NewsBot:
             return False, {"status": "not ready", "failing": {"bot": "starting or stopping"}}
         report = await self._running.readiness.report()
         return report.ready, report.as_json()
+
+    def _click_counter(self, clicks: ClickTracker) -> Callable[[str], Awaitable[str | None]]:
+        """The web server's click sink: count the click, and the request in the metrics."""
+
+        async def click(token: str) -> str | None:
+            url = await clicks.click(token)
+            self.metrics.count_click(url is not None)
+            return url
+
+        return click
 
     async def _push_update(self, data: dict[str, Any]) -> bool:
         """Read a webhook update and queue it, unless its id was taken in recently."""

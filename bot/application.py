@@ -82,6 +82,7 @@ ADMIN_COMMANDS = (
     ("audit", N_("The latest admin actions: /audit [n]")),
     ("feeds", N_("Feeds and their health; add, remove, pause, resume")),
     ("post", N_("Publish one explainer now: /post <url>")),
+    ("stats", N_("Subscribers, deliveries, feeds, comments, clicks and a chart")),
 )
 # The languages of the menu besides the default (English, registered with no language code).
 MENU_LANGUAGES = tuple(language for language in LANGUAGES if language != DEFAULT_LANGUAGE)

@@ -1,4 +1,4 @@
-"""Command line: ``newsbot run | migrate | check-config | doctor | demo | feeds``.
+"""Command line: ``newsbot run | migrate | check-config | doctor | demo | feeds | stats``.
 
 Operator mistakes (a bad config, an unreachable database) end with one line and exit code 2,
 never a traceback.
@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _config_arg(doctor)
     sub.add_parser("demo", help="run a reader's session offline against the emulator")
+    stats = sub.add_parser(
+        "stats", help="subscribers, deliveries, outbox, feeds, comments and clicks as a table"
+    )
+    stats.add_argument("--json", action="store_true", help="print one JSON object instead")
+    _config_arg(stats)
     feeds = sub.add_parser("feeds", help="import, export or preview feeds")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
     imp = feeds_sub.add_parser("import", help="add the feeds of an OPML file")
@@ -170,6 +175,15 @@ def cmd_demo(_args: argparse.Namespace) -> int:
     return asyncio.run(run_demo(sys.stdout))
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Print the statistics of /stats (read-only)."""
+    from bot import stats_cli
+
+    settings = _load(args.config)
+    _configure_logging(settings)
+    return asyncio.run(stats_cli.run(settings, sys.stdout, sys.stderr, as_json=args.json))
+
+
 def cmd_feeds(args: argparse.Namespace) -> int:
     """Dispatch ``newsbot feeds import|export|preview``."""
     from bot import feeds_cli
@@ -192,6 +206,7 @@ COMMANDS = {
     "doctor": cmd_doctor,
     "demo": cmd_demo,
     "feeds": cmd_feeds,
+    "stats": cmd_stats,
 }
 
 

@@ -155,6 +155,19 @@ class ServerSettings(_Section):
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
     ready_telegram_minutes: Annotated[float, Field(gt=0, le=1440)] = 10.0
     ready_outbox_stuck_minutes: Annotated[float, Field(gt=0, le=7 * 1440)] = 15.0
+    # Where readers reach this server from outside; set, the "Read" buttons of pushed
+    # explainers go through <public_url>/r/<id> so clicks are counted (None: no tracking).
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", value):
+            raise ValueError("must be an http:// or https:// URL (no query), e.g. "
+                             "https://news.example.com/bot")
+        return value.rstrip("/")
 
 
 class DeliverySettings(_Section):

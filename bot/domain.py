@@ -10,8 +10,8 @@ the chat, user and message values from PTB objects. The services build the other
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 ChatType = Literal["private", "group", "supergroup", "channel"]
@@ -360,3 +360,66 @@ class PostOutcome:
     topics: tuple[str, ...] = ()
     queued: int = 0
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class ReadingRow:
+    """Clicks on one explainer's (or broadcast's) tracked link against the messages that
+    carried it."""
+
+    item_id: int
+    label: str
+    clicks: int
+    sent: int
+
+    @property
+    def click_through(self) -> float | None:
+        """Clicks per delivered message (a channel post can be clicked by many readers, so
+        this may pass 1.0); None when nothing was delivered."""
+        return self.clicks / self.sent if self.sent else None
+
+
+@dataclass(frozen=True)
+class DailySeries:
+    """/stats's chart as data: per UTC day, oldest first, the active subscribers at the
+    day's end, the explainers delivered and the clicks counted that day."""
+
+    days: tuple[date, ...]
+    subscribers: tuple[int, ...]
+    deliveries: tuple[int, ...]
+    clicks: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    """Everything /stats and ``newsbot stats`` show, from one set of queries.
+
+    Chats by status: active | blocked (the user blocked the bot) | left (removed from a group
+    or channel) | stopped (/stop). ``growth`` maps a window in days to (chats new in it,
+    chats that blocked, left or stopped in it)."""
+
+    generated_at: datetime
+    chats_by_status: Mapping[str, int]
+    active_by_type: Mapping[str, int]
+    per_topic: tuple[tuple[str, int], ...]
+    growth: Mapping[int, tuple[int, int]]
+    deliveries_24h: Mapping[str, int]
+    outbox_depth: int
+    feeds_ok: int
+    feeds_failing: int
+    feeds_disabled: int
+    comments_visible: int
+    comments_held: int
+    comments_total: int
+    clicks_30d: int
+    explainers: tuple[ReadingRow, ...]
+    broadcasts: tuple[ReadingRow, ...]
+    series: DailySeries
+    tracking: bool
+    # A topic's name in other languages (the config's ``names``), by its name.
+    topic_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    @property
+    def active(self) -> int:
+        """Chats receiving pushes (status active)."""
+        return self.chats_by_status.get("active", 0)

@@ -58,6 +58,10 @@ class BotMetrics:
             "Sends whose answer was lost (timeout, dropped connection): sent again, they may "
             "arrive twice", registry=self.registry,
         )
+        self.link_clicks = Counter(
+            "newsbot_link_clicks", "Clicks on tracked Read links (server.public_url), by "
+            "outcome: redirected or unknown (404)", ["outcome"], registry=self.registry,
+        )
         self.outbox_depth = Gauge(
             "newsbot_outbox_depth", "Deliveries pending or being sent", registry=self.registry
         )
@@ -104,6 +108,10 @@ class BotMetrics:
     def count_unknown_outcome(self) -> None:
         """Count one send whose answer was lost."""
         self.unknown_outcomes.inc()
+
+    def count_click(self, known: bool) -> None:
+        """Count one request for a tracked link."""
+        self.link_clicks.labels("redirected" if known else "unknown").inc()
 
     def set_outbox_depth(self, depth: int) -> None:
         """Record how many deliveries are waiting."""

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 UpdateSink = Callable[[dict[str, Any]], Awaitable[bool]]
 # Returns (ready, JSON body).
 ReadinessProbe = Callable[[], Awaitable[tuple[bool, dict[str, Any]]]]
+# Counts a click on a tracked link's token; returns the URL to redirect to, None if unknown.
+ClickSink = Callable[[str], Awaitable[str | None]]
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 MAX_REASON = 200  # characters of a refused update's reason in the log line
@@ -41,6 +43,7 @@ class BotWebServer:
         webhook_path: str | None = None,
         webhook_secret: str | None = None,
         update_sink: UpdateSink | None = None,
+        click_sink: ClickSink | None = None,
     ) -> None:
         self._host = host
         self._port = port
@@ -48,6 +51,7 @@ class BotWebServer:
         self._readiness = readiness
         self._webhook_secret = webhook_secret
         self._update_sink = update_sink
+        self._click_sink = click_sink
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
         # Larger bodies are refused with 413 before they are read.
@@ -57,6 +61,9 @@ class BotWebServer:
         self.app.router.add_get("/metrics", self._metrics)
         if webhook_path and update_sink is not None:
             self.app.router.add_post(webhook_path, self._webhook)
+        if click_sink is not None:  # click tracking (server.public_url); GET only: a HEAD
+            # from a link checker is not a reader's click
+            self.app.router.add_get("/r/{token}", self._click, allow_head=False)
 
     async def start(self) -> None:
         """Bind and serve."""
@@ -85,6 +92,18 @@ class BotWebServer:
     async def _metrics(self, _request: web.Request) -> web.Response:
         body = generate_latest(self._registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    async def _click(self, request: web.Request) -> web.Response:
+        assert self._click_sink is not None
+        try:
+            url = await self._click_sink(request.match_info["token"])
+        except Exception as exc:  # the database is away: the reader is not sent nowhere
+            log.error("click not counted: %s", f"{exc.__class__.__name__}: {exc}"[:MAX_REASON])
+            return web.Response(status=503, text="try again later")
+        if url is None:
+            return web.Response(status=404, text="no such link")
+        return web.Response(status=302, headers={
+            "Location": url, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
     async def _webhook(self, request: web.Request) -> web.Response:
         if self._webhook_secret is not None:

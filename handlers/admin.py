@@ -1,6 +1,6 @@
-"""The admin console's foundations: /admin (list, add, remove admins), /audit, /ban, /unban,
-/queue and the Remove buttons. Every command and button asks AdminService, server-side, and
-a non-admin gets a short "not allowed" with nothing changed."""
+"""The admin console: /admin (list, add, remove admins), /audit, /ban, /unban, /queue, /stats
+and the Remove buttons. Every command and button asks AdminService, server-side, and a
+non-admin gets a short "not allowed" with nothing changed."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from telegram import Bot, Update
+from telegram import Bot, InputFile, Update
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -18,6 +19,7 @@ from bot.context import NewsApplication, NewsContext
 from bot.domain import IncomingMessage
 from bot.mapping import incoming_message
 from bot.render import admin_replies as replies
+from bot.render import stats_replies
 from bot.render.messages import OutgoingMessage
 from bot.services.admins import AUDIT_DEFAULT, parse_user_id
 from bot.telegram_io import send_rendered
@@ -27,7 +29,7 @@ log = logging.getLogger(__name__)
 # The wiring (bot.application) puts the admin menu's publish/withdraw calls here: handlers
 # cannot import it.
 MENUS_KEY = "newsbot.admin_menus"
-ADMIN_COMMAND_NAMES = ("admin", "audit", "ban", "unban", "queue", "feeds", "post")
+ADMIN_COMMAND_NAMES = ("admin", "audit", "ban", "unban", "queue", "feeds", "post", "stats")
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,20 @@ async def queue_command(update: Update, context: NewsContext) -> None:
                             thread_id=incoming.thread_id)
 
 
+async def stats_command(update: Update, context: NewsContext) -> None:
+    """Send the statistics, then the chart of the last 30 days as a photo."""
+    incoming = await _admin_message(update, context)
+    if incoming is None:
+        return
+    stats = context.services.stats
+    report = await stats.report()
+    await _reply(context, incoming, stats_replies.render_stats(report))
+    await context.bot.send_photo(
+        incoming.chat.id, photo=InputFile(await stats.chart(report.series), filename="stats.png"),
+        caption=stats_replies.chart_caption(), parse_mode=ParseMode.HTML,
+        message_thread_id=incoming.thread_id)
+
+
 async def _update_menu(context: NewsContext, outcome: str, user_id: int) -> None:
     """Give a new admin the admin menu, or take it from a removed one."""
     menus = context.bot_data.get(MENUS_KEY)
@@ -168,4 +184,5 @@ def register(application: NewsApplication) -> None:
     application.add_handler(CommandHandler("ban", ban_command))
     application.add_handler(CommandHandler("unban", unban_command))
     application.add_handler(CommandHandler("queue", queue_command))
+    application.add_handler(CommandHandler("stats", stats_command))
     application.add_handler(CallbackQueryHandler(remove_pressed, pattern=RemoveAdmin.matches))

@@ -7,13 +7,14 @@ in code, which keeps migrations simple on both SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
     false,
     text,
 )
@@ -235,6 +237,17 @@ class Chat(Base):
     migrated_to: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When ``status`` last changed (set by the listener below; None: not since 0013, when
+    # ``updated_at`` stands in): the churn of /stats counts chats blocked or stopped in a window.
+    status_changed_at: Mapped[datetime | None]
+
+
+@event.listens_for(Chat.status, "set")
+def _status_changed(target: Chat, value: str, old: object, _initiator: object) -> None:
+    """Stamp ``status_changed_at`` whenever a chat's status really changes (every writer
+    sets the attribute through the ORM, so no call site can forget)."""
+    if value != old:
+        target.status_changed_at = utcnow()
 
 
 class Subscription(Base):
@@ -447,3 +460,39 @@ class CommentFollow(Base):
     story_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False,
                                           index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TrackedLink(Base):
+    """A short, unguessable link (``<server.public_url>/r/<token>``) standing in for an
+    explainer's (or a broadcast's) URL on a "Read" button, so a click can be counted (0013).
+
+    One token per article, not per chat: the outbox renders a pushed explainer once per
+    article and language per batch and sends the same message to every chat, so clicks are
+    aggregated over all chats (no chat, no user is recorded); click-through is clicks per
+    delivered message.
+    """
+
+    __tablename__ = "tracked_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), unique=True
+    )
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LinkClick(Base):
+    """Clicks on one tracked link on one UTC day (a count, nothing about who clicked)."""
+
+    __tablename__ = "link_clicks"
+
+    link_id: Mapped[int] = mapped_column(
+        ForeignKey("tracked_links.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)

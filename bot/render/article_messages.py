@@ -130,16 +130,18 @@ def _fit_article(header: str, summary: str, footer: str, limit: int, suffix: str
     return truncate_html(header, limit)
 
 
-def render_article(card: ArticleCard) -> list[OutgoingMessage]:
+def render_article(card: ArticleCard, *, read_url: str | None = None) -> list[OutgoingMessage]:
     """An explainer as one message: a photo with a caption (falling back to text when the
-    photo is refused) or a text message, with a "Read" button linking to it. Under the
-    title: the source, the byline and the publication date, each when known."""
+    photo is refused) or a text message, with a "Read" button linking to it (through
+    ``read_url``, a click-counting link, when given). Under the title: the source, the byline
+    and the publication date, each when known."""
     url = web_url(card.url)
     title = one_line(card.title) or url_title(url)
     header = join_lines(*(line for line in (_title_line(title, url), _meta_line(card)) if line))
     summary = escape(clean_plain(card.summary))
     footer = _hashtags(card)
-    buttons = ((Button(_("Read"), url=url),),) if url else ()
+    button_url = (web_url(read_url) or url) if url else None
+    buttons = ((Button(_("Read"), url=button_url),),) if button_url else ()
     more = "… " + link(_("Read more"), url) if url else "…"
     message = OutgoingMessage(
         "sendMessage",
@@ -157,10 +159,12 @@ def render_article(card: ArticleCard) -> list[OutgoingMessage]:
     ]
 
 
-def render_pushed_article(card: ArticleCard, article_id: int) -> list[OutgoingMessage]:
+def render_pushed_article(card: ArticleCard, article_id: int, *,
+                          read_url: str | None = None) -> list[OutgoingMessage]:
     """A pushed explainer: the article plus Comments (read them) and Comment (write one)
-    buttons on its first message."""
-    messages = render_article(card)
+    buttons on its first message (the "Read" button through ``read_url`` when click
+    tracking gave one)."""
+    messages = render_article(card, read_url=read_url)
     comments = Button(text=_("💬 Comments"), callback_data=ShowComments(article_id).pack())
     write = Button(text=_("✍️ Comment"), callback_data=WriteComment(article_id).pack())
 

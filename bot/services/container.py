@@ -17,6 +17,7 @@ from bot.services.polling import IngestionService
 from bot.services.readers import ReaderService
 from bot.services.settings import SettingsService
 from bot.services.site_comments import SiteCommentService
+from bot.services.stats import StatsService
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Services:
     languages: ChatLanguages
     admins: AdminService
     comment_relay: CommentRelay
+    stats: StatsService
     # Comments from the publisher's website (comment feeds); None when not built (tests).
     site_comments: SiteCommentService | None = None
     # The admins' /feeds and /post; None when not built (tests).

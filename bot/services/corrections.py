@@ -36,6 +36,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.domain import ArticleCard
 from bot.i18n import DEFAULT_LANGUAGE, N_, _, use_language
 from bot.render import OutgoingMessage, render_pushed_article
+from bot.render.markup import web_url
+from bot.services.clicks import ClickTracker
 from bot.services.content_prefs import ContentPrefs
 from bot.services.outbox import SendOutcome, chat_language
 from bot.services.schedule import thread_settings
@@ -128,6 +130,7 @@ class CorrectionService:
         mode: CorrectionMode = "edit",
         batch_size: int = 100,
         sender: UpdateSender | None = None,
+        clicks: ClickTracker | None = None,
     ) -> None:
         if mode == "push" and sender is None:
             raise ValueError('delivery.corrections = "push" needs the delivery sender')
@@ -138,6 +141,7 @@ class CorrectionService:
         self._mode = mode
         self._batch_size = batch_size
         self._sender = sender
+        self._clicks = clicks  # click tracking: a corrected message keeps its tracked Read link
 
     @property
     def mode(self) -> CorrectionMode:
@@ -184,6 +188,14 @@ class CorrectionService:
             found = await deliveries_dao.chat_delivery_settings(session, chats)
         cards.languages.update({chat_id: chat_language(found.get(chat_id, (None, {}))[1])
                                 for chat_id in chats})
+        if self._clicks is not None and wanted:
+            urls = {article_id: url for article_id in wanted
+                    if (card := cards.cards.get(article_id)) and (url := web_url(card.url))}
+            try:
+                cards.read_urls.update(await self._clicks.read_urls(urls))
+            except Exception as exc:  # a correction never waits on tracking
+                log.warning("corrections: tracked links not made, plain Read buttons: %s",
+                            exc)
         cards.settings.update({chat_id: found.get(chat_id, (None, {}))[1] or {}
                                for chat_id in chats})
 
@@ -200,7 +212,8 @@ class CorrectionService:
             with use_language(language):
                 if self._mode == "push":
                     card = replace(card, title=_(UPDATED_TITLE).format(title=card.title))
-                cards.rendered[key] = render_pushed_article(card, row.article_id)
+                cards.rendered[key] = render_pushed_article(
+                    card, row.article_id, read_url=cards.read_urls.get(row.article_id))
         content = ContentPrefs.from_settings(
             thread_settings(cards.settings.get(row.chat_id), row.thread_id))
         return content.present(cards.rendered[key])
@@ -293,6 +306,7 @@ class _Renders:
     languages: dict[int, str]
     rendered: dict[tuple[int, str], list[OutgoingMessage]]
     settings: dict[int, dict[str, Any]] = field(default_factory=dict)  # chats' settings
+    read_urls: dict[int, str] = field(default_factory=dict)  # article id → tracked Read link
 
 
 def _push_outcome(sent: SendOutcome) -> EditOutcome:

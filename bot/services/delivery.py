@@ -52,6 +52,8 @@ from bot.render.delivery_notices import (
     paused_admin_notice,
     render_destination_paused,
 )
+from bot.render.markup import web_url
+from bot.services.clicks import ClickTracker
 from bot.services.content_prefs import DEFAULT_CONTENT, ContentPrefs
 from bot.services.outbox import (
     AdminNotifier,
@@ -102,8 +104,10 @@ class DeliveryService:
         notify_admins: AdminNotifier | None = None,
         clock: Callable[[], datetime] = utcnow,
         owner: str | None = None,
+        clicks: ClickTracker | None = None,
     ) -> None:
         self._sessions = session_factory
+        self._clicks = clicks  # server.public_url set: "Read" buttons count clicks
         self._sender = sender
         self._load_card = load_card
         self._settings = settings = settings or DeliverySettings()
@@ -121,6 +125,7 @@ class DeliveryService:
         self._slots = asyncio.Semaphore(settings.concurrency)  # shared by overlapping batches
         # (article id, language) → the pushed article, rendered once per batch
         self._rendered: dict[tuple[int, str], list[OutgoingMessage]] = {}
+        self._read_urls: dict[int, str] = {}  # article id → its tracked "Read" link, per batch
         # destinations (chat, thread) whose settings differ from the default
         self._content: dict[tuple[int, int], ContentPrefs] = {}
         self._languages: dict[int, str] = {}  # chats whose interface language is not English
@@ -258,6 +263,7 @@ class DeliveryService:
             destinations.setdefault((row.chat_id, row.thread_id), []).append(row)
         prefs, last, cards, versions = await self._context(destinations, now)
         self._rendered.clear()
+        self._read_urls = await self._tracked_links(cards)
         jobs: list[Job] = []
         for (chat_id, thread_id), rows in destinations.items():
             plan = plan_push(
@@ -329,6 +335,20 @@ class DeliveryService:
                            if (language := chat_language(settings)) != DEFAULT_LANGUAGE}
         return prefs, last, cards, versions
 
+    async def _tracked_links(self, cards: Mapping[int, ArticleCard | None]) -> dict[int, str]:
+        """The batch's tracked "Read" links, made in one transaction (none without
+        click tracking, or when making them failed: a push never waits on tracking)."""
+        if self._clicks is None:
+            return {}
+        urls = {article_id: url for article_id, card in cards.items()
+                if card is not None and (url := web_url(card.url))}
+        try:
+            return await self._clicks.read_urls(urls)
+        except Exception as exc:
+            log.warning("outbox: tracked links not made, plain Read buttons: %s",
+                        _describe(exc))
+            return {}
+
     def _job(
         self, chat_id: int, thread_id: int, rows: list[ClaimedDelivery], plan: PushPlan,
         cards: Mapping[int, ArticleCard | None], prefs: DeliveryPrefs | None, now: datetime,
@@ -347,7 +367,8 @@ class DeliveryService:
                 card = cards[article_id]
                 assert card is not None
                 with use_language(language):
-                    messages = render_pushed_article(card, article_id)
+                    messages = render_pushed_article(
+                        card, article_id, read_url=self._read_urls.get(article_id))
                 self._rendered[(article_id, language)] = messages
         else:
             shown = [card for row in present if (card := cards[row.article_id or 0])]

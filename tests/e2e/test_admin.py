@@ -19,7 +19,7 @@ from tests.support.users import button
 ADMIN = 900
 NOT_ALLOWED = "Sorry, only the bot's admins can do that."
 ADMIN_COMMANDS = ("/admin", "/admin add 71", "/admin remove 900", "/audit", "/ban 72",
-                  "/unban 72", "/queue")
+                  "/unban 72", "/queue", "/stats")
 
 
 async def ask(emulator: BotAPIEmulator, user_id: int, text: str,

@@ -96,3 +96,18 @@ def test_run_with_unreachable_api_is_one_line(tmp_path: Path) -> None:
     assert TEST_TOKEN not in result.stderr
     assert TEST_TOKEN.split(":")[1] not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error: the Bot API")
+
+
+def test_stats_without_a_database_says_so(tmp_path: Path) -> None:
+    """`newsbot stats` on a database file that does not exist exits 1 with one line and
+    creates nothing; after `newsbot migrate` it prints the (empty) tables and exits 0."""
+    path = make_config(tmp_path)
+    result = run_cli("stats", "-c", str(path))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.strip().startswith("error: the database file")
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "newsbot.db").exists()
+    assert run_cli("migrate", "-c", str(path)).returncode == 0
+    result = run_cli("stats", "-c", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "Subscribers" in result.stdout
