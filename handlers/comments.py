@@ -166,7 +166,13 @@ async def show_comments(update: Update, context: NewsContext) -> None:
         try:
             await _show_view(context, user.id, pressed.article_id, view, None)
         except (Forbidden, BadRequest):
-            await query.answer(render.comments_need_private_chat(), show_alert=True)
+            # The member has no private chat with the bot yet: Telegram opens it through
+            # this deep link, and /start shows the comments there.
+            link = comments_link(context, pressed.article_id)
+            if link:
+                await query.answer(url=link)
+            else:
+                await query.answer(render.comments_need_private_chat(), show_alert=True)
             return
         await query.answer(render.comments_sent_privately())
     if found is not None:
@@ -296,8 +302,11 @@ async def comments_command(update: Update, context: NewsContext) -> None:
     try:
         await _show_view(context, user.id, article_id, view, None)
     except (Forbidden, BadRequest):
+        link = comments_link(context, article_id)
         await _send_quietly(context, chat.id, OutgoingMessage(
-            method="sendMessage", text=render.comments_need_private_chat()),
+            method="sendMessage", disable_preview=True,
+            text=render.comments_deep_link(link) if link
+            else render.comments_need_private_chat()),
             incoming.thread_id, incoming.message_id)
 
 
@@ -383,6 +392,28 @@ async def comment_edited(update: Update, context: NewsContext) -> None:
         if posted.stored and posted.status == "pending":
             await _after_posted(context, posted)  # the admins see the text they decide on
     raise ApplicationHandlerStop
+
+
+#: The /start payload of a deep link to an explainer's comments ("comments-<article id>").
+COMMENTS_PAYLOAD = "comments-"
+
+
+def comments_link(context: NewsContext, article_id: int) -> str | None:
+    """A t.me link that opens the private chat with the bot on an explainer's comments."""
+    username = context.bot.username
+    return f"https://t.me/{username}?start={COMMENTS_PAYLOAD}{article_id}" if username else None
+
+
+async def open_comments_link(context: NewsContext, chat_id: int, payload: str) -> bool:
+    """``/start comments-<id>`` in a private chat (the deep link a group member followed):
+    show that explainer's comments. False when the payload is not such a link."""
+    number = payload.removeprefix(COMMENTS_PAYLOAD)
+    if not payload.startswith(COMMENTS_PAYLOAD) or not number.isdecimal() or len(number) > 10:
+        return False
+    article_id = int(number)
+    found = await context.services.comments.for_article(article_id)
+    await _show_view(context, chat_id, article_id, render.render_comments(found), None)
+    return True
 
 
 async def _show_view(context: NewsContext, chat_id: int, article_id: int,

@@ -9,6 +9,7 @@ from bot import render
 from bot.context import NewsApplication, NewsContext
 from bot.mapping import incoming_message
 from bot.telegram_io import send_rendered
+from handlers.comments import open_comments_link
 
 #: The payload of our "Add me to a group" link (t.me/<bot>?startgroup=…): Telegram sends it as
 #: "/start join" in the group it adds the bot to; it is not a topic.
@@ -27,6 +28,9 @@ async def start(update: Update, context: NewsContext) -> None:
     await services.languages.first_contact(
         incoming.chat.id, incoming.user.language_code if incoming.user else None)
     payload = context.args[0] if context.args else None
+    if (payload and incoming.chat.type == "private"
+            and await open_comments_link(context, incoming.chat.id, payload)):
+        return  # a group member's deep link to an explainer's comments
     if payload == GROUP_PAYLOAD:  # added to a group through the "Add me to a group" link
         payload = None
     followed = None

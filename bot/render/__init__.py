@@ -43,6 +43,7 @@ from bot.render.channel_replies import (
 from bot.render.comment_relay import follow_button, follow_toast, render_relayed_comment
 from bot.render.comment_replies import (
     comments_button_label,
+    comments_deep_link,
     comments_need_private_chat,
     comments_sent_privately,
     moderation_toast,
@@ -125,6 +126,7 @@ __all__ = [
     "channel_topic_picker",
     "code",
     "comments_button_label",
+    "comments_deep_link",
     "comments_need_private_chat",
     "comments_sent_privately",
     "escape",

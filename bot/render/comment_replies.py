@@ -44,6 +44,7 @@ __all__ = [
     "comment_prompt_placeholder",
     "comment_prompt_sent_privately",
     "comments_button_label",
+    "comments_deep_link",
     "comments_need_private_chat",
     "comments_sent_privately",
     "comments_usage",
@@ -331,6 +332,13 @@ def comments_need_private_chat() -> str:
     """The alert when the bot cannot write to a group member privately yet."""
     return _("Start a private chat with me first (open my profile and press Start), then "
              "tap again — I show comments privately, not to the whole group.")
+
+
+def comments_deep_link(url: str) -> str:
+    """/comments in a group from a member without a private chat with the bot: the link that
+    opens it on the comments (HTML)."""
+    return fill(_("I show comments privately, not to the whole group: {link}"),
+                link=link(_("open them in our chat"), url))
 
 
 def comment_delete_buttons(comment_id: int | None) -> tuple[tuple[Button, ...], ...]:

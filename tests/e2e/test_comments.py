@@ -340,7 +340,8 @@ async def test_group_tap_answers_privately(
     emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
 ) -> None:
     """In a group the comments go to the presser's private chat, nothing is posted to the
-    group; a member whose private chat is closed gets an alert instead."""
+    group; a member whose private chat is closed is sent there by a deep link
+    (t.me/<bot>?start=comments-<id>) and /start shows the comments."""
     async with running_bot(extra=config(feed_server)) as bot:
         pushed = (await pushed_to(bot, emulator, feed_server, 92))[92]
         data = button(pushed, "Comments")
@@ -362,7 +363,14 @@ async def test_group_tap_answers_privately(
         await closed.block_bot()
         await closed.press(hello, data, forged=True)
         await until(lambda: len(emulator.callback_answers) > answers + 1)
-        assert emulator.callback_answers[-1].show_alert
+        article_id = int(data.split(":")[1])
+        link = f"https://t.me/newsbot_demo_bot?start=comments-{article_id}"
+        assert emulator.callback_answers[-1].url == link  # Telegram opens the private chat
+        await closed.unblock_bot()  # pressing Start there
+        await closed.send(f"/start comments-{article_id}")
+        [opened] = await emulator.wait_for_sent(94, count=1, timeout=10)
+        assert entity_texts(opened, "spoiler") == ["Comment number 1", "Comment number 2"]
+        assert len(emulator.sent(-100500)) == in_group  # nothing was posted to the group
         assert len(emulator.sent(-100500)) == in_group
 
 
