@@ -243,6 +243,7 @@ class HeldComment:
     text: str
     body_html: str | None
     held_reason: str | None  # pre | link | new; None when already published
+    from_site: bool = False  # from the publisher's website (a comment feed), not Telegram
 
 
 @dataclass(frozen=True)

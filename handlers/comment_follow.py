@@ -34,12 +34,14 @@ async def with_follow_button(context: NewsContext, chat_id: int, article_id: int
 
 
 async def toggle_follow(update: Update, context: NewsContext) -> None:
-    """Follow or stop following the pressed explainer's comments in this chat."""
+    """Follow or stop following the pressed explainer's comments in this private chat."""
     query = update.callback_query
     if query is None or update.effective_chat is None:
         return
     pressed = FollowComments.parse(query.data)
-    if pressed is None:
+    if pressed is None or update.effective_chat.type != "private":
+        # The toggle is only ever shown in private chats (comments views and relayed copies
+        # there): a press elsewhere is forged and must not subscribe a group or channel.
         await query.answer(render.stale_button_notice())
         return
     following = await context.services.comment_relay.toggle_follow(

@@ -30,6 +30,7 @@ from bot.callback_data import (
     CommentConsent,
     CommentsPage,
     DeleteComment,
+    FollowComments,
     ModerateComment,
     PickExplainer,
     ShowComments,
@@ -55,6 +56,11 @@ async def reply_to_explainer(update: Update, context: NewsContext) -> None:
         return
     if not incoming.reply_to_bot:
         return  # people replying to each other in a group: not for us
+    message = update.effective_message
+    if message is not None and message.sender_chat is not None:
+        # Posted as the group (an anonymous admin) or as a channel: no person to ask for
+        # consent or to hold to the limits, so not taken as a comment.
+        return
     comments = context.services.comments
     posted = await comments.post_reply(
         incoming.chat.id, incoming.reply_to_message_id, incoming.user, incoming.text,
@@ -151,7 +157,7 @@ async def show_comments(update: Update, context: NewsContext) -> None:
         await query.answer(render.stale_button_notice())
         return
     found = await context.services.comments.for_article(pressed.article_id)
-    view = render.render_comments(found)
+    view = render.render_comments(found, spoiler=_spoiler(context))
     chat = update.effective_chat
     if chat.type == "private":
         await query.answer()
@@ -162,7 +168,7 @@ async def show_comments(update: Update, context: NewsContext) -> None:
         user = update.effective_user
         with use_language(await context.services.languages.for_chat(
                 user.id, user.language_code)):
-            view = render.render_comments(found)
+            view = render.render_comments(found, spoiler=_spoiler(context))
         try:
             await _show_view(context, user.id, pressed.article_id, view, None)
         except (Forbidden, BadRequest):
@@ -185,16 +191,37 @@ async def turn_page(update: Update, context: NewsContext) -> None:
     if query is None:
         return
     pressed = CommentsPage.parse(query.data)
-    if pressed is None or pressed.page > CommentsPage.MAX_PAGE:
+    message = query.message
+    if (pressed is None or pressed.page > CommentsPage.MAX_PAGE
+            or not isinstance(message, Message) or message.chat.type != "private"
+            or not _is_comments_view(message, pressed.article_id)):
+        # Views are sent to private chats only, and only a view is paged: forged data must
+        # not turn a group's explainer (or any other message) into a comment list.
         await query.answer(render.stale_button_notice())
         return
     found = await context.services.comments.for_article(pressed.article_id, pressed.page - 1)
     await query.answer()
-    view = render.render_comments(found)
+    view = render.render_comments(found, spoiler=_spoiler(context))
     if isinstance(query.message, Message):  # H's relay: the follow toggle stays on the view
         view = await with_follow_button(context, query.message.chat.id, pressed.article_id,
                                         view)
     await edit_rendered(query, view)
+
+
+def _spoiler(context: NewsContext) -> bool:
+    """Whether comment bodies are shown behind a spoiler (``comments.spoiler``)."""
+    return context.services.comments.settings.spoiler
+
+
+def _is_comments_view(message: Message, article_id: int) -> bool:
+    """Whether ``message`` is a comments view of ``article_id``: its keyboard pages or
+    follows that explainer's comments (an empty view has just the follow toggle)."""
+    markup = message.reply_markup
+    page, follow = f"{CommentsPage.prefix}:{article_id}:", FollowComments(article_id).pack()
+    return markup is not None and any(
+        isinstance(button.callback_data, str)
+        and (button.callback_data.startswith(page) or button.callback_data == follow)
+        for row in markup.inline_keyboard for button in row)
 
 
 async def ask_for_comment(update: Update, context: NewsContext) -> None:
@@ -294,11 +321,12 @@ async def comments_command(update: Update, context: NewsContext) -> None:
     article_id = choices[0].article_id
     found = await context.services.comments.for_article(article_id)
     if chat.type == "private":
-        await _show_view(context, chat.id, article_id, render.render_comments(found),
+        await _show_view(context, chat.id, article_id,
+                         render.render_comments(found, spoiler=_spoiler(context)),
                          incoming.thread_id)
         return
     with use_language(await context.services.languages.for_chat(user.id, user.language_code)):
-        view = render.render_comments(found)
+        view = render.render_comments(found, spoiler=_spoiler(context))
     try:
         await _show_view(context, user.id, article_id, view, None)
     except (Forbidden, BadRequest):
@@ -412,7 +440,8 @@ async def open_comments_link(context: NewsContext, chat_id: int, payload: str) -
         return False
     article_id = int(number)
     found = await context.services.comments.for_article(article_id)
-    await _show_view(context, chat_id, article_id, render.render_comments(found), None)
+    await _show_view(context, chat_id, article_id,
+                     render.render_comments(found, spoiler=_spoiler(context)), None)
     return True
 
 

@@ -131,6 +131,15 @@ async def skip_unsent(session: AsyncSession, comment_id: int, reason: str) -> in
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def forget_copies(session: AsyncSession, comment_id: int) -> int:
+    """Drop the outbox rows of a comment whose copies were deleted, so that publishing it
+    again (an edit sent it back to the admins, who approved it) relays it afresh instead of
+    finding every chat "already sent". Rows still being sent are left alone."""
+    result = await session.execute(delete(Delivery).where(
+        Delivery.comment_id == comment_id, Delivery.status != "sending"))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def visible_comments(
     session: AsyncSession, comment_ids: Sequence[int]
 ) -> list[tuple[Comment, Article]]:

@@ -23,7 +23,7 @@ def render_relayed_comment(comment: HeldComment, *, spoiler: bool = True,
     carries the button to stop following."""
     text = render_comment(comment.author, comment.text, article_title=comment.article_title,
                           article_url=comment.article_url or None, spoiler=spoiler,
-                          body_html=comment.body_html)
+                          body_html=comment.body_html, from_site=comment.from_site)
     buttons = ((follow_button(comment.article_id, following=True),),) if follower else ()
     return OutgoingMessage(method="sendMessage", text=text, disable_preview=True,
                            buttons=buttons)

@@ -279,9 +279,10 @@ def comments_button_label(total: int) -> str:
     return ngettext("💬 {n} comment", "💬 {n} comments", total).format(n=total)
 
 
-def render_comments(found: ArticleComments | None) -> OutgoingMessage:
-    """One page of an explainer's comments, each body behind a spoiler like on the website,
-    with ◀ / ▶ buttons (edited in place) when there are more pages."""
+def render_comments(found: ArticleComments | None, *, spoiler: bool = True) -> OutgoingMessage:
+    """One page of an explainer's comments, each body behind a spoiler like on the website
+    (unless ``comments.spoiler = false``), with ◀ / ▶ buttons (edited in place) when there
+    are more pages."""
     if found is None:
         return OutgoingMessage(method="sendMessage",
                                text=escape(_("That explainer is no longer available.")))
@@ -295,12 +296,12 @@ def render_comments(found: ArticleComments | None) -> OutgoingMessage:
             ),
             disable_preview=True,
         )
-    hint = italic(_("Comments may contain spoilers — tap to reveal"))
+    hint = italic(_("Comments may contain spoilers — tap to reveal")) if spoiler else ""
     budget = TEXT_LIMIT - visible_length(head) - visible_length(hint) - _ROOM_AFTER_COMMENTS
-    parts = [head, hint, ""]
+    parts = [head, *([hint] if hint else []), ""]
     per_comment = max(_MIN_PER_COMMENT, budget // max(1, len(found.comments)))
     for comment in found.comments:
-        block = render_comment(comment.author, comment.text, spoiler=True,
+        block = render_comment(comment.author, comment.text, spoiler=spoiler,
                                body_html=comment.body_html, hint=False,
                                from_site=comment.from_site)
         if visible_length(block) > per_comment:

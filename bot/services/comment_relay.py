@@ -115,6 +115,7 @@ class CommentRelay:
         return {comment.id: HeldComment(
             comment.id, comment.article_id, article.title, article.canonical_url or "",
             comment.author, comment.user_id, comment.text, comment.body_html, None,
+            from_site=comment.source == "site",
         ) for comment, article in found}
 
     def render(self, comment: HeldComment, *, follower: bool) -> OutgoingMessage:
@@ -169,6 +170,8 @@ class CommentRelay:
         await self._settle(comment_id)
         async with self._sessions() as session:
             copies = await relays_dao.sent_copies(session, comment_id)
+        async with write_session(self._sessions) as session:
+            await relays_dao.forget_copies(session, comment_id)  # re-approval relays afresh
         if self._deleter is None:
             return 0
         calls = [(chat_id, partial(self._delete, chat_id, message_id))

@@ -397,6 +397,10 @@ class CommentService:
                     await session.delete(row)
                 return CommentDecision("cancelled", title=title)
             commenter = await comments_dao.commenter_for_update(session, user_id)
+            if commenter.banned:  # banned while the question was open: nothing is published
+                for row in waiting:
+                    row.status = "rejected"
+                return CommentDecision("cancelled", title=title)
             commenter.consent = choice
             name = self._name(comment.author, choice)
             held: list[HeldComment] = []

@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 
 ADMIN_SOURCE = "admin"  # feeds.source of a feed added with /feeds add
 NAME_LIMIT = 200  # feeds.name's length
+MAX_URL_CHARS = 2048  # feeds.url and articles.url hold this many characters
 _DEFAULT_INTERVAL = int(FeedSettings.model_fields["interval"].default)
 _FETCH_OUTCOMES = {
     FetchErrorKind.BLOCKED_ADDRESS: "blocked",
@@ -82,6 +83,8 @@ class FeedAdminService:
             return FeedAdminOutcome("forbidden")
         url = url.strip()
         shown = describe_url(url)
+        if len(url) > MAX_URL_CHARS:  # feeds.url holds 2,048 characters
+            return FeedAdminOutcome("invalid url", url=shown[:200], detail="URL too long")
         try:
             topics = await self._topics(topic_words)
         except UnknownTopic as exc:
@@ -171,6 +174,8 @@ class FeedAdminService:
             return PostOutcome("forbidden")
         url = url.strip()
         shown = describe_url(url)
+        if len(url) > MAX_URL_CHARS:  # articles.url holds 2,048 characters
+            return PostOutcome("invalid url", shown[:200], detail="URL too long")
         try:
             topics = await self._topics(topic_words)
         except UnknownTopic as exc:

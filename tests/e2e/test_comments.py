@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.emulator import BotAPIEmulator
 from storage import comments as comments_dao
-from storage.models import Comment, Commenter
+from storage.models import Comment, Commenter, CommentFollow
 from tests.support.demo_feed import deliver_pow_explainer, feed_config
 from tests.support.feedserver import FeedServer
 from tests.support.users import button, entity_texts, follow_after_first_poll, subscribe
@@ -404,3 +404,28 @@ async def test_consent_in_a_group_only_for_the_author(
         await member.press(question, button(question, "Publish as Max"))
         await until(lambda: "posted as Max" in emulator.sent(-100600)[count]["text"])
         assert [(c.author, c.status) for c in await rows(bot)] == [("Max", "visible")]
+
+
+async def test_forged_follow_and_page_presses_in_a_group_change_nothing(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """The follow toggle and the page buttons only exist on comments views in private chats:
+    pressed with forged data on a group's message they neither subscribe the group to the
+    comments nor turn the message into a comment list."""
+    async with running_bot(extra=config(feed_server)) as bot:
+        pushed = (await pushed_to(bot, emulator, feed_server, 92))[92]
+        article_id = int(button(pushed, "Comments").split(":")[1])
+        await add_comments(bot, article_id, 2)
+        admin = emulator.user(93, "Admin")
+        group = emulator.group(-100500, "Readers' club")
+        await group.add_bot(by=admin)
+        hello = (await emulator.wait_for_sent(-100500, count=1, timeout=10))[0]
+        answers = len(emulator.callback_answers)
+        member = emulator.user(92)
+        await member.press(hello, f"cfollow:{article_id}", forged=True)
+        await member.press(hello, f"cpage:{article_id}:1", forged=True)
+        await until(lambda: len(emulator.callback_answers) >= answers + 2)
+        async with bot.sessions() as session:
+            assert not (await session.execute(select(CommentFollow.chat_id))).all()
+        assert emulator.sent(-100500)[0]["text"] == hello["text"]
+        assert not emulator.calls("editMessageText")
