@@ -85,8 +85,9 @@ async def hold_comment(
 
 
 async def get_comment(session: AsyncSession, comment_id: int) -> Comment | None:
-    """The comment with this id, or None."""
-    return await session.get(Comment, comment_id)
+    """The comment with this id, or None; its row locked until the transaction ends (on
+    PostgreSQL), so a delete and an approval at the same moment take turns."""
+    return await session.get(Comment, comment_id, with_for_update=True, populate_existing=True)
 
 
 async def comments_awaiting_consent(session: AsyncSession, user_id: int) -> list[Comment]:
@@ -162,6 +163,7 @@ async def comment_of_message(
         select(Comment)
         .where(Comment.chat_id == chat_id, Comment.telegram_message_id == message_id,
                Comment.status != "deleted")
+        .with_for_update()
         .order_by(Comment.id.desc())
         .limit(1)
     )

@@ -337,14 +337,15 @@ class CommentService:
             article = await articles_dao.get_article(session, article_id)
             if article is None:
                 return CommentPosted(False, reason="not an explainer")
-            commenter = await comments_dao.get_commenter(session, user.id)
-            if commenter is not None and commenter.banned:
+            # The commenter's row, locked: comments from one user in several chats at once
+            # are counted one after another, so none slips past the rate limit.
+            commenter = await comments_dao.commenter_for_update(session, user.id)
+            if commenter.banned:
                 return CommentPosted(False, article.id, article.title, reason="banned")
             now = utcnow()
             window = timedelta(minutes=self.settings.rate_window_minutes)
             recent = await comments_dao.count_recent_by_user(session, user.id, now - window)
             if recent >= self.settings.rate_limit:
-                commenter = await comments_dao.commenter_for_update(session, user.id)
                 if commenter.slowed_at is not None and commenter.slowed_at > now - window:
                     return CommentPosted(False, article.id, article.title, reason="quiet")
                 commenter.slowed_at = now
