@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.articles import dialect_insert
 from storage.models import Article, Comment, Commenter, Delivery, utcnow
@@ -57,6 +58,25 @@ async def count_visible_of(session: AsyncSession, article_ids: Sequence[int]) ->
         )
     )
     return int(count or 0)
+
+
+async def visible_counts(session: AsyncSession, article_ids: Sequence[int]) -> dict[int, int]:
+    """Article id → visible comments on its story (all its language versions), for the
+    articles that have any; one query for a whole batch."""
+    if not article_ids:
+        return {}
+    wanted = (select(Article.id.label("article_id"),
+                     func.coalesce(Article.story_id, Article.id).label("story"))
+              .where(Article.id.in_(article_ids)).subquery())
+    version = aliased(Article)
+    rows = await session.execute(
+        select(wanted.c.article_id, func.count(Comment.id))
+        .select_from(wanted)
+        .join(version, func.coalesce(version.story_id, version.id) == wanted.c.story)
+        .join(Comment, Comment.article_id == version.id)
+        .where(Comment.status == "visible")
+        .group_by(wanted.c.article_id))
+    return {int(article_id): int(count) for article_id, count in rows}
 
 
 async def hold_comment(

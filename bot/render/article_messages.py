@@ -14,6 +14,7 @@ from babel.dates import format_date
 from bot.callback_data import ShowComments, WriteComment
 from bot.domain import ArticleCard, plausible_publication
 from bot.i18n import _, current_language
+from bot.render.comment_replies import comments_button_label
 from bot.render.cutting import truncate_html
 from bot.render.display import clean_plain, shorten_plain, text_messages, url_title
 from bot.render.markup import (
@@ -160,12 +161,14 @@ def render_article(card: ArticleCard, *, read_url: str | None = None) -> list[Ou
 
 
 def render_pushed_article(card: ArticleCard, article_id: int, *,
-                          read_url: str | None = None) -> list[OutgoingMessage]:
-    """A pushed explainer: the article plus Comments (read them) and Comment (write one)
-    buttons on its first message (the "Read" button through ``read_url`` when click
-    tracking gave one)."""
+                          read_url: str | None = None,
+                          comment_count: int = 0) -> list[OutgoingMessage]:
+    """A pushed explainer: the article plus Comments (read them: "💬 3 comments" once it has
+    some) and Comment (write one) buttons on its first message (the "Read" button through
+    ``read_url`` when click tracking gave one)."""
     messages = render_article(card, read_url=read_url)
-    comments = Button(text=_("💬 Comments"), callback_data=ShowComments(article_id).pack())
+    comments = Button(text=comments_button_label(comment_count),
+                      callback_data=ShowComments(article_id).pack())
     write = Button(text=_("✍️ Comment"), callback_data=WriteComment(article_id).pack())
 
     def with_button(message: OutgoingMessage) -> OutgoingMessage:

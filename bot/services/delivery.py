@@ -78,6 +78,7 @@ from bot.services.schedule import (
     thread_settings,
 )
 from storage import chats as chats_dao
+from storage import comments as comments_dao
 from storage import deliveries as deliveries_dao
 from storage.db import write_session
 from storage.deliveries import ClaimedDelivery
@@ -129,6 +130,7 @@ class DeliveryService:
         # destinations (chat, thread) whose settings differ from the default
         self._content: dict[tuple[int, int], ContentPrefs] = {}
         self._languages: dict[int, str] = {}  # chats whose interface language is not English
+        self._comment_counts: dict[int, int] = {}  # articles of the batch with comments
         self._lease_valid_until = 0.0
         self._in_flight: set[asyncio.Task[list[dict[str, Any]]]] = set()
         # Renders relayed comments (set by the wiring once the relay exists); without it
@@ -324,6 +326,8 @@ class DeliveryService:
             versions = await deliveries_dao.article_versions(session, article_ids)
             cards = {article_id: await self._load_card(session, article_id)
                      for article_id in article_ids}
+            # the count on each pushed explainer's "💬 N comments" button
+            self._comment_counts = await comments_dao.visible_counts(session, article_ids)
         # each destination's settings: the chat's, with its forum thread's own on top
         settings_of = {(chat_id, thread_id): thread_settings(chats[chat_id][1], thread_id)
                        for chat_id, thread_id in destinations if chat_id in chats}
@@ -368,7 +372,8 @@ class DeliveryService:
                 assert card is not None
                 with use_language(language):
                     messages = render_pushed_article(
-                        card, article_id, read_url=self._read_urls.get(article_id))
+                        card, article_id, read_url=self._read_urls.get(article_id),
+                        comment_count=self._comment_counts.get(article_id, 0))
                 self._rendered[(article_id, language)] = messages
         else:
             shown = [card for row in present if (card := cards[row.article_id or 0])]

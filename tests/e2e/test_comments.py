@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.emulator import BotAPIEmulator
 from storage import comments as comments_dao
-from storage.models import Comment, Commenter, CommentFollow
+from storage.models import Chat, Comment, Commenter, CommentFollow, Delivery, utcnow
 from tests.support.demo_feed import deliver_pow_explainer, feed_config
 from tests.support.feedserver import FeedServer
 from tests.support.users import button, entity_texts, follow_after_first_poll, subscribe
@@ -429,3 +429,25 @@ async def test_forged_follow_and_page_presses_in_a_group_change_nothing(
             assert not (await session.execute(select(CommentFollow.chat_id))).all()
         assert emulator.sent(-100500)[0]["text"] == hello["text"]
         assert not emulator.calls("editMessageText")
+
+
+async def test_a_push_shows_how_many_comments_its_explainer_has(
+    emulator: BotAPIEmulator, running_bot: Any, feed_server: FeedServer
+) -> None:
+    """An explainer pushed after it got comments carries the count on its button
+    ("💬 2 comments"); one without comments says "💬 Comments"."""
+    async with running_bot(extra=config(feed_server)) as bot:
+        pushed = (await pushed_to(bot, emulator, feed_server, 92))[92]
+        data = button(pushed, "Comments")
+        assert "💬 Comments" in str(pushed["reply_markup"])
+        await add_comments(bot, int(data.split(":")[1]), 2)
+        async with bot.sessions() as session, session.begin():
+            session.add(Delivery(chat_id=95, thread_id=0, article_id=int(data.split(":")[1]),
+                                 status="pending", attempts=0, next_attempt_at=utcnow(),
+                                 created_at=utcnow()))
+            session.add(Chat(id=95, type="private", status="active", timezone="UTC",
+                             settings={}, created_at=utcnow(), updated_at=utcnow()))
+        emulator.user(95, "Late reader")
+        await bot.drain_outbox()
+        [late] = [m for m in emulator.sent(95) if m.get("reply_markup")]
+        assert "💬 2 comments" in str(late["reply_markup"])
