@@ -14,10 +14,12 @@ subscribed to any of their topics (``storage.deliveries.enqueue_articles``). A d
    digest;
 4. **sends** with up to ``delivery.concurrency`` destinations in flight, each send waiting on
    the :class:`~bot.services.rate_limits.SendLimiter`;
-5. **relays comments**: a row with ``comment_id`` is a published comment's copy (for the
-   discussion chat or a chat following the explainer's comments, see
+5. **relays comments** and **sends broadcasts**: a row with ``comment_id`` is a published
+   comment's copy (for the discussion chat or a chat following the explainer's comments, see
    :mod:`bot.services.comment_relay`): sent at once, one message per row, rendered once per
-   comment and language; a comment no longer visible is skipped;
+   comment and language; a comment no longer visible is skipped; a row with
+   ``broadcast_id`` is an admin's announcement (:mod:`bot.services.broadcasts`), rendered
+   once per broadcast; a cancelled broadcast's rows are skipped, a paused one's handed back;
 6. **records** every row's outcome in one executemany per batch; a database error keeps the
    outcomes in memory and retries, so a hiccup strands nothing.
 
@@ -44,9 +46,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DeliverySettings
-from bot.domain import ArticleCard
+from bot.domain import ArticleCard, BroadcastContent
 from bot.i18n import DEFAULT_LANGUAGE, use_language
 from bot.render import OutgoingMessage, render_coalesced, render_digest, render_pushed_article
+from bot.render.broadcasts import render_broadcast
 from bot.render.delivery_notices import (
     PausedKind,
     paused_admin_notice,
@@ -77,6 +80,7 @@ from bot.services.schedule import (
     plan_push,
     thread_settings,
 )
+from storage import broadcasts as broadcasts_dao
 from storage import chats as chats_dao
 from storage import deliveries as deliveries_dao
 from storage.db import write_session
@@ -252,11 +256,15 @@ class DeliveryService:
         outcomes: list[dict[str, Any]] = []
         destinations: dict[tuple[int, int], list[ClaimedDelivery]] = {}
         comment_rows: list[ClaimedDelivery] = []
+        broadcast_rows: list[ClaimedDelivery] = []
         for row in batch:
             if row.comment_id is not None:
                 comment_rows.append(row)
                 continue
-            if row.article_id is None:  # broadcasts are not sent by this outbox yet
+            if row.broadcast_id is not None:
+                broadcast_rows.append(row)
+                continue
+            if row.article_id is None:
                 outcomes.append(outcome_row(row, "skipped", error="not an explainer"))
                 stats.skipped += 1
                 continue
@@ -307,6 +315,8 @@ class DeliveryService:
                                  "the push's “and N more”") for row in extra)
         if comment_rows:
             jobs.extend(await self._comment_jobs(comment_rows, outcomes, stats))
+        if broadcast_rows:
+            jobs.extend(await self._broadcast_jobs(broadcast_rows, outcomes, stats))
         outcomes.extend(await self._send_jobs(jobs, versions, stats))
         await self._record(outcomes)
 
@@ -412,6 +422,36 @@ class DeliveryService:
                     rendered[key] = source.render(comment, follower=follower)
             jobs.append(Job(row.chat_id, row.thread_id, [row], [row], [rendered[key]],
                             row.silent, language))
+        return jobs
+
+    async def _broadcast_jobs(
+        self, rows: Sequence[ClaimedDelivery], outcomes: list[dict[str, Any]],
+        stats: DeliveryStats,
+    ) -> list[Job]:
+        """One job per broadcast row, the announcement rendered once per broadcast (the
+        admin's HTML as is, in no chat's language); rows of a cancelled broadcast are
+        skipped, of a paused one handed back out of reach until it is resumed."""
+        ids = sorted({row.broadcast_id for row in rows if row.broadcast_id is not None})
+        async with self._sessions() as session:
+            found = await broadcasts_dao.statuses(session, ids)
+        rendered: dict[int, OutgoingMessage] = {}
+        jobs: list[Job] = []
+        for row in rows:
+            broadcast = found.get(row.broadcast_id or 0)
+            if broadcast is None or broadcast.status in ("cancelled", "done"):
+                stats.skipped += 1
+                outcomes.append(outcome_row(row, "skipped", error=broadcasts_dao.CANCELLED))
+                continue
+            if broadcast.status == "paused":
+                outcomes.append(outcome_row(row, "pending",
+                                            next_attempt_at=broadcasts_dao.PAUSED_UNTIL))
+                continue
+            if broadcast.id not in rendered:
+                rendered[broadcast.id] = render_broadcast(BroadcastContent(
+                    broadcast.text, broadcast.photo, broadcast.button_text,
+                    broadcast.button_url))
+            jobs.append(Job(row.chat_id, row.thread_id, [row], [row], [rendered[broadcast.id]],
+                            row.silent))
         return jobs
 
     async def _send_jobs(
