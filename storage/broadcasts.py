@@ -62,15 +62,15 @@ async def counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
     """The broadcast's rows by outcome: sent, failed, blocked (skipped: the chat cannot be
     reached), cancelled (skipped by a cancel) and remaining (pending or being sent)."""
     rows = await session.execute(
-        select(Delivery.status, Delivery.last_error == CANCELLED, func.count())
+        select(Delivery.status, Delivery.last_error, func.count())
         .where(Delivery.broadcast_id == broadcast_id)
-        .group_by(Delivery.status, Delivery.last_error == CANCELLED))
+        .group_by(Delivery.status, Delivery.last_error))
     found = {"sent": 0, "failed": 0, "blocked": 0, "cancelled": 0, "remaining": 0}
-    for status, cancelled, number in rows.all():
+    for status, error, number in rows.all():
         if status in ("pending", "sending"):
             found["remaining"] += number
         elif status == "skipped":
-            found["cancelled" if cancelled else "blocked"] += number
+            found["cancelled" if error == CANCELLED else "blocked"] += number
         elif status in found:
             found[status] += number
     return found
@@ -105,6 +105,17 @@ async def live(session: AsyncSession) -> list[Broadcast]:
     """Scheduled, sending and paused broadcasts, oldest first."""
     rows = await session.scalars(
         select(Broadcast).where(Broadcast.status.in_(LIVE)).order_by(Broadcast.id))
+    return list(rows.all())
+
+
+async def to_report(session: AsyncSession, cancelled_since: datetime) -> list[Broadcast]:
+    """Sending and paused broadcasts, and those cancelled since ``cancelled_since`` (their
+    claimed sends still settle), oldest first."""
+    rows = await session.scalars(
+        select(Broadcast).where(
+            Broadcast.status.in_(("sending", "paused"))
+            | ((Broadcast.status == "cancelled") & (Broadcast.finished_at >= cancelled_since)))
+        .order_by(Broadcast.id))
     return list(rows.all())
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ from storage.models import Broadcast, utcnow
 
 log = logging.getLogger(__name__)
 
+CANCEL_SETTLE_SECONDS = 60  # a cancelled broadcast's progress is shown this long after
 CLI_ACTOR = 0  # the audit log's actor for broadcasts made with `newsbot broadcast`
 Outcome = Literal["ok", "forbidden", "gone", "wrong state", "empty"]
 
@@ -238,13 +239,13 @@ class BroadcastService:
         return fired
 
     async def tick(self) -> list[tuple[BroadcastProgress, int | None, int | None, bool]]:
-        """Progress of every sending or paused broadcast, with its progress message (chat,
-        message id) and whether it just finished (then marked done)."""
+        """Progress of every sending or paused broadcast (and one cancelled in the last
+        minute: its claimed sends settle), with its progress message (chat, message id) and
+        whether it just finished (then marked done)."""
         found: list[tuple[BroadcastProgress, int | None, int | None, bool]] = []
         async with write_session(self._sessions) as session:
-            for row in await broadcasts_dao.live(session):
-                if row.status == "scheduled":
-                    continue
+            settling = utcnow() - timedelta(seconds=CANCEL_SETTLE_SECONDS)
+            for row in await broadcasts_dao.to_report(session, settling):
                 progress = await _progress(session, row)
                 finished = row.status == "sending" and progress.remaining == 0
                 if finished:

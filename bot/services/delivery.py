@@ -91,6 +91,7 @@ log = logging.getLogger(__name__)
 
 MAX_INLINE_FLOOD_WAIT = 60.0  # a longer 429 hands the row back instead of holding a slot
 DB_RETRY_MAX = 5.0  # seconds between tries while the database is unreachable
+BROADCAST_STATUS_TTL = 1.0  # seconds a broadcast's status is trusted while its rows go out
 
 
 class DeliveryService:
@@ -135,6 +136,8 @@ class DeliveryService:
         self._languages: dict[int, str] = {}  # chats whose interface language is not English
         self._lease_valid_until = 0.0
         self._in_flight: set[asyncio.Task[list[dict[str, Any]]]] = set()
+        # broadcast id → (status, loop time read): a cancel or pause stops claimed rows too
+        self._broadcast_status: dict[int, tuple[str, float]] = {}
         # Renders relayed comments (set by the wiring once the relay exists); without it
         # comment rows are skipped.
         self.comments: CommentCopies | None = None
@@ -434,6 +437,8 @@ class DeliveryService:
         ids = sorted({row.broadcast_id for row in rows if row.broadcast_id is not None})
         async with self._sessions() as session:
             found = await broadcasts_dao.statuses(session, ids)
+        now = asyncio.get_running_loop().time()
+        self._broadcast_status.update((bid, (row.status, now)) for bid, row in found.items())
         rendered: dict[int, OutgoingMessage] = {}
         jobs: list[Job] = []
         for row in rows:
@@ -453,6 +458,23 @@ class DeliveryService:
             jobs.append(Job(row.chat_id, row.thread_id, [row], [row], [rendered[broadcast.id]],
                             row.silent))
         return jobs
+
+    async def _broadcast_held(self, broadcast_id: int) -> str | None:
+        """"paused" or "cancelled" when the broadcast was stopped after its rows were
+        claimed (its status read at most once per second per broadcast), else None."""
+        now = asyncio.get_running_loop().time()
+        status, read_at = self._broadcast_status.get(broadcast_id, ("", -1.0))
+        if now - read_at >= BROADCAST_STATUS_TTL:
+            try:
+                async with self._sessions() as session:
+                    found = await broadcasts_dao.statuses(session, [broadcast_id])
+                row = found.get(broadcast_id)
+                status = row.status if row is not None else "cancelled"
+            except Exception as exc:  # keep sending on the last known status
+                log.warning("outbox: broadcast %d status unread: %s", broadcast_id,
+                            _describe(exc))
+            self._broadcast_status[broadcast_id] = (status, now)
+        return status if status in ("paused", "cancelled") else None
 
     async def _send_jobs(
         self, jobs: Sequence[Job], versions: Mapping[int, int], stats: DeliveryStats
@@ -507,6 +529,14 @@ class DeliveryService:
         self, job: Job, versions: Mapping[int, int], stats: DeliveryStats
     ) -> list[dict[str, Any]]:
         paid = self._settings.paid_broadcast
+        broadcast_id = job.rows[0].broadcast_id
+        if broadcast_id is not None and (held := await self._broadcast_held(broadcast_id)):
+            if held == "paused":  # back out of reach until it is resumed
+                return [outcome_row(row, "pending", next_attempt_at=broadcasts_dao.PAUSED_UNTIL)
+                        for row in job.rows]
+            stats.skipped += len(job.rows)
+            return [outcome_row(row, "skipped", error=broadcasts_dao.CANCELLED)
+                    for row in job.rows]
         chat_id = job.chat_id
         thread = job.thread_id or None
         job.part = part = min(row.parts_sent for row in job.rows)
