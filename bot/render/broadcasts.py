@@ -23,7 +23,7 @@ _AUDIENCES = {
 _STATUSES = {
     "draft": N_("draft"),
     "scheduled": N_("scheduled"),
-    "sending": N_("sending"),
+    "sending": N_("being sent"),
     "paused": N_("paused"),
     "done": N_("done"),
     "cancelled": N_("cancelled"),
