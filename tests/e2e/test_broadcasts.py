@@ -19,7 +19,15 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.emulator import BotAPIEmulator
-from storage.models import AdminAuditLog, Broadcast, Delivery, utcnow
+from storage.models import (
+    AdminAuditLog,
+    Broadcast,
+    Chat,
+    Delivery,
+    Subscription,
+    Topic,
+    utcnow,
+)
 from tests.support.cli import run_cli
 from tests.support.factories import TEST_TOKEN
 from tests.support.outbox import add_chats
@@ -152,9 +160,8 @@ async def test_send_now_reaches_every_active_chat_with_formatting_and_counts(
     async with running_bot(admins=(ADMIN,), extra={"delivery": FAST}) as bot:
         await add_chats(bot.sessions, readers(300))
         async with bot.sessions() as session, session.begin():
-            await session.execute(update(Delivery.__table__.metadata.tables["chats"])
-                                  .where(Delivery.__table__.metadata.tables["chats"].c.id
-                                         .in_(range(1295, 1300))).values(status="blocked"))
+            await session.execute(update(Chat).where(Chat.id.in_(range(1295, 1300)))
+                                  .values(status="blocked"))
         for chat_id in range(1000, 1010):
             emulator.faults.block(chat_id)
         broadcast_id, preview, controls = await draft(emulator)
@@ -176,7 +183,8 @@ async def test_send_now_reaches_every_active_chat_with_formatting_and_counts(
     assert emulator.sent(ADMIN)[-1]["text"] == final  # the final report
     for chat_id in range(1010, 1295):
         [message] = emulator.sent(chat_id)
-        assert message["text"] == TEXT and message["entities"] == ENTITIES
+        assert message["text"] == TEXT
+        assert message["entities"] == ENTITIES
     assert all(not emulator.sent(chat_id) for chat_id in range(1295, 1300))
     assert actions == ["broadcast.create", "broadcast.send"]
 
@@ -207,7 +215,8 @@ async def test_cancel_halfway_stops_the_rest_and_keeps_the_counts(
     assert rows["sent"] == _sent_count(emulator)
     assert rows["sent"] + rows["cancelled"] == 300
     assert 40 <= rows["sent"] < 250
-    assert "cancelled" in text and f"Sent: {rows['sent']}" in text
+    assert "cancelled" in text
+    assert f"Sent: {rows['sent']}" in text
 
 
 def _sent_count(emulator: BotAPIEmulator) -> int:
@@ -226,7 +235,8 @@ async def test_test_to_me_sends_only_to_the_admin(
         answer = await press(emulator, ADMIN, controls, f"bc:{broadcast_id}:test")
         assert answer.text == "Sent to you only."
         [copy] = (await emulator.wait_for_sent(ADMIN, count=before + 1))[before:]
-        assert copy["text"] == TEXT and copy["entities"] == ENTITIES
+        assert copy["text"] == TEXT
+        assert copy["entities"] == ENTITIES
         await press(emulator, ADMIN, controls, f"bc:{broadcast_id}:channels")
         text = progress_of(emulator, controls["message_id"])
         await bot.drain_outbox()
@@ -244,7 +254,6 @@ async def test_a_scheduled_broadcast_fires_after_a_restart(
     async with running_bot(admins=(ADMIN,), extra={"delivery": FAST}) as bot:
         await add_chats(bot.sessions, readers(30))
         async with bot.sessions() as session:
-            from storage.models import Subscription, Topic
             topic_id = await session.scalar(select(Topic.id).where(Topic.slug == "russia"))
         async with bot.sessions() as session, session.begin():
             session.add_all(Subscription(chat_id=c, topic_id=topic_id) for c in range(1000, 1010))
@@ -258,7 +267,8 @@ async def test_a_scheduled_broadcast_fires_after_a_restart(
         [reply] = await say(emulator, ADMIN, f"/broadcast schedule {broadcast_id} 2099-01-01 09:00")
         assert "scheduled for 2099-01-01 09:00 (UTC)" in reply["text"]
         [listed] = await say(emulator, ADMIN, "/broadcasts")
-        assert "scheduled" in listed["text"] and f"bc:{broadcast_id}:cancel" in buttons(listed)
+        assert "scheduled" in listed["text"]
+        assert f"bc:{broadcast_id}:cancel" in buttons(listed)
     async with running_bot(admins=(ADMIN,), extra={"delivery": FAST}) as bot:
         async with bot.sessions() as session, session.begin():
             await session.execute(update(Broadcast).values(
@@ -293,6 +303,76 @@ async def test_the_cli_queues_and_waits_while_the_running_bot_sends(
     assert f"broadcast {broadcast_id} done: sent 50" in result.stdout
     assert rows == {"sent": 50}
     assert emulator.sent(1000)[0]["text"] == "Maintenance tonight <22:00> & tomorrow"
+
+
+async def send_photo(emulator: BotAPIEmulator, user_id: int, caption: str,
+                     entities: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """``user_id`` sends a photo with a formatted caption (as a Telegram client would); the
+    bot's next ``count`` messages in their chat."""
+    before = len(emulator.sent(user_id))
+    photo = emulator.state.new_photo(data=b"\x89PNG announcement", url=None,
+                                     filename="news.png")
+    chat = emulator.state.chats[user_id]
+    message = emulator.state.new_message(chat, emulator.user(user_id).user, {
+        "photo": photo.photo_sizes, "caption": caption, "caption_entities": entities})
+    emulator.state.store_message(chat, message, from_bot=False)
+    emulator.state.push_update("message", message)
+    return (await emulator.wait_for_sent(user_id, count=before + count, timeout=10))[before:]
+
+
+async def test_a_photo_with_a_link_button_is_paused_resumed_and_finished(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """A photo with a formatted caption after /broadcast, given a link button with
+    /broadcast button, is previewed as sent; Send now, Pause (nothing more goes out, rows
+    wait), Resume, and every reader gets the photo, caption entities and button; a caption
+    over 1,024 characters is refused."""
+    slow = {**FAST, "rate_per_second": 20, "concurrency": 4}
+    async with running_bot(admins=(ADMIN,), extra={"delivery": slow}) as bot:
+        await add_chats(bot.sessions, readers(60))
+        await say(emulator, ADMIN, "/broadcast")
+        [refused] = await send_photo(emulator, ADMIN, "x" * 1025, [], 1)
+        assert "1024" in refused["text"]
+        await say(emulator, ADMIN, "/broadcast")
+        preview, controls = await send_photo(emulator, ADMIN, TEXT, ENTITIES, 2)
+        assert preview["caption"] == TEXT
+        assert preview["caption_entities"] == ENTITIES
+        broadcast_id = int(buttons(controls)[0].split(":")[1])
+        preview, controls = await say(
+            emulator, ADMIN, f"/broadcast button {broadcast_id} https://example.org/live "
+            "Live blog", count=2)
+        assert preview["reply_markup"]["inline_keyboard"] == [
+            [{"text": "Live blog", "url": "https://example.org/live"}]]
+        await press(emulator, ADMIN, controls, f"bc:{broadcast_id}:send")
+        await until(lambda: _photo_count(emulator) >= 10)
+        progress = next(m for m in emulator.sent(ADMIN)
+                        if m["message_id"] == controls["message_id"])
+        await press(emulator, ADMIN, progress, f"bc:{broadcast_id}:pause")
+        await asyncio.sleep(1.5)  # claimed sends settle (the status is re-read each second)
+        paused_at = _photo_count(emulator)
+        await asyncio.sleep(2.5)  # an outbox tick or more
+        assert _photo_count(emulator) == paused_at < 60
+        assert (await broadcast_rows(bot, broadcast_id))["pending"] == 60 - paused_at
+        progress = next(m for m in emulator.sent(ADMIN)
+                        if m["message_id"] == controls["message_id"])
+        assert "resume" in " ".join(buttons(progress))
+        await press(emulator, ADMIN, progress, f"bc:{broadcast_id}:resume")
+        await until(lambda: _drained(bot, broadcast_id))
+        rows = await broadcast_rows(bot, broadcast_id)
+        actions = await audit_actions(bot)
+    assert rows == {"sent": 60}
+    for chat_id in range(1000, 1060):
+        [message] = emulator.sent(chat_id)
+        assert message["caption"] == TEXT
+        assert message["caption_entities"] == ENTITIES
+        assert message["photo"] == preview["photo"]
+        assert message["reply_markup"] == preview["reply_markup"]
+    assert actions == ["broadcast.create", "broadcast.button", "broadcast.send",
+                       "broadcast.pause", "broadcast.resume"]
+
+
+def _photo_count(emulator: BotAPIEmulator) -> int:
+    return sum(1 for chat_id in range(1000, 1060) if emulator.sent(chat_id))
 
 
 @pytest.mark.slow  # 2,000 sends at the emulator's rate limits: in make test-long
