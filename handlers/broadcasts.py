@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 
-from telegram import Bot, Message, Update
+from telegram import Bot, CallbackQuery, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -26,7 +26,12 @@ from bot.render import admin_replies
 from bot.render import broadcasts as replies
 from bot.render.markup import CAPTION_LIMIT, TEXT_LIMIT, safe_url, utf16_len
 from bot.render.messages import OutgoingMessage
-from bot.services.broadcasts import BroadcastService, announcement, parse_local_time
+from bot.services.broadcasts import (
+    BroadcastResult,
+    BroadcastService,
+    announcement,
+    parse_local_time,
+)
 from bot.telegram_io import edit_keyboard, edit_rendered, keyboard, send_rendered
 
 log = logging.getLogger(__name__)
@@ -203,49 +208,54 @@ async def action_pressed(update: Update, context: NewsContext) -> None:
     if action == "topics":
         await query.answer()
         await edit_keyboard(query, replies.topic_buttons(bid, await service.topics()))
-        return
-    if action == "test":
-        content = await service.content(bid)
-        if content is None or not await service.record_test(user.id, bid):
-            await query.answer(replies.outcome_text("gone"))
-            return
-        await send_rendered(context.bot, user.id, replies.render_broadcast(content))
-        await query.answer(replies.test_note())
-        return
-    if action == "schedule":
+    elif action == "test":
+        await _test_to_me(context, query, service, user.id, bid)
+    elif action == "schedule":
         await query.answer()
-        await _say(context, user.id,
-                   replies.schedule_usage(bid, await service.timezone(user.id)))
-        return
-    if action in ("all", "private", "groups", "channels"):
-        result = await service.set_audience(user.id, bid, action)
-        if result.progress is None:
-            await query.answer(replies.outcome_text(result.outcome))
-            return
-        await query.answer(replies.audience_toast())
-        size = await service.audience_size(action, None)
-        await edit_rendered(query, replies.render_controls(result.progress, size))
-        return
-    if action == "send":
-        result = await service.send_now(user.id, bid)
-    elif action == "cancel":
-        result = await service.cancel(user.id, bid)
-    elif action == "pause":
-        result = await service.pause(user.id, bid)
+        await _say(context, user.id, replies.schedule_usage(bid, await service.timezone(user.id)))
+    elif action in ("all", "private", "groups", "channels"):
+        await _show_audience(query, service, await service.set_audience(user.id, bid, action))
     else:
-        result = await service.resume(user.id, bid)
+        await _change_state(query, service, user.id, bid, action)
+
+
+async def _test_to_me(context: NewsContext, query: CallbackQuery, service: BroadcastService,
+                      user_id: int, bid: int) -> None:
+    """Send the announcement to the presser alone (nothing is queued)."""
+    content = await service.content(bid)
+    if content is None or not await service.record_test(user_id, bid):
+        await query.answer(replies.outcome_text("gone"))
+        return
+    await send_rendered(context.bot, user_id, replies.render_broadcast(content))
+    await query.answer(replies.test_note())
+
+
+async def _show_audience(query: CallbackQuery, service: BroadcastService,
+                         result: BroadcastResult) -> None:
+    """The controls again, with the audience just chosen and its size."""
+    progress = result.progress
+    if progress is None:
+        await query.answer(replies.outcome_text(result.outcome))
+        return
+    await query.answer(replies.audience_toast())
+    topic_id = await service.topic_id_of(progress.broadcast_id)
+    size = await service.audience_size(progress.audience, topic_id)
+    await edit_rendered(query, replies.render_controls(progress, size))
+
+
+async def _change_state(query: CallbackQuery, service: BroadcastService, actor: int, bid: int,
+                        action: str) -> None:
+    """Send now, Cancel, Pause or Resume; the pressed message becomes the progress message."""
+    change = {"send": service.send_now, "cancel": service.cancel, "pause": service.pause,
+              "resume": service.resume}[action]
+    result = await change(actor, bid)
     if result.progress is None:
         await query.answer(replies.outcome_text(result.outcome))
         return
     await query.answer(replies.started_toast() if action == "send" else None)
-    shown = replies.render_progress(result.progress)
-    if action == "send" and query.message is not None:
-        # The controls become the progress message, edited by the job until it is done.
-        await edit_rendered(query, shown)
-        await service.set_progress_message(bid, query.message.chat.id,
-                                           query.message.message_id)
-    else:
-        await edit_rendered(query, shown)
+    await edit_rendered(query, replies.render_progress(result.progress))
+    if action == "send" and query.message is not None:  # edited by the job until done
+        await service.set_progress_message(bid, query.message.chat.id, query.message.message_id)
 
 
 async def topic_pressed(update: Update, context: NewsContext) -> None:
@@ -257,15 +267,12 @@ async def topic_pressed(update: Update, context: NewsContext) -> None:
         await query.answer(admin_replies.not_allowed())
         return
     pressed = BroadcastTopic.parse(query.data)
-    service = _service(context)
-    result = (await service.set_audience(user.id, pressed.broadcast_id, "topic",
-                                         pressed.topic_id) if pressed else None)
-    if pressed is None or result is None or result.progress is None:
-        await query.answer(replies.outcome_text(result.outcome if result else "gone"))
+    if pressed is None:
+        await query.answer(render.stale_button_notice())
         return
-    await query.answer(replies.audience_toast())
-    size = await service.audience_size("topic", pressed.topic_id)
-    await edit_rendered(query, replies.render_controls(result.progress, size))
+    service = _service(context)
+    await _show_audience(query, service, await service.set_audience(
+        user.id, pressed.broadcast_id, "topic", pressed.topic_id))
 
 
 async def broadcast_tick(bot: Bot, service: BroadcastService) -> None:

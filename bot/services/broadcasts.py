@@ -217,6 +217,12 @@ class BroadcastService:
         async with self._sessions() as session:
             return await broadcasts_dao.topic_by_slug(session, slug)
 
+    async def topic_id_of(self, broadcast_id: int) -> int | None:
+        """The topic a broadcast's audience is (None: not a topic)."""
+        async with self._sessions() as session:
+            row = await session.get(Broadcast, broadcast_id)
+            return row.topic_id if row is not None and row.audience == "topic" else None
+
     async def audience_size(self, audience: str, topic_id: int | None) -> int:
         """How many active chats an audience has now."""
         async with self._sessions() as session:
