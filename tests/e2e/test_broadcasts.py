@@ -305,6 +305,39 @@ async def test_the_cli_queues_and_waits_while_the_running_bot_sends(
     assert emulator.sent(1000)[0]["text"] == "Maintenance tonight <22:00> & tomorrow"
 
 
+async def test_an_inline_broadcast_keeps_its_formatting_and_a_listed_one_can_be_cancelled(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """`/broadcast <text>` keeps the formatting after the command; scheduled, it is listed by
+    /broadcasts, where Cancel stops it: its time comes and nothing is sent."""
+    async with running_bot(admins=(ADMIN,), extra={"delivery": FAST}) as bot:
+        await add_chats(bot.sessions, readers(5))
+        command = "/broadcast "
+        entities = [{"type": "bot_command", "offset": 0, "length": 10},
+                    *({**e, "offset": e["offset"] + len(command)} for e in ENTITIES)]
+        preview, controls = await say(emulator, ADMIN, command + TEXT, count=2,
+                                      entities=entities)
+        assert preview["text"] == TEXT
+        assert preview["entities"] == ENTITIES
+        broadcast_id = int(buttons(controls)[0].split(":")[1])
+        await say(emulator, ADMIN, f"/broadcast schedule {broadcast_id} 2099-06-01 12:30")
+        [listed] = await say(emulator, ADMIN, "/broadcasts")
+        assert "Scheduled for 2099-06-01 12:30 (UTC)" in listed["text"]
+        assert await press(emulator, ADMIN, listed, f"bc:{broadcast_id}:cancel")
+        async with bot.sessions() as session, session.begin():
+            await session.execute(update(Broadcast).values(
+                scheduled_at=utcnow() - timedelta(seconds=1)))
+        await bot.tick_broadcasts()
+        await bot.drain_outbox()
+        [empty] = await say(emulator, ADMIN, "/broadcasts")
+        rows = await broadcast_rows(bot, broadcast_id)
+        actions = await audit_actions(bot)
+    assert rows == {}
+    assert "No broadcast is scheduled" in empty["text"]
+    assert all(not emulator.sent(chat_id) for chat_id in range(1000, 1005))
+    assert actions == ["broadcast.create", "broadcast.schedule", "broadcast.cancel"]
+
+
 async def send_photo(emulator: BotAPIEmulator, user_id: int, caption: str,
                      entities: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
     """``user_id`` sends a photo with a formatted caption (as a Telegram client would); the
