@@ -454,10 +454,21 @@ class DeliveryService:
             if broadcast.id not in rendered:
                 rendered[broadcast.id] = render_broadcast(BroadcastContent(
                     broadcast.text, broadcast.photo, broadcast.button_text,
-                    broadcast.button_url))
+                    await self._tracked_button(broadcast.id, broadcast.button_url)))
             jobs.append(Job(row.chat_id, row.thread_id, [row], [row], [rendered[broadcast.id]],
                             row.silent))
         return jobs
+
+    async def _tracked_button(self, broadcast_id: int, url: str | None) -> str | None:
+        """A broadcast's link button, through /r/<id> with click tracking on (the plain
+        link when tracking is off or making the link failed)."""
+        if self._clicks is None or url is None:
+            return url
+        try:
+            return await self._clicks.broadcast_url(broadcast_id, url)
+        except Exception as exc:
+            log.warning("outbox: broadcast link not tracked: %s", _describe(exc))
+            return url
 
     async def _broadcast_held(self, broadcast_id: int) -> str | None:
         """"paused" or "cancelled" when the broadcast was stopped after its rows were

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from sqlalchemy import func, select, update
 
@@ -24,8 +25,10 @@ from storage.models import (
     Broadcast,
     Chat,
     Delivery,
+    LinkClick,
     Subscription,
     Topic,
+    TrackedLink,
     utcnow,
 )
 from tests.support.cli import run_cli
@@ -336,6 +339,36 @@ async def test_an_inline_broadcast_keeps_its_formatting_and_a_listed_one_can_be_
     assert "No broadcast is scheduled" in empty["text"]
     assert all(not emulator.sent(chat_id) for chat_id in range(1000, 1005))
     assert actions == ["broadcast.create", "broadcast.schedule", "broadcast.cancel"]
+
+
+async def test_a_broadcast_link_button_is_tracked_when_click_tracking_is_on(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """With server.public_url, readers' link button leads to <public_url>/r/<id> (one link
+    per broadcast); a GET there counts one click for the broadcast and redirects (302)."""
+    public = "https://news.example.com/bot"
+    async with running_bot(admins=(ADMIN,), extra={"delivery": FAST,
+                                                   "server": {"public_url": public}}) as bot:
+        await add_chats(bot.sessions, readers(3))
+        broadcast_id, _, _ = await draft(emulator)
+        _, controls = await say(emulator, ADMIN, f"/broadcast button {broadcast_id} "
+                                "https://example.org/live Live blog", count=2)
+        await press(emulator, ADMIN, controls, f"bc:{broadcast_id}:send")
+        await until(lambda: _drained(bot, broadcast_id))
+        urls = {emulator.sent(c)[0]["reply_markup"]["inline_keyboard"][0][0]["url"]
+                for c in range(1000, 1003)}
+        [tracked] = urls
+        assert tracked.startswith(f"{public}/r/")
+        async with aiohttp.ClientSession() as http, http.get(
+                f"http://127.0.0.1:{bot.web.port}/r/{tracked.rsplit('/', 1)[1]}",
+                allow_redirects=False) as response:
+            assert response.status == 302
+            assert response.headers["Location"] == "https://example.org/live"
+        async with bot.sessions() as session:
+            clicks = await session.scalar(
+                select(func.sum(LinkClick.clicks)).join(TrackedLink)
+                .where(TrackedLink.broadcast_id == broadcast_id))
+    assert clicks == 1
 
 
 async def send_photo(emulator: BotAPIEmulator, user_id: int, caption: str,
