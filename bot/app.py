@@ -36,6 +36,7 @@ from bot.ingest.fetch import FeedFetcher
 from bot.metrics import BotMetrics
 from bot.render.admin_notices import render_feed_alert
 from bot.services.admins import AdminService
+from bot.services.broadcasts import BroadcastService
 from bot.services.channels import ChannelService
 from bot.services.clicks import ClickTracker
 from bot.services.comment_relay import CommentRelay
@@ -68,6 +69,7 @@ from bot.telegram_edits import PtbDeleter, PtbEditor
 from bot.telegram_io import PtbSender, send_rendered
 from bot.transport import ApiActivity
 from bot.webserver import BotWebServer, UnreadableUpdate
+from handlers.broadcasts import broadcast_tick
 from storage import deliveries as deliveries_dao
 from storage.db import (
     check_connection,
@@ -82,6 +84,7 @@ log = logging.getLogger(__name__)
 
 OUTBOX_INTERVAL = 2.0  # seconds between outbox runs
 FEED_TICK = 10.0  # seconds between looks for due feeds
+BROADCAST_TICK = 5.0  # seconds between broadcast progress edits (and scheduled-broadcast checks)
 DATABASE_WATCH_INTERVAL = 30.0  # seconds between looks at the SQLite file
 SEEN_UPDATES_PRUNE_INTERVAL = 600.0  # seconds between prunings of old webhook update ids
 
@@ -263,6 +266,7 @@ class NewsBot:
                                              on_published=comment_relay.publish),
             comment_relay=comment_relay,
             feed_admin=FeedAdminService(sessions, fetcher, settings, admins, ingestion, news),
+            broadcasts=BroadcastService(sessions, admins, paid=settings.delivery.paid_broadcast),
         )
         attach_services(application, services)
         corrections = CorrectionService(
@@ -354,6 +358,10 @@ class NewsBot:
             job_kwargs={"misfire_grace_time": None, "max_instances": 2},
         )
         job_queue.run_repeating(
+            self._broadcasts_job, interval=BROADCAST_TICK, first=BROADCAST_TICK,
+            name="broadcasts", job_kwargs={"misfire_grace_time": None},
+        )
+        job_queue.run_repeating(
             self._watch_database_job, interval=DATABASE_WATCH_INTERVAL,
             first=DATABASE_WATCH_INTERVAL, name="database-watch",
         )
@@ -427,6 +435,21 @@ class NewsBot:
             self.metrics.set_outbox_depth(await delivery.depth())
         except Exception as exc:  # metrics must not break the outbox
             log.debug("outbox depth unavailable: %s", exc)
+
+    async def _broadcasts_job(self, _context: NewsContext) -> None:
+        """Scheduler job (leader): fire due broadcasts, show running ones' progress."""
+        if self.is_leader:
+            await self.tick_broadcasts()
+
+    async def tick_broadcasts(self) -> None:
+        """Fire scheduled broadcasts that are due and edit progress messages now."""
+        service = self.services.broadcasts
+        if service is None:
+            return
+        try:
+            await broadcast_tick(self.application.bot, service)
+        except Exception:  # a database hiccup: the next tick tries again
+            log.exception("broadcast progress failed")
 
     async def _watch_database_job(self, _context: NewsContext) -> None:
         """Scheduler job: notice a deleted or replaced SQLite file (alert once, and on return)."""

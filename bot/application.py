@@ -21,6 +21,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, Defaults
 
 import handlers.admin
+import handlers.broadcasts
 import handlers.channels
 import handlers.comment_follow
 import handlers.comments
@@ -51,6 +52,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 HANDLER_MODULES = (
     handlers.language,  # group -2: this update's language, before anything answers
     handlers.flood,  # group -1: sees every update first
+    handlers.broadcasts,  # first in group 0: an admin's announcement after a bare /broadcast
     handlers.start, handlers.help, handlers.topics, handlers.reader, handlers.search,
     handlers.comments, handlers.membership, handlers.channels, handlers.subscriptions,
     handlers.settings, handlers.admin, handlers.comment_follow, handlers.feeds_admin,
@@ -83,6 +85,8 @@ ADMIN_COMMANDS = (
     ("feeds", N_("Feeds and their health; add, remove, pause, resume")),
     ("post", N_("Publish one explainer now: /post <url>")),
     ("stats", N_("Subscribers, deliveries, feeds, comments, clicks and a chart")),
+    ("broadcast", N_("Send an announcement to subscribers")),
+    ("broadcasts", N_("Scheduled and running broadcasts")),
 )
 # The languages of the menu besides the default (English, registered with no language code).
 MENU_LANGUAGES = tuple(language for language in LANGUAGES if language != DEFAULT_LANGUAGE)

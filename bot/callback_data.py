@@ -331,3 +331,28 @@ class FeedAlertAction(CallbackData):
     ACTIONS: ClassVar[tuple[str, ...]] = ("pause", "retry")
     feed_id: int
     action: str
+
+
+@dataclass(frozen=True)
+class BroadcastAction(CallbackData):
+    """A button of a broadcast's controls or progress message: choose the audience (``all``,
+    ``private``, ``groups``, ``channels``; ``topics`` opens the page of topics), ``test``
+    (to the presser only), ``send``, ``schedule`` (asks for the time), ``cancel``,
+    ``pause``, ``resume``. The presser's admin rights are checked on every press; an unknown
+    action or broadcast changes nothing."""
+
+    prefix: ClassVar[str] = "bc"
+    ACTIONS: ClassVar[tuple[str, ...]] = (
+        "all", "private", "groups", "channels", "topics", "test", "send", "schedule", "cancel",
+        "pause", "resume")
+    broadcast_id: int
+    action: str
+
+
+@dataclass(frozen=True)
+class BroadcastTopic(CallbackData):
+    """A topic on the broadcast's page of topics: send to its subscribers."""
+
+    prefix: ClassVar[str] = "bct"
+    broadcast_id: int
+    topic_id: int

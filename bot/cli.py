@@ -1,4 +1,5 @@
-"""Command line: ``newsbot run | migrate | check-config | doctor | demo | feeds | stats``.
+"""Command line: ``newsbot run | migrate | check-config | doctor | demo | feeds | stats |
+broadcast``.
 
 Operator mistakes (a bad config, an unreachable database) end with one line and exit code 2,
 never a traceback.
@@ -57,6 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stats.add_argument("--json", action="store_true", help="print one JSON object instead")
     _config_arg(stats)
+    broadcast = sub.add_parser(
+        "broadcast", help="queue an announcement for the running bot to send (see --wait)")
+    broadcast.add_argument("--text-file", type=Path, required=True,
+                           help="the announcement, plain UTF-8 text (sent escaped, as typed)")
+    broadcast.add_argument("--topic", help="only the subscribers of this topic (its slug)")
+    broadcast.add_argument("--at", help="send at this ISO time (UTC unless it has an offset)")
+    broadcast.add_argument("--wait", action="store_true",
+                           help="show progress until it is sent; exit 1 if cancelled")
+    _config_arg(broadcast)
     feeds = sub.add_parser("feeds", help="import, export or preview feeds")
     feeds_sub = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
     imp = feeds_sub.add_parser("import", help="add the feeds of an OPML file")
@@ -184,6 +194,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return asyncio.run(stats_cli.run(settings, sys.stdout, sys.stderr, as_json=args.json))
 
 
+def cmd_broadcast(args: argparse.Namespace) -> int:
+    """Queue a broadcast (the running bot sends it); print its id and, with --wait, progress."""
+    from bot import broadcast_cli
+
+    settings = _load(args.config)
+    _configure_logging(settings)
+    return asyncio.run(broadcast_cli.run(settings, args.text_file, sys.stdout, sys.stderr,
+                                         topic=args.topic, at=args.at, wait=args.wait))
+
+
 def cmd_feeds(args: argparse.Namespace) -> int:
     """Dispatch ``newsbot feeds import|export|preview``."""
     from bot import feeds_cli
@@ -207,6 +227,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "feeds": cmd_feeds,
     "stats": cmd_stats,
+    "broadcast": cmd_broadcast,
 }
 
 

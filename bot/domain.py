@@ -424,3 +424,39 @@ class StatsReport:
     def active(self) -> int:
         """Chats receiving pushes (status active)."""
         return self.chats_by_status.get("active", 0)
+
+
+@dataclass(frozen=True)
+class BroadcastContent:
+    """What a broadcast sends: the admin's Telegram HTML (a caption when ``photo``, a
+    Telegram file id, is set) and an optional link button."""
+
+    html: str
+    photo: str | None = None
+    button_text: str | None = None
+    button_url: str | None = None
+
+
+@dataclass(frozen=True)
+class BroadcastProgress:
+    """Where a broadcast stands: its status and rows by outcome; ``eta_seconds`` from the
+    rate so far (None before the first sends)."""
+
+    broadcast_id: int
+    status: str
+    audience: str
+    topic: str | None
+    total: int
+    sent: int
+    failed: int
+    blocked: int
+    cancelled: int
+    remaining: int
+    eta_seconds: float | None = None
+    scheduled_at: datetime | None = None
+    timezone: str = "UTC"
+
+    @property
+    def done(self) -> int:
+        """Rows with an outcome."""
+        return self.sent + self.failed + self.blocked + self.cancelled

@@ -68,3 +68,11 @@ def message_spans(update: Update) -> tuple[TextSpan, ...]:
         TextSpan(str(entity.type), entity.offset, entity.length, entity.url)
         for entity in entities or ()
     )
+
+
+def message_photo(update: Update) -> str | None:
+    """The file id of the largest size of the message's photo, if it carries one."""
+    message = update.effective_message
+    if message is None or not message.photo:
+        return None
+    return message.photo[-1].file_id

@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 # The wiring (bot.application) puts the admin menu's publish/withdraw calls here: handlers
 # cannot import it.
 MENUS_KEY = "newsbot.admin_menus"
-ADMIN_COMMAND_NAMES = ("admin", "audit", "ban", "unban", "queue", "feeds", "post", "stats")
+ADMIN_COMMAND_NAMES = ("admin", "audit", "ban", "unban", "queue", "feeds", "post", "stats",
+                       "broadcast", "broadcasts")
 
 
 @dataclass(frozen=True)

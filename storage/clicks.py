@@ -54,3 +54,17 @@ async def count_click(session: AsyncSession, token: str, day: date) -> str | Non
         index_elements=[LinkClick.link_id, LinkClick.day],
         set_={"clicks": LinkClick.clicks + 1}))
     return str(link.url)
+
+
+async def broadcast_link(session: AsyncSession, broadcast_id: int, url: str,
+                         new_token: Callable[[], str]) -> str:
+    """The token of the broadcast's tracked link to ``url`` (made on first use)."""
+    token = await session.scalar(
+        select(TrackedLink.token).where(TrackedLink.broadcast_id == broadcast_id,
+                                        TrackedLink.url == url).order_by(TrackedLink.id).limit(1))
+    if token is not None:
+        return str(token)
+    token = new_token()
+    session.add(TrackedLink(token=token, broadcast_id=broadcast_id, url=url, created_at=utcnow()))
+    await session.flush()
+    return token

@@ -280,12 +280,24 @@ class Broadcast(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_by: Mapped[int] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|sending|done|cancelled
+    # draft | scheduled | sending | paused | done | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     paid: Mapped[bool] = mapped_column(Boolean, default=False)
     total: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # When a scheduled broadcast goes out (status "scheduled" until then).
+    scheduled_at: Mapped[datetime | None]
+    photo: Mapped[str | None] = mapped_column(String(300))  # a Telegram file_id: sendPhoto
+    button_text: Mapped[str | None] = mapped_column(String(64))  # an optional link button
+    button_url: Mapped[str | None] = mapped_column(String(2048))
+    # all | private | groups | channels | topic (topic_id) — None until chosen (all)
+    audience: Mapped[str | None] = mapped_column(String(16))
+    topic_id: Mapped[int | None] = mapped_column(Integer)
+    # The admin's progress message, edited while it is sent (None: from the CLI).
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Delivery(Base):

@@ -28,6 +28,15 @@ _ACTIONS = {
     "feeds.resume": N_("resumed a feed"),
     "feeds.retry": N_("polled a feed now"),
     "post": N_("posted an explainer"),
+    "broadcast.create": N_("drafted a broadcast"),
+    "broadcast.button": N_("gave a broadcast a link button"),
+    "broadcast.audience": N_("chose a broadcast's audience"),
+    "broadcast.test": N_("sent a broadcast to themself as a test"),
+    "broadcast.send": N_("sent a broadcast"),
+    "broadcast.schedule": N_("scheduled a broadcast"),
+    "broadcast.pause": N_("paused a broadcast"),
+    "broadcast.resume": N_("resumed a broadcast"),
+    "broadcast.cancel": N_("cancelled a broadcast"),
 }
 _ALERT_MESSAGE_LIMIT = 300  # characters of the exception's message in an admin alert
 

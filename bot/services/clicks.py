@@ -65,6 +65,15 @@ class ClickTracker:
         return {article_id: tracked_url(self.public_url, self._known[article_id][0])
                 for article_id in urls if article_id in self._known}
 
+    async def broadcast_url(self, broadcast_id: int, url: str) -> str:
+        """The tracked address for a broadcast's link button (made once, then remembered)."""
+        key = -broadcast_id  # beside article ids in the same memory
+        if self._known.get(key, ("", ""))[1] != url:
+            async with write_session(self._sessions) as session:
+                token = await clicks_dao.broadcast_link(session, broadcast_id, url, new_token)
+            self._known[key] = (token, url)
+        return tracked_url(self.public_url, self._known[key][0])
+
     async def click(self, token: str) -> str | None:
         """Count a click on ``token``; the URL to redirect to, or None if there is no such
         link (nothing counted)."""

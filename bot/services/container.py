@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.services.admins import AdminService
+from bot.services.broadcasts import BroadcastService
 from bot.services.channels import ChannelService
 from bot.services.comment_relay import CommentRelay
 from bot.services.comments import CommentService
@@ -41,4 +42,5 @@ class Services:
     site_comments: SiteCommentService | None = None
     # The admins' /feeds and /post; None when not built (tests).
     feed_admin: FeedAdminService | None = None
-
+    # The admins' broadcasts; None when not built (tests).
+    broadcasts: BroadcastService | None = None

@@ -14,10 +14,12 @@ subscribed to any of their topics (``storage.deliveries.enqueue_articles``). A d
    digest;
 4. **sends** with up to ``delivery.concurrency`` destinations in flight, each send waiting on
    the :class:`~bot.services.rate_limits.SendLimiter`;
-5. **relays comments**: a row with ``comment_id`` is a published comment's copy (for the
-   discussion chat or a chat following the explainer's comments, see
+5. **relays comments** and **sends broadcasts**: a row with ``comment_id`` is a published
+   comment's copy (for the discussion chat or a chat following the explainer's comments, see
    :mod:`bot.services.comment_relay`): sent at once, one message per row, rendered once per
-   comment and language; a comment no longer visible is skipped;
+   comment and language; a comment no longer visible is skipped; a row with
+   ``broadcast_id`` is an admin's announcement (:mod:`bot.services.broadcasts`), rendered
+   once per broadcast; a cancelled broadcast's rows are skipped, a paused one's handed back;
 6. **records** every row's outcome in one executemany per batch; a database error keeps the
    outcomes in memory and retries, so a hiccup strands nothing.
 
@@ -44,9 +46,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import DeliverySettings
-from bot.domain import ArticleCard
+from bot.domain import ArticleCard, BroadcastContent
 from bot.i18n import DEFAULT_LANGUAGE, use_language
 from bot.render import OutgoingMessage, render_coalesced, render_digest, render_pushed_article
+from bot.render.broadcasts import render_broadcast
 from bot.render.delivery_notices import (
     PausedKind,
     paused_admin_notice,
@@ -77,6 +80,7 @@ from bot.services.schedule import (
     plan_push,
     thread_settings,
 )
+from storage import broadcasts as broadcasts_dao
 from storage import chats as chats_dao
 from storage import comments as comments_dao
 from storage import deliveries as deliveries_dao
@@ -88,6 +92,7 @@ log = logging.getLogger(__name__)
 
 MAX_INLINE_FLOOD_WAIT = 60.0  # a longer 429 hands the row back instead of holding a slot
 DB_RETRY_MAX = 5.0  # seconds between tries while the database is unreachable
+BROADCAST_STATUS_TTL = 1.0  # seconds a broadcast's status is trusted while its rows go out
 
 
 class DeliveryService:
@@ -133,6 +138,8 @@ class DeliveryService:
         self._comment_counts: dict[int, int] = {}  # articles of the batch with comments
         self._lease_valid_until = 0.0
         self._in_flight: set[asyncio.Task[list[dict[str, Any]]]] = set()
+        # broadcast id → (status, loop time read): a cancel or pause stops claimed rows too
+        self._broadcast_status: dict[int, tuple[str, float]] = {}
         # Renders relayed comments (set by the wiring once the relay exists); without it
         # comment rows are skipped.
         self.comments: CommentCopies | None = None
@@ -254,11 +261,15 @@ class DeliveryService:
         outcomes: list[dict[str, Any]] = []
         destinations: dict[tuple[int, int], list[ClaimedDelivery]] = {}
         comment_rows: list[ClaimedDelivery] = []
+        broadcast_rows: list[ClaimedDelivery] = []
         for row in batch:
             if row.comment_id is not None:
                 comment_rows.append(row)
                 continue
-            if row.article_id is None:  # broadcasts are not sent by this outbox yet
+            if row.broadcast_id is not None:
+                broadcast_rows.append(row)
+                continue
+            if row.article_id is None:
                 outcomes.append(outcome_row(row, "skipped", error="not an explainer"))
                 stats.skipped += 1
                 continue
@@ -309,6 +320,8 @@ class DeliveryService:
                                  "the push's “and N more”") for row in extra)
         if comment_rows:
             jobs.extend(await self._comment_jobs(comment_rows, outcomes, stats))
+        if broadcast_rows:
+            jobs.extend(await self._broadcast_jobs(broadcast_rows, outcomes, stats))
         outcomes.extend(await self._send_jobs(jobs, versions, stats))
         await self._record(outcomes)
 
@@ -419,6 +432,66 @@ class DeliveryService:
                             row.silent, language))
         return jobs
 
+    async def _broadcast_jobs(
+        self, rows: Sequence[ClaimedDelivery], outcomes: list[dict[str, Any]],
+        stats: DeliveryStats,
+    ) -> list[Job]:
+        """One job per broadcast row, the announcement rendered once per broadcast (the
+        admin's HTML as is, in no chat's language); rows of a cancelled broadcast are
+        skipped, of a paused one handed back out of reach until it is resumed."""
+        ids = sorted({row.broadcast_id for row in rows if row.broadcast_id is not None})
+        async with self._sessions() as session:
+            found = await broadcasts_dao.statuses(session, ids)
+        now = asyncio.get_running_loop().time()
+        self._broadcast_status.update((bid, (row.status, now)) for bid, row in found.items())
+        rendered: dict[int, OutgoingMessage] = {}
+        jobs: list[Job] = []
+        for row in rows:
+            broadcast = found.get(row.broadcast_id or 0)
+            if broadcast is None or broadcast.status in ("cancelled", "done"):
+                stats.skipped += 1
+                outcomes.append(outcome_row(row, "skipped", error=broadcasts_dao.CANCELLED))
+                continue
+            if broadcast.status == "paused":
+                outcomes.append(outcome_row(row, "pending",
+                                            next_attempt_at=broadcasts_dao.PAUSED_UNTIL))
+                continue
+            if broadcast.id not in rendered:
+                rendered[broadcast.id] = render_broadcast(BroadcastContent(
+                    broadcast.text, broadcast.photo, broadcast.button_text,
+                    await self._tracked_button(broadcast.id, broadcast.button_url)))
+            jobs.append(Job(row.chat_id, row.thread_id, [row], [row], [rendered[broadcast.id]],
+                            row.silent))
+        return jobs
+
+    async def _tracked_button(self, broadcast_id: int, url: str | None) -> str | None:
+        """A broadcast's link button, through /r/<id> with click tracking on (the plain
+        link when tracking is off or making the link failed)."""
+        if self._clicks is None or url is None:
+            return url
+        try:
+            return await self._clicks.broadcast_url(broadcast_id, url)
+        except Exception as exc:
+            log.warning("outbox: broadcast link not tracked: %s", _describe(exc))
+            return url
+
+    async def _broadcast_held(self, broadcast_id: int) -> str | None:
+        """"paused" or "cancelled" when the broadcast was stopped after its rows were
+        claimed (its status read at most once per second per broadcast), else None."""
+        now = asyncio.get_running_loop().time()
+        status, read_at = self._broadcast_status.get(broadcast_id, ("", -1.0))
+        if now - read_at >= BROADCAST_STATUS_TTL:
+            try:
+                async with self._sessions() as session:
+                    found = await broadcasts_dao.statuses(session, [broadcast_id])
+                row = found.get(broadcast_id)
+                status = row.status if row is not None else "cancelled"
+            except Exception as exc:  # keep sending on the last known status
+                log.warning("outbox: broadcast %d status unread: %s", broadcast_id,
+                            _describe(exc))
+            self._broadcast_status[broadcast_id] = (status, now)
+        return status if status in ("paused", "cancelled") else None
+
     async def _send_jobs(
         self, jobs: Sequence[Job], versions: Mapping[int, int], stats: DeliveryStats
     ) -> list[dict[str, Any]]:
@@ -472,6 +545,14 @@ class DeliveryService:
         self, job: Job, versions: Mapping[int, int], stats: DeliveryStats
     ) -> list[dict[str, Any]]:
         paid = self._settings.paid_broadcast
+        broadcast_id = job.rows[0].broadcast_id
+        if broadcast_id is not None and (held := await self._broadcast_held(broadcast_id)):
+            if held == "paused":  # back out of reach until it is resumed
+                return [outcome_row(row, "pending", next_attempt_at=broadcasts_dao.PAUSED_UNTIL)
+                        for row in job.rows]
+            stats.skipped += len(job.rows)
+            return [outcome_row(row, "skipped", error=broadcasts_dao.CANCELLED)
+                    for row in job.rows]
         chat_id = job.chat_id
         thread = job.thread_id or None
         job.part = part = min(row.parts_sent for row in job.rows)
