@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.db import write_session
 from storage.deliveries import enqueue_articles
 from storage.models import Article, ArticleTopic, Chat, Delivery, Subscription, Topic, utcnow
 
@@ -35,7 +36,7 @@ class Destination:
 
 async def add_topics(sessions: Sessions, *slugs: str) -> list[int]:
     """Create topics (active) and return their ids in order."""
-    async with sessions() as session, session.begin():
+    async with write_session(sessions) as session:
         topics = [Topic(slug=slug, name=slug.title(), active=True) for slug in slugs]
         session.add_all(topics)
         await session.flush()
@@ -52,7 +53,7 @@ async def add_chats(
              "settings": dict(settings or {}), "created_at": now, "updated_at": now}
             for chat_id, kind in dict(chats).items()]
     if rows:
-        async with sessions() as session, session.begin():
+        async with write_session(sessions) as session:
             await session.execute(insert(Chat), rows)
 
 
@@ -64,7 +65,7 @@ async def subscribe_in_db(
     rows = [{"chat_id": dest.chat_id, "topic_id": topic_id, "thread_id": dest.thread_id,
              "mode": "instant", "created_at": now}
             for dest, topic_ids in subscriptions for topic_id in topic_ids]
-    async with sessions() as session, session.begin():
+    async with write_session(sessions) as session:
         await session.execute(insert(Subscription), rows)
 
 
@@ -73,7 +74,7 @@ async def publish(sessions: Sessions, title: str, topic_ids: Sequence[int]) -> i
     does; returns the article id."""
     now = utcnow()
     slug = title.lower().replace(" ", "-")
-    async with sessions() as session, session.begin():
+    async with write_session(sessions) as session:
         article = Article(canonical_url=f"https://example.org/{slug}",
                           url=f"https://example.org/{slug}", guid=slug, title=title,
                           summary=f"What {title} is about.", body="Body.", content_hash=slug,
@@ -101,7 +102,7 @@ async def status_counts(sessions: Sessions) -> Counter[str]:
 async def make_due(sessions: Sessions) -> int:
     """Move every pending row's next_attempt_at into the past (time passes for the outbox:
     retries, coalescing windows, quiet hours and digest slots come due). Returns rows moved."""
-    async with sessions() as session, session.begin():
+    async with write_session(sessions) as session:
         result = await session.execute(
             update(Delivery).where(Delivery.status == "pending")
             .values(next_attempt_at=utcnow() - timedelta(seconds=1))
