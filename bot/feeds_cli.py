@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
 from bot.config import FeedSettings, IngestionSettings, Settings
 from bot.domain import ArticleCard, TopicTag
 from bot.ingest.feed_parsing import FeedParseError, ParsedFeed, parse_feed
@@ -35,6 +38,8 @@ from storage.db import create_engine, create_session_factory, upgrade_schema, wr
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
+
+_IMPORT_BATCH = 200  # feeds per transaction in an OPML import
 
 
 class PreviewError(Exception):
@@ -215,12 +220,22 @@ async def import_opml(settings: Settings, path: Path, interval: int, out: TextIO
         await upgrade_schema(engine)
         sessions = create_session_factory(engine)
         added = 0
-        async with write_session(sessions) as session:
-            for feed in feeds:
-                if await feeds_dao.add_feed(session, url=feed.url, name=feed.title,
-                                            interval=interval, source="opml",
-                                            site_url=feed.site_url):
-                    added += 1
+        # A progress bar for big imports (thousands of feeds), in batches of 200 per
+        # transaction so the running bot's writers are not held off for long.
+        console = Console(file=out, force_terminal=False, width=100)
+        with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("added {task.fields[added]}"), TimeRemainingColumn(),
+                      console=console, transient=True) as bar:
+            task = bar.add_task("opml", total=len(feeds), added=0)
+            for start in range(0, len(feeds), _IMPORT_BATCH):
+                async with write_session(sessions) as session:
+                    for feed in feeds[start : start + _IMPORT_BATCH]:
+                        if await feeds_dao.add_feed(session, url=feed.url, name=feed.title,
+                                                    interval=interval, source="opml",
+                                                    site_url=feed.site_url):
+                            added += 1
+                bar.update(task, advance=len(feeds[start : start + _IMPORT_BATCH]),
+                           added=added)
     finally:
         await engine.dispose()
     out.write(f"imported {added} feed(s) from {path} ({len(feeds) - added} already present)\n")

@@ -167,6 +167,22 @@ def test_opml_round_trip(tmp_path: Path) -> None:
     assert titles == sorted(o.get("title") for o in outlines.values())
 
 
+def test_a_large_opml_import_adds_every_feed_in_batches(tmp_path: Path) -> None:
+    """450 feeds import in batches (a progress bar on a terminal) and all arrive once."""
+    config = make_config(tmp_path)
+    outlines = "".join(
+        f'<outline type="rss" text="Feed {n}" xmlUrl="https://feeds{n}.example.org/rss"/>'
+        for n in range(450))
+    opml = tmp_path / "many.opml"
+    opml.write_text(f'<?xml version="1.0"?><opml version="2.0"><head><title>Many</title>'
+                    f"</head><body>{outlines}</body></opml>", encoding="utf-8")
+    result = run_cli("feeds", "import", str(opml), "-c", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "imported 450 feed(s)" in result.stdout
+    again = run_cli("feeds", "import", str(opml), "-c", str(config))
+    assert "imported 0 feed(s)" in again.stdout
+
+
 def test_opml_import_rejects_bad_file(tmp_path: Path) -> None:
     """A file that is not OPML is reported in one line and changes nothing."""
     config = make_config(tmp_path)
