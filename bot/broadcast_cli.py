@@ -66,7 +66,12 @@ async def run(settings: Settings, text_file: Path, out: IO[str], err: IO[str], *
         broadcast_id = await service.create(CLI_ACTOR, BroadcastContent(escape(text)))
         assert broadcast_id is not None
         if topic_id is not None:
-            await service.set_audience(CLI_ACTOR, broadcast_id, "topic", topic_id)
+            chosen = await service.set_audience(CLI_ACTOR, broadcast_id, "topic", topic_id)
+            if chosen.outcome != "ok":  # never fall back to everyone
+                print(f"error: topic {topic!r} cannot be the audience ({chosen.outcome})",
+                      file=err)
+                await service.cancel(CLI_ACTOR, broadcast_id)
+                return 1
         result = (await service.schedule(CLI_ACTOR, broadcast_id, when) if when is not None
                   else await service.send_now(CLI_ACTOR, broadcast_id))
         if result.progress is None:

@@ -50,10 +50,17 @@ class _Awaiting(filters.MessageFilter):
     def expect(self, user_id: int) -> None:
         self.users[user_id] = time.monotonic() + AWAIT_SECONDS
 
+    def forget(self, user_id: int) -> None:
+        self.users.pop(user_id, None)
+
     def filter(self, message: Message) -> bool:
         user = message.from_user
-        return (user is not None and message.chat.type == "private"
-                and self.users.get(user.id, 0.0) > time.monotonic())
+        if user is None or message.chat.type != "private" or user.id not in self.users:
+            return False
+        if message.text is not None and message.text.startswith("/"):
+            self.forget(user.id)  # any command ends the wait: the next text is not taken
+            return False
+        return self.users[user.id] > time.monotonic()
 
 
 def _service(context: NewsContext) -> BroadcastService:
@@ -90,7 +97,7 @@ async def broadcast_command(update: Update, context: NewsContext) -> None:
         return
     if not args:
         awaiting = context.bot_data.get(AWAITING_KEY)
-        if isinstance(awaiting, _Awaiting):
+        if isinstance(awaiting, _Awaiting) and incoming.chat.type == "private":
             awaiting.expect(actor)
         await _say(context, chat_id, replies.broadcast_usage())
         return
@@ -306,7 +313,9 @@ def register(application: NewsApplication) -> None:
     application.bot_data[AWAITING_KEY] = awaiting
     application.add_handler(CommandHandler("broadcast", broadcast_command))
     application.add_handler(CommandHandler("broadcasts", broadcasts_command))
+    # Only a fresh, plain message: not an edit, a reply (a comment) or a forward (/connect).
     application.add_handler(MessageHandler(
-        awaiting & ~filters.COMMAND & (filters.TEXT | filters.PHOTO), announcement_message))
+        filters.UpdateType.MESSAGE & ~filters.REPLY & ~filters.FORWARDED & awaiting
+        & ~filters.COMMAND & (filters.TEXT | filters.PHOTO), announcement_message))
     application.add_handler(CallbackQueryHandler(action_pressed, pattern=BroadcastAction.matches))
     application.add_handler(CallbackQueryHandler(topic_pressed, pattern=BroadcastTopic.matches))

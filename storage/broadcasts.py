@@ -84,6 +84,16 @@ async def set_pending_due(session: AsyncSession, broadcast_id: int, when: dateti
         .values(next_attempt_at=when).execution_options(synchronize_session=False))
 
 
+async def rearm_paused(session: AsyncSession, broadcast_id: int) -> None:
+    """Make due the rows of a sending broadcast still parked at PAUSED_UNTIL: rows that were
+    in flight at a Pause came back parked after a quick Resume had already run."""
+    await session.execute(
+        update(Delivery).where(Delivery.broadcast_id == broadcast_id,
+                               Delivery.status == "pending",
+                               Delivery.next_attempt_at == PAUSED_UNTIL)
+        .values(next_attempt_at=utcnow()).execution_options(synchronize_session=False))
+
+
 async def skip_pending(session: AsyncSession, broadcast_id: int) -> int:
     """Skip the broadcast's rows not yet claimed (a cancel); claimed ones are skipped by the
     outbox when it sees the status. Returns rows skipped."""
@@ -136,8 +146,9 @@ async def topics(session: AsyncSession) -> list[tuple[int, str, str]]:
 
 
 async def topic_by_slug(session: AsyncSession, slug: str) -> int | None:
-    """The id of the topic ``slug``."""
-    return await session.scalar(select(Topic.id).where(Topic.slug == slug))
+    """The id of the active topic ``slug`` (None for an unknown or retired one)."""
+    return await session.scalar(select(Topic.id).where(Topic.slug == slug,
+                                                       Topic.active.is_(True)))
 
 
 async def chat_timezone(session: AsyncSession, chat_id: int) -> str:

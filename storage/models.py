@@ -313,6 +313,7 @@ class Delivery(Base):
         Index("ix_deliveries_chat_sent", "chat_id", "sent_at"),
         Index("ix_deliveries_chat_message", "chat_id", "message_id"),
         Index("ix_deliveries_article", "article_id"),
+        Index("ix_deliveries_broadcast", "broadcast_id", "status"),
         # A relayed comment reaches each chat once.
         Index("uq_deliveries_chat_comment", "chat_id", "comment_id", unique=True),
     )

@@ -252,6 +252,8 @@ class BroadcastService:
         async with write_session(self._sessions) as session:
             settling = utcnow() - timedelta(seconds=CANCEL_SETTLE_SECONDS)
             for row in await broadcasts_dao.to_report(session, settling):
+                if row.status == "sending":  # sends handed back parked after a quick Resume
+                    await broadcasts_dao.rearm_paused(session, row.id)
                 progress = await _progress(session, row)
                 finished = row.status == "sending" and progress.remaining == 0
                 if finished:

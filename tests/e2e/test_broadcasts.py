@@ -33,7 +33,7 @@ from storage.models import (
 )
 from tests.support.cli import run_cli
 from tests.support.factories import TEST_TOKEN
-from tests.support.outbox import add_chats
+from tests.support.outbox import add_chats, add_topics
 
 ADMIN = 900
 NOT_ALLOWED = "Sorry, only the bot's admins can do that."
@@ -306,6 +306,31 @@ async def test_the_cli_queues_and_waits_while_the_running_bot_sends(
     assert f"broadcast {broadcast_id} done: sent 50" in result.stdout
     assert rows == {"sent": 50}
     assert emulator.sent(1000)[0]["text"] == "Maintenance tonight <22:00> & tomorrow"
+
+
+async def test_the_cli_refuses_a_retired_topic_instead_of_sending_to_everyone(
+    emulator: BotAPIEmulator, running_bot: Any, tmp_path: Path
+) -> None:
+    """`--topic` naming a topic that is no longer active exits 1 and queues nothing (it
+    used to fall back to every chat)."""
+    text_file = tmp_path / "news.txt"
+    text_file.write_text("Only for the retired topic", encoding="utf-8")
+    async with running_bot(admins=(ADMIN,), extra={"delivery": FAST}) as bot:
+        await add_chats(bot.sessions, readers(5))
+        [retired] = await add_topics(bot.sessions, "retired")
+        async with bot.sessions() as session, session.begin():
+            topic = await session.get(Topic, retired)
+            assert topic is not None
+            topic.active = False
+        result = await asyncio.to_thread(
+            run_cli, "broadcast", "-c", str(tmp_path / "config.toml"), "--text-file",
+            str(text_file), "--topic", "retired")
+        async with bot.sessions() as session:
+            queued = (await session.scalars(select(Delivery.id).where(
+                Delivery.broadcast_id.is_not(None)))).all()
+    assert result.returncode == 1
+    assert "retired" in result.stderr
+    assert not queued
 
 
 async def test_an_inline_broadcast_keeps_its_formatting_and_a_listed_one_can_be_cancelled(

@@ -36,9 +36,12 @@ def upgrade() -> None:
     for name, kind in _COLUMNS:
         op.add_column('broadcasts', sa.Column(name, kind(), nullable=True))
     op.create_index(op.f('ix_broadcasts_status'), 'broadcasts', ['status'])
+    # A broadcast's progress counts and its pause, resume and cancel read only its own rows.
+    op.create_index('ix_deliveries_broadcast', 'deliveries', ['broadcast_id', 'status'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_deliveries_broadcast', table_name='deliveries')
     op.drop_index(op.f('ix_broadcasts_status'), table_name='broadcasts')
     for name, _ in reversed(_COLUMNS):
         op.drop_column('broadcasts', name)
