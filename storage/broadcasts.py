@@ -130,10 +130,12 @@ async def to_report(session: AsyncSession, cancelled_since: datetime) -> list[Br
 
 
 async def due_scheduled(session: AsyncSession, now: datetime) -> list[Broadcast]:
-    """Scheduled broadcasts whose time has come."""
+    """Scheduled broadcasts whose time has come, locked (on PostgreSQL) until the caller's
+    transaction ends: a Cancel at the same moment waits, then finds it started (or the
+    firing finds it cancelled)."""
     rows = await session.scalars(
         select(Broadcast).where(Broadcast.status == "scheduled", Broadcast.scheduled_at <= now)
-        .order_by(Broadcast.scheduled_at, Broadcast.id))
+        .order_by(Broadcast.scheduled_at, Broadcast.id).with_for_update())
     return list(rows.all())
 
 

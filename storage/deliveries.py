@@ -201,10 +201,14 @@ async def claim_due(
     # Two plain index scans (expired leases, then due rows in order) rather than one OR,
     # which SQLite plans as a multi-index OR plus a sort of every due row (46 ms a claim at
     # 100,000 rows).
+    # Broadcast rows come last: a broadcast to 50,000 chats must not hold up an explainer (or
+    # breaking news from /post) queued after it for the half hour its rows take to go out.
+    due = (Delivery.status == "pending") & (Delivery.next_attempt_at <= now)
     rows: list[Any] = []
     for claimable in (
         (Delivery.status == "sending") & (Delivery.lease_until < now),
-        (Delivery.status == "pending") & (Delivery.next_attempt_at <= now),
+        due & Delivery.broadcast_id.is_(None),
+        due & Delivery.broadcast_id.is_not(None),
     ):
         if len(rows) >= limit:
             break

@@ -98,7 +98,8 @@ class BroadcastService:
         if not await self._allowed(actor):
             return BroadcastResult("forbidden")
         async with write_session(self._sessions) as session:
-            row = await session.get(Broadcast, broadcast_id)
+            row = await session.get(Broadcast, broadcast_id, with_for_update=True,
+                                    populate_existing=True)
             if row is None:
                 return BroadcastResult("gone")
             if row.status != "draft":
@@ -126,7 +127,8 @@ class BroadcastService:
         if not await self._allowed(actor):
             return BroadcastResult("forbidden")
         async with write_session(self._sessions) as session:
-            row = await session.get(Broadcast, broadcast_id)
+            row = await session.get(Broadcast, broadcast_id, with_for_update=True,
+                                    populate_existing=True)
             if row is None:
                 return BroadcastResult("gone")
             if row.status not in ("draft", "scheduled", "sending", "paused"):
@@ -149,7 +151,8 @@ class BroadcastService:
         if not await self._allowed(actor):
             return BroadcastResult("forbidden")
         async with write_session(self._sessions) as session:
-            row = await session.get(Broadcast, broadcast_id)
+            row = await session.get(Broadcast, broadcast_id, with_for_update=True,
+                                    populate_existing=True)
             if row is None:
                 return BroadcastResult("gone")
             if row.status != ("sending" if paused else "paused"):
@@ -166,7 +169,8 @@ class BroadcastService:
         if not await self._allowed(actor):
             return BroadcastResult("forbidden")
         async with write_session(self._sessions) as session:
-            row = await session.get(Broadcast, broadcast_id)
+            row = await session.get(Broadcast, broadcast_id, with_for_update=True,
+                                    populate_existing=True)
             if row is None:
                 return BroadcastResult("gone")
             if row.status not in states:
@@ -189,7 +193,8 @@ class BroadcastService:
                                    message_id: int) -> None:
         """Remember where the broadcast's progress message is (edited while it sends)."""
         async with write_session(self._sessions) as session:
-            row = await session.get(Broadcast, broadcast_id)
+            row = await session.get(Broadcast, broadcast_id, with_for_update=True,
+                                    populate_existing=True)
             if row is not None:
                 row.progress_chat_id = chat_id
                 row.progress_message_id = message_id
