@@ -14,6 +14,7 @@ done; exit 0 when it is, 1 when it was cancelled or could not start.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -32,7 +33,7 @@ POLL_SECONDS = 0.5
 
 
 async def run(settings: Settings, text_file: Path, out: IO[str], err: IO[str], *,
-              topic: str | None = None, at: str | None = None, wait: bool = False) -> int:
+              topics: Sequence[str] = (), at: str | None = None, wait: bool = False) -> int:
     """Queue the broadcast; with ``wait``, show its progress until it ends."""
     try:
         text = (await asyncio.to_thread(text_file.read_text, encoding="utf-8")).strip()
@@ -57,15 +58,16 @@ async def run(settings: Settings, text_file: Path, out: IO[str], err: IO[str], *
         sessions = create_session_factory(engine)
         service = BroadcastService(sessions, AdminService(sessions, settings.telegram.admins),
                                    paid=settings.delivery.paid_broadcast)
-        topic_id = None
-        if topic is not None:
+        topic_ids: list[int] = []
+        for topic in topics:
             topic_id = await service.topic_id(topic)
             if topic_id is None:
                 print(f"error: no topic {topic!r}", file=err)
                 return 1
+            topic_ids.append(topic_id)
         broadcast_id = await service.create(CLI_ACTOR, BroadcastContent(escape(text)))
         assert broadcast_id is not None
-        if topic_id is not None:
+        for topic, topic_id in zip(topics, topic_ids, strict=True):
             chosen = await service.set_audience(CLI_ACTOR, broadcast_id, "topic", topic_id)
             if chosen.outcome != "ok":  # never fall back to everyone
                 print(f"error: topic {topic!r} cannot be the audience ({chosen.outcome})",

@@ -344,7 +344,7 @@ class BroadcastAction(CallbackData):
     prefix: ClassVar[str] = "bc"
     ACTIONS: ClassVar[tuple[str, ...]] = (
         "all", "private", "groups", "channels", "topics", "test", "send", "schedule", "cancel",
-        "pause", "resume")
+        "pause", "resume", "back")
     broadcast_id: int
     action: str
 

@@ -62,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
         "broadcast", help="queue an announcement for the running bot to send (see --wait)")
     broadcast.add_argument("--text-file", type=Path, required=True,
                            help="the announcement, plain UTF-8 text (sent escaped, as typed)")
-    broadcast.add_argument("--topic", help="only the subscribers of this topic (its slug)")
+    broadcast.add_argument("--topic", action="append",
+                           help="only the subscribers of this topic (its slug); repeat it for "
+                                "several topics")
     broadcast.add_argument("--at", help="send at this ISO time (UTC unless it has an offset)")
     broadcast.add_argument("--wait", action="store_true",
                            help="show progress until it is sent; exit 1 if cancelled")
@@ -201,7 +203,7 @@ def cmd_broadcast(args: argparse.Namespace) -> int:
     settings = _load(args.config)
     _configure_logging(settings)
     return asyncio.run(broadcast_cli.run(settings, args.text_file, sys.stdout, sys.stderr,
-                                         topic=args.topic, at=args.at, wait=args.wait))
+                                         topics=args.topic or (), at=args.at, wait=args.wait))
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:

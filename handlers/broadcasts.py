@@ -9,6 +9,7 @@ messages (the wiring runs it about every 5 seconds)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -150,7 +151,7 @@ async def _preview(context: NewsContext, service: BroadcastService, chat_id: int
     if content is None or progress is None:
         return
     await send_rendered(context.bot, chat_id, replies.render_broadcast(content))
-    size = await service.audience_size(progress.audience, None)
+    size = await service.audience_size(progress.audience, ())
     await send_rendered(context.bot, chat_id, replies.render_controls(progress, size))
 
 
@@ -214,7 +215,12 @@ async def action_pressed(update: Update, context: NewsContext) -> None:
     service, bid, action = _service(context), pressed.broadcast_id, pressed.action
     if action == "topics":
         await query.answer()
-        await edit_keyboard(query, replies.topic_buttons(bid, await service.topics()))
+        await edit_keyboard(query, replies.topic_buttons(bid, await service.topics(),
+                                                         chosen=await service.topic_ids_of(bid)))
+    elif action == "back":  # from the page of topics to the controls, the audience kept
+        progress = await service.progress(bid)
+        await _show_audience(query, service,
+                             BroadcastResult("ok" if progress else "gone", progress))
     elif action == "test":
         await _test_to_me(context, query, service, user.id, bid)
     elif action == "schedule":
@@ -238,16 +244,21 @@ async def _test_to_me(context: NewsContext, query: CallbackQuery, service: Broad
 
 
 async def _show_audience(query: CallbackQuery, service: BroadcastService,
-                         result: BroadcastResult) -> None:
-    """The controls again, with the audience just chosen and its size."""
+                         result: BroadcastResult, *, topics_page: bool = False) -> None:
+    """The controls again, with the audience just chosen and its size (after a topic press,
+    the text with the page of topics still open)."""
     progress = result.progress
     if progress is None:
         await query.answer(replies.outcome_text(result.outcome))
         return
     await query.answer(replies.audience_toast())
-    topic_id = await service.topic_id_of(progress.broadcast_id)
-    size = await service.audience_size(progress.audience, topic_id)
-    await edit_rendered(query, replies.render_controls(progress, size))
+    topic_ids = await service.topic_ids_of(progress.broadcast_id)
+    size = await service.audience_size(progress.audience, topic_ids)
+    controls = replies.render_controls(progress, size)
+    if topics_page:  # a topic was toggled: stay on the page, the chosen ones ticked
+        controls = dataclasses.replace(controls, buttons=replies.topic_buttons(
+            progress.broadcast_id, await service.topics(), chosen=topic_ids))
+    await edit_rendered(query, controls)
 
 
 async def _change_state(query: CallbackQuery, service: BroadcastService, actor: int, bid: int,
@@ -266,7 +277,7 @@ async def _change_state(query: CallbackQuery, service: BroadcastService, actor: 
 
 
 async def topic_pressed(update: Update, context: NewsContext) -> None:
-    """Make one topic's subscribers the broadcast's audience."""
+    """Add one topic's subscribers to the broadcast's audience, or take them off again."""
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
@@ -279,7 +290,7 @@ async def topic_pressed(update: Update, context: NewsContext) -> None:
         return
     service = _service(context)
     await _show_audience(query, service, await service.set_audience(
-        user.id, pressed.broadcast_id, "topic", pressed.topic_id))
+        user.id, pressed.broadcast_id, "topic", pressed.topic_id), topics_page=True)
 
 
 async def broadcast_tick(bot: Bot, service: BroadcastService) -> None:

@@ -19,7 +19,7 @@ AUDIENCES = ("all", "private", "groups", "channels", "topic")
 LIVE = ("scheduled", "sending", "paused")  # listed by /broadcasts
 
 
-def _audience(audience: str, topic_id: int | None) -> ColumnElement[bool]:
+def _audience(audience: str, topic_ids: Sequence[int]) -> ColumnElement[bool]:
     """Which active chats an audience covers."""
     if audience == "private":
         return Chat.type == "private"
@@ -29,19 +29,21 @@ def _audience(audience: str, topic_id: int | None) -> ColumnElement[bool]:
         return Chat.type == "channel"
     if audience == "topic":
         return Chat.id.in_(select(Subscription.chat_id).where(
-            Subscription.topic_id == (topic_id or 0), Subscription.paused_reason.is_(None)))
+            Subscription.topic_id.in_(list(topic_ids) or [0]),
+            Subscription.paused_reason.is_(None)))
     return true()
 
 
-async def audience_size(session: AsyncSession, audience: str, topic_id: int | None) -> int:
+async def audience_size(session: AsyncSession, audience: str, topic_ids: Sequence[int]
+                        ) -> int:
     """How many active chats the audience has now."""
     return int(await session.scalar(
         select(func.count()).select_from(Chat)
-        .where(Chat.status == "active", _audience(audience, topic_id))) or 0)
+        .where(Chat.status == "active", _audience(audience, topic_ids))) or 0)
 
 
 async def enqueue(session: AsyncSession, broadcast_id: int, audience: str,
-                  topic_id: int | None) -> int:
+                  topic_ids: Sequence[int]) -> int:
     """One pending row per active chat of the audience (one INSERT … SELECT, so any number of
     chats); a chat that has a row of this broadcast already keeps it. Returns rows made."""
     now = utcnow()
@@ -50,7 +52,7 @@ async def enqueue(session: AsyncSession, broadcast_id: int, audience: str,
         literal("pending").label("status"), literal(0).label("attempts"),
         literal(now, UTCDateTime()).label("next_attempt_at"),
         literal(now, UTCDateTime()).label("created_at"),
-    ).where(Chat.status == "active", _audience(audience, topic_id))
+    ).where(Chat.status == "active", _audience(audience, topic_ids))
     statement = dialect_insert(session, Delivery).from_select(
         ["chat_id", "broadcast_id", "thread_id", "status", "attempts", "next_attempt_at",
          "created_at"], chosen).on_conflict_do_nothing()

@@ -292,9 +292,10 @@ class Broadcast(Base):
     photo: Mapped[str | None] = mapped_column(String(300))  # a Telegram file_id: sendPhoto
     button_text: Mapped[str | None] = mapped_column(String(64))  # an optional link button
     button_url: Mapped[str | None] = mapped_column(String(2048))
-    # all | private | groups | channels | topic (topic_id) — None until chosen (all)
+    # all | private | groups | channels | topic (topic_ids) — None until chosen (all)
     audience: Mapped[str | None] = mapped_column(String(16))
-    topic_id: Mapped[int | None] = mapped_column(Integer)
+    topic_id: Mapped[int | None] = mapped_column(Integer)  # the first of topic_ids
+    topic_ids: Mapped[list[int] | None] = mapped_column(JSON)  # one or more topics
     # The admin's progress message, edited while it is sent (None: from the CLI).
     progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)

@@ -64,7 +64,7 @@ def render_controls(progress: BroadcastProgress, size: int) -> OutgoingMessage:
         escape(_("Choose the audience, send a test to yourself, then send or schedule it.")),
     )
     return OutgoingMessage(method="sendMessage", text=text, disable_preview=True, buttons=(
-        (button(_("Everyone"), "all"), button(_("A topic…"), "topics")),
+        (button(_("Everyone"), "all"), button(_("Topics…"), "topics")),
         (button(_("Private chats"), "private"), button(_("Groups"), "groups"),
          button(_("Channels"), "channels")),
         (button(_("Test to me"), "test"),),
@@ -73,13 +73,15 @@ def render_controls(progress: BroadcastProgress, size: int) -> OutgoingMessage:
     ))
 
 
-def topic_buttons(broadcast_id: int,
-                  topics: Sequence[tuple[int, str, str]]) -> tuple[tuple[Button, ...], ...]:
-    """The page of topics (two a row), then Back to the audiences."""
-    buttons = [Button(name, callback_data=BroadcastTopic(broadcast_id, topic_id).pack())
+def topic_buttons(broadcast_id: int, topics: Sequence[tuple[int, str, str]],
+                  chosen: Sequence[int] = ()) -> tuple[tuple[Button, ...], ...]:
+    """The page of topics (two a row; ✅ on those chosen — one or more, each press adds or
+    takes one off), then Done, back to the controls with that audience."""
+    buttons = [Button(f"{'✅ ' if topic_id in chosen else ''}{name}",
+                      callback_data=BroadcastTopic(broadcast_id, topic_id).pack())
                for topic_id, _slug, name in topics[:40]]
     rows = [tuple(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
-    rows.append((Button(_("« Back"), callback_data=BroadcastAction(broadcast_id, "all").pack()),))
+    rows.append((Button(_("« Done"), callback_data=BroadcastAction(broadcast_id, "back").pack()),))
     return tuple(rows)
 
 

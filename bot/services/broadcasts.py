@@ -85,13 +85,26 @@ class BroadcastService:
 
     async def set_audience(self, actor: int, broadcast_id: int, audience: str,
                            topic_id: int | None = None) -> BroadcastResult:
-        """Choose a draft's audience (audited); an unknown audience or topic changes nothing."""
+        """Choose a draft's audience (audited); an unknown audience or topic changes nothing.
+        ``"topic"`` adds ``topic_id`` to the topics whose subscribers get it, or takes it off
+        again (one or more topics; none left: everyone)."""
         if audience not in broadcasts_dao.AUDIENCES or (audience == "topic") != bool(topic_id):
             return BroadcastResult("gone")
         if topic_id is not None and topic_id not in {t[0] for t in await self.topics()}:
             return BroadcastResult("gone")
+        if audience != "topic":
+            return await self._change(actor, broadcast_id, "broadcast.audience", ("draft",),
+                                      audience=audience, topic_id=None, topic_ids=None)
+        async with self._sessions() as session:
+            row = await session.get(Broadcast, broadcast_id)
+            chosen = list((row.topic_ids or []) if row is not None else [])
+        assert topic_id is not None
+        chosen = [t for t in chosen if t != topic_id] if topic_id in chosen else [
+            *chosen, topic_id]
         return await self._change(actor, broadcast_id, "broadcast.audience", ("draft",),
-                                  audience=audience, topic_id=topic_id)
+                                  audience="topic" if chosen else "all",
+                                  topic_id=chosen[0] if chosen else None,
+                                  topic_ids=chosen or None)
 
     async def send_now(self, actor: int, broadcast_id: int) -> BroadcastResult:
         """Enqueue the draft's rows for its audience (active chats) and start sending."""
@@ -111,7 +124,7 @@ class BroadcastService:
 
     async def _start(self, session: AsyncSession, row: Broadcast) -> None:
         row.total = await broadcasts_dao.enqueue(session, row.id, row.audience or "all",
-                                                 row.topic_id)
+                                                 _topics_of(row))
         row.status = "sending"
         row.started_at = utcnow()
 
@@ -222,16 +235,16 @@ class BroadcastService:
         async with self._sessions() as session:
             return await broadcasts_dao.topic_by_slug(session, slug)
 
-    async def topic_id_of(self, broadcast_id: int) -> int | None:
-        """The topic a broadcast's audience is (None: not a topic)."""
+    async def topic_ids_of(self, broadcast_id: int) -> list[int]:
+        """The topics a broadcast's audience is ([]: not topics)."""
         async with self._sessions() as session:
             row = await session.get(Broadcast, broadcast_id)
-            return row.topic_id if row is not None and row.audience == "topic" else None
+            return _topics_of(row) if row is not None and row.audience == "topic" else []
 
-    async def audience_size(self, audience: str, topic_id: int | None) -> int:
+    async def audience_size(self, audience: str, topic_ids: Sequence[int]) -> int:
         """How many active chats an audience has now."""
         async with self._sessions() as session:
-            return await broadcasts_dao.audience_size(session, audience, topic_id)
+            return await broadcasts_dao.audience_size(session, audience, topic_ids)
 
     async def timezone(self, chat_id: int) -> str:
         """The admin's chat timezone (schedules are typed in it)."""
@@ -270,6 +283,11 @@ class BroadcastService:
         return found
 
 
+def _topics_of(row: Broadcast) -> list[int]:
+    """The broadcast's audience topics (one or more), oldest choice first."""
+    return list(row.topic_ids or ([row.topic_id] if row.topic_id else []))
+
+
 def _content(row: Broadcast) -> BroadcastContent:
     return BroadcastContent(row.text, row.photo, row.button_text, row.button_url)
 
@@ -282,9 +300,9 @@ async def _progress(session: AsyncSession, row: Broadcast) -> BroadcastProgress:
         elapsed = max((utcnow() - row.started_at).total_seconds(), 0.001)
         eta = counts["remaining"] / (done / elapsed)
     topic = None
-    if row.audience == "topic" and row.topic_id is not None:
-        topic = next((name for tid, _, name in await broadcasts_dao.topics(session)
-                      if tid == row.topic_id), None)
+    if row.audience == "topic" and _topics_of(row):
+        names = {tid: name for tid, _, name in await broadcasts_dao.topics(session)}
+        topic = ", ".join(names[tid] for tid in _topics_of(row) if tid in names) or None
     timezone = (await broadcasts_dao.chat_timezone(session, row.progress_chat_id)
                 if row.progress_chat_id else "UTC")
     return BroadcastProgress(

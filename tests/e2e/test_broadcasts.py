@@ -253,18 +253,27 @@ async def test_a_scheduled_broadcast_fires_after_a_restart(
 ) -> None:
     """Scheduled with /broadcast schedule (in the admin's timezone), listed by /broadcasts;
     the bot stops; a new bot on the same database fires it once its time has come (set in
-    the past here) and the readers of the chosen topic get it."""
+    the past here) and the readers of the two chosen topics get it, once each."""
     async with running_bot(admins=(ADMIN,), extra={"delivery": FAST}) as bot:
         await add_chats(bot.sessions, readers(30))
         async with bot.sessions() as session:
             topic_id = await session.scalar(select(Topic.id).where(Topic.slug == "russia"))
+            war = await session.scalar(select(Topic.id).where(Topic.slug == "war-in-ukraine"))
         async with bot.sessions() as session, session.begin():
             session.add_all(Subscription(chat_id=c, topic_id=topic_id) for c in range(1000, 1010))
+            session.add_all(Subscription(chat_id=c, topic_id=war) for c in range(1008, 1015))
         broadcast_id, _, controls = await draft(emulator)
         await press(emulator, ADMIN, controls, f"bc:{broadcast_id}:topics")
         await press(emulator, ADMIN, controls, f"bct:{broadcast_id}:{topic_id}")
         assert "Subscribers of Russia (10 chats now)" in progress_of(
             emulator, controls["message_id"])
+        # One or more topics: a second press adds one (chats in both counted once), a press
+        # on a chosen one takes it off again, and the page stays open with ✅ on the chosen.
+        for toggled in (war, war, war):
+            await press(emulator, ADMIN, controls, f"bct:{broadcast_id}:{toggled}")
+        shown = progress_of(emulator, controls["message_id"])
+        assert "Subscribers of Russia, War in Ukraine (15 chats now)" in shown
+        await press(emulator, ADMIN, controls, f"bc:{broadcast_id}:back")
         [reply] = await say(emulator, ADMIN, f"/broadcast schedule {broadcast_id} 2020-01-01 09:00")
         assert "future" in reply["text"]
         [reply] = await say(emulator, ADMIN, f"/broadcast schedule {broadcast_id} 2099-01-01 09:00")
@@ -282,9 +291,9 @@ async def test_a_scheduled_broadcast_fires_after_a_restart(
         async with bot.sessions() as session:
             status = (await session.get(Broadcast, broadcast_id)).status
         rows = await broadcast_rows(bot, broadcast_id)
-    assert rows == {"sent": 10}
+    assert rows == {"sent": 15}
     assert status == "done"
-    assert [len(emulator.sent(c)) for c in range(1000, 1012)] == [1] * 10 + [0, 0]
+    assert [len(emulator.sent(c)) for c in range(1000, 1017)] == [1] * 15 + [0, 0]
     assert "done" in emulator.sent(ADMIN)[-1]["text"]
 
 

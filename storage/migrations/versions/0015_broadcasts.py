@@ -26,6 +26,7 @@ _COLUMNS = (
     ('button_url', lambda: sa.String(length=2048)),
     ('audience', lambda: sa.String(length=16)),
     ('topic_id', lambda: sa.Integer()),
+    ('topic_ids', lambda: sa.JSON()),
     ('progress_chat_id', lambda: sa.BigInteger()),
     ('progress_message_id', lambda: sa.BigInteger()),
 )
