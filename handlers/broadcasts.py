@@ -272,7 +272,7 @@ async def _change_state(query: CallbackQuery, service: BroadcastService, actor: 
         return
     await query.answer(replies.started_toast() if action == "send" else None)
     await edit_rendered(query, replies.render_progress(result.progress))
-    if action == "send" and query.message is not None:  # edited by the job until done
+    if query.message is not None:  # the pressed message is the progress message from now on
         await service.set_progress_message(bid, query.message.chat.id, query.message.message_id)
 
 
@@ -298,8 +298,9 @@ async def broadcast_tick(bot: Bot, service: BroadcastService) -> None:
     final report when one is done (a scheduled one gets a new progress message)."""
     await service.fire_due()
     for progress, chat_id, message_id, finished in await service.tick():
-        if chat_id is None:
-            continue
+        if chat_id is None or (message_id is None and progress.status == "cancelled"):
+            continue  # from the CLI; or cancelled before it had a progress message (the
+            # pressed Cancel already shows it, or it was a scheduled one never started)
         shown = replies.render_progress(progress)
         try:
             if message_id is None:

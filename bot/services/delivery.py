@@ -569,6 +569,17 @@ class DeliveryService:
             if self._stopping or not self._lease_ok():  # it came while waiting for a slot
                 return [outcome_row(row, "pending", parts_sent=part, message_id=message_id)
                         for row in job.rows]
+            if (broadcast_id is not None and part == 0
+                    and (held := await self._broadcast_held(broadcast_id))):
+                # Paused or cancelled while this send waited for the limiter (or a flood
+                # wait): checked again here, so a Cancel stops at most the sends in flight.
+                if held == "paused":
+                    return [outcome_row(row, "pending",
+                                        next_attempt_at=broadcasts_dao.PAUSED_UNTIL)
+                            for row in job.rows]
+                stats.skipped += len(job.rows)
+                return [outcome_row(row, "skipped", error=broadcasts_dao.CANCELLED)
+                        for row in job.rows]
             started = asyncio.get_running_loop().time()
             job.in_send = True
             outcome = await self._sender.send(chat_id, job.messages[part], thread,
