@@ -1,9 +1,10 @@
 """A reader's own formatting (Telegram message entities) turned into our Telegram HTML.
 
 Only bold, italic, underline, strikethrough, code (``pre`` too, shown inline) and links
-(``text_link`` with a safe URL, ``url``) are kept; every other entity is dropped and all text is
-escaped. Entities may overlap in any way and their offsets are UTF-16 code units (they may even
-point inside a character or past the end when forged): the text is cut into runs of characters
+(``text_link`` with a safe URL, ``url``) are kept in a comment, plus spoilers, block quotes and
+``pre`` blocks in an admin's announcement (``rich``); every other entity is dropped and all
+text is escaped. Entities may overlap in any way and their offsets are UTF-16 code units
+(they may even point inside a character or past the end when forged): the text is cut into runs of characters
 with the same formatting, and tags are closed and reopened at run edges so the result always
 nests. Nothing may open inside ``code`` (Telegram's rule), and links do not nest.
 """
@@ -30,6 +31,16 @@ _TAGS = {
     "code": ("<code>", "</code>"),
 }
 _KINDS = {"pre": "code", **{kind: kind for kind in _TAGS}, "text_link": "link", "url": "link"}
+# An admin's announcement keeps more of Telegram's formatting than a comment (which is itself
+# inside a spoiler): spoilers, quotes and preformatted blocks.
+_RICH_TAGS = {
+    "spoiler": ("<tg-spoiler>", "</tg-spoiler>"),
+    "blockquote": ("<blockquote>", "</blockquote>"),
+    "expandable_blockquote": ("<blockquote expandable>", "</blockquote>"),
+    "pre": ("<pre>", "</pre>"),
+}
+_RICH_KINDS = {**_KINDS, **{kind: kind for kind in _RICH_TAGS}}
+_BLOCKS = frozenset({"blockquote", "expandable_blockquote"})
 
 
 def strip_spans(text: str, spans: Sequence[TextSpan]) -> tuple[str, tuple[TextSpan, ...]]:
@@ -56,8 +67,11 @@ def _href(span: TextSpan, covered: str) -> str | None:
     return url
 
 
-def entities_to_html(text: str, spans: Sequence[TextSpan]) -> str:
-    """`text` as Telegram HTML with the supported `spans` applied, everything else escaped."""
+def entities_to_html(text: str, spans: Sequence[TextSpan], *, rich: bool = False) -> str:
+    """`text` as Telegram HTML with the supported `spans` applied, everything else escaped.
+    ``rich`` (an admin's announcement) also keeps spoilers, block quotes and ``pre`` blocks;
+    a quote always encloses the rest (one quote at a time), a ``pre`` nests nothing."""
+    kinds_of = _RICH_KINDS if rich else _KINDS
     chars = list(text)
     starts: list[int] = []
     position = 0
@@ -66,7 +80,7 @@ def entities_to_html(text: str, spans: Sequence[TextSpan]) -> str:
         position += utf16_len(char)
     kept: list[tuple[int, int, int, str, str | None]] = []  # start, end, order, kind, href
     for order, span in enumerate(spans[:MAX_SPANS]):
-        kind = _KINDS.get(span.kind)
+        kind = kinds_of.get(span.kind)
         if kind is None or span.length <= 0 or span.offset < 0:
             continue
         first = next((i for i, s in enumerate(starts) if s >= span.offset), len(chars))
@@ -80,7 +94,8 @@ def entities_to_html(text: str, spans: Sequence[TextSpan]) -> str:
             if href is None:
                 continue
         kept.append((first, last, order, kind, href))
-    kept.sort(key=lambda k: (k[0], -k[1], k[3] == "code", k[2]))
+    # Quotes first (outermost), then by position; code innermost.
+    kept.sort(key=lambda k: (k[3] not in _BLOCKS, k[0], -k[1], k[3] in ("code", "pre"), k[2]))
 
     out: list[str] = []
     stack: list[tuple[int, int, int, str, str | None]] = []
@@ -114,7 +129,11 @@ def _active_at(
         if not entity[0] <= index < entity[1]:
             continue
         kind = entity[3]
-        if "code" in kinds or (kind == "link" and "link" in kinds):
+        if kinds & {"code", "pre"} or (kind == "link" and "link" in kinds):
+            continue
+        if kind in ("code", "pre") and kinds & {"code", "pre"}:
+            continue
+        if kind in _BLOCKS and kinds & _BLOCKS:
             continue
         if kind != "link" and kind in kinds:
             continue
@@ -126,8 +145,8 @@ def _active_at(
 def _open(entity: tuple[int, int, int, str, str | None]) -> str:
     if entity[3] == "link":
         return f'<a href="{escape(entity[4] or "", quote=True)}">'
-    return _TAGS[entity[3]][0]
+    return {**_TAGS, **_RICH_TAGS}[entity[3]][0]
 
 
 def _close(entity: tuple[int, int, int, str, str | None]) -> str:
-    return "</a>" if entity[3] == "link" else _TAGS[entity[3]][1]
+    return "</a>" if entity[3] == "link" else {**_TAGS, **_RICH_TAGS}[entity[3]][1]

@@ -336,4 +336,4 @@ def announcement(text: str, spans: Sequence[TextSpan], *, skip: int = 0,
         return "empty"
     if utf16_len(body) > (CAPTION_LIMIT if photo else TEXT_LIMIT):
         return "too long"
-    return BroadcastContent(entities_to_html(body, kept), photo=photo)
+    return BroadcastContent(entities_to_html(body, kept, rich=True), photo=photo)
