@@ -1,12 +1,13 @@
 """A reader's own formatting (Telegram message entities) turned into our Telegram HTML.
 
 Only bold, italic, underline, strikethrough, code (``pre`` too, shown inline) and links
-(``text_link`` with a safe URL, ``url``) are kept in a comment, plus spoilers, block quotes and
-``pre`` blocks in an admin's announcement (``rich``); every other entity is dropped and all
-text is escaped. Entities may overlap in any way and their offsets are UTF-16 code units
-(they may even point inside a character or past the end when forged): the text is cut into runs of characters
-with the same formatting, and tags are closed and reopened at run edges so the result always
-nests. Nothing may open inside ``code`` (Telegram's rule), and links do not nest.
+(``text_link`` with a safe URL, ``url``) are kept in a comment, plus spoilers, block quotes
+and ``pre`` blocks in an admin's announcement (``rich``); every other entity is dropped and
+all text is escaped. Entities may overlap in any way and their offsets are UTF-16 code units
+(they may even point inside a character or past the end when forged): the text is cut into
+runs of characters with the same formatting, and tags are closed and reopened at run edges
+so the result always nests. Nothing may open inside ``code`` or ``pre`` (Telegram's rule),
+links do not nest, and a quote is always the outermost.
 """
 
 from __future__ import annotations
