@@ -17,12 +17,11 @@ from bot import render
 from bot.callback_data import RemoveAdmin
 from bot.context import NewsApplication, NewsContext
 from bot.domain import IncomingMessage
-from bot.mapping import incoming_message
 from bot.render import admin_replies as replies
 from bot.render import stats_replies
-from bot.render.messages import OutgoingMessage
 from bot.services.admins import AUDIT_DEFAULT, parse_user_id
 from bot.telegram_io import send_rendered
+from handlers.admin_gate import admin_message, admin_press, reply_html
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +41,11 @@ class AdminMenus:
 
 
 async def _reply(context: NewsContext, incoming: IncomingMessage, text: str) -> None:
-    await send_rendered(context.bot, incoming.chat.id,
-                        OutgoingMessage(method="sendMessage", text=text, disable_preview=True),
-                        thread_id=incoming.thread_id)
+    await reply_html(context, incoming, text)
 
 
 async def _admin_message(update: Update, context: NewsContext) -> IncomingMessage | None:
-    """The command's message when its sender is an admin; otherwise answer "not allowed"."""
-    incoming = incoming_message(update)
-    if incoming is None or incoming.user is None:
-        return None
-    if not await context.services.admins.is_admin(incoming.user.id):
-        await _reply(context, incoming, render.escape(replies.not_allowed()))
-        return None
-    return incoming
+    return await admin_message(update, context)
 
 
 async def admin_command(update: Update, context: NewsContext) -> None:
@@ -84,19 +74,16 @@ async def admin_command(update: Update, context: NewsContext) -> None:
 
 async def remove_pressed(update: Update, context: NewsContext) -> None:
     """Take admin rights from the admin whose Remove button was pressed."""
-    query = update.callback_query
-    if query is None or update.effective_user is None:
-        return
     admins = context.services.admins
-    if not await admins.is_admin(update.effective_user.id):
-        await query.answer(replies.not_allowed())
+    if (gate := await admin_press(update, context)) is None:
         return
+    query, actor = gate
     pressed = RemoveAdmin.parse(query.data)
     user_id = parse_user_id(pressed.user_id) if pressed else None
     if user_id is None:
         await query.answer(render.stale_button_notice())
         return
-    result = await admins.remove(update.effective_user.id, user_id)
+    result = await admins.remove(actor, user_id)
     await query.answer(replies.admin_outcome(result))
     await _update_menu(context, result.outcome, user_id)
 

@@ -34,6 +34,7 @@ from bot.services.broadcasts import (
     parse_local_time,
 )
 from bot.telegram_io import edit_keyboard, edit_rendered, keyboard, send_rendered
+from handlers.admin_gate import admin_press
 
 log = logging.getLogger(__name__)
 
@@ -202,12 +203,11 @@ async def broadcasts_command(update: Update, context: NewsContext) -> None:
 
 async def action_pressed(update: Update, context: NewsContext) -> None:
     """Act on a broadcast's control or progress button."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
+    gate = await admin_press(update, context,
+                             available=context.services.broadcasts is not None)
+    if gate is None:
         return
-    if not await _is_admin(context, user.id):
-        await query.answer(admin_replies.not_allowed())
-        return
+    query, user_id = gate
     pressed = BroadcastAction.parse(query.data)
     if pressed is None or pressed.action not in BroadcastAction.ACTIONS:
         await query.answer(render.stale_button_notice())
@@ -222,14 +222,14 @@ async def action_pressed(update: Update, context: NewsContext) -> None:
         await _show_audience(query, service,
                              BroadcastResult("ok" if progress else "gone", progress))
     elif action == "test":
-        await _test_to_me(context, query, service, user.id, bid)
+        await _test_to_me(context, query, service, user_id, bid)
     elif action == "schedule":
         await query.answer()
-        await _say(context, user.id, replies.schedule_usage(bid, await service.timezone(user.id)))
+        await _say(context, user_id, replies.schedule_usage(bid, await service.timezone(user_id)))
     elif action in ("all", "private", "groups", "channels"):
-        await _show_audience(query, service, await service.set_audience(user.id, bid, action))
+        await _show_audience(query, service, await service.set_audience(user_id, bid, action))
     else:
-        await _change_state(query, service, user.id, bid, action)
+        await _change_state(query, service, user_id, bid, action)
 
 
 async def _test_to_me(context: NewsContext, query: CallbackQuery, service: BroadcastService,
@@ -278,19 +278,18 @@ async def _change_state(query: CallbackQuery, service: BroadcastService, actor: 
 
 async def topic_pressed(update: Update, context: NewsContext) -> None:
     """Add one topic's subscribers to the broadcast's audience, or take them off again."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None:
+    gate = await admin_press(update, context,
+                             available=context.services.broadcasts is not None)
+    if gate is None:
         return
-    if not await _is_admin(context, user.id):
-        await query.answer(admin_replies.not_allowed())
-        return
+    query, user_id = gate
     pressed = BroadcastTopic.parse(query.data)
     if pressed is None:
         await query.answer(render.stale_button_notice())
         return
     service = _service(context)
     await _show_audience(query, service, await service.set_audience(
-        user.id, pressed.broadcast_id, "topic", pressed.topic_id), topics_page=True)
+        user_id, pressed.broadcast_id, "topic", pressed.topic_id), topics_page=True)
 
 
 async def broadcast_tick(bot: Bot, service: BroadcastService) -> None:

@@ -14,29 +14,17 @@ from bot import render
 from bot.callback_data import FeedAlertAction
 from bot.context import NewsApplication, NewsContext
 from bot.domain import IncomingMessage
-from bot.mapping import incoming_message
-from bot.render import admin_replies
 from bot.render import feed_admin_replies as replies
-from bot.render.messages import OutgoingMessage
-from bot.telegram_io import send_rendered
+from handlers.admin_gate import admin_message, admin_press, reply_html
 
 
 async def _reply(context: NewsContext, incoming: IncomingMessage, text: str) -> None:
-    await send_rendered(context.bot, incoming.chat.id,
-                        OutgoingMessage(method="sendMessage", text=text, disable_preview=True),
-                        thread_id=incoming.thread_id)
+    await reply_html(context, incoming, text)
 
 
 async def _admin_message(update: Update, context: NewsContext) -> IncomingMessage | None:
-    """The command's message when its sender is an admin; otherwise answer "not allowed"."""
-    incoming = incoming_message(update)
-    if incoming is None or incoming.user is None:
-        return None
-    if (context.services.feed_admin is None
-            or not await context.services.admins.is_admin(incoming.user.id)):
-        await _reply(context, incoming, render.escape(admin_replies.not_allowed()))
-        return None
-    return incoming
+    return await admin_message(update, context,
+                               available=context.services.feed_admin is not None)
 
 
 def topic_words(args: Sequence[str]) -> list[str]:
@@ -90,14 +78,11 @@ async def post_command(update: Update, context: NewsContext) -> None:
 
 async def feed_alert_pressed(update: Update, context: NewsContext) -> None:
     """Pause the failing feed, or poll it now, from its alert's buttons."""
-    query = update.callback_query
     service = context.services.feed_admin
-    if query is None or update.effective_user is None:
+    if (gate := await admin_press(update, context, available=service is not None)) is None:
         return
-    actor = update.effective_user.id
-    if service is None or not await context.services.admins.is_admin(actor):
-        await query.answer(admin_replies.not_allowed())
-        return
+    query, actor = gate
+    assert service is not None  # available
     pressed = FeedAlertAction.parse(query.data)
     if pressed is None or pressed.action not in FeedAlertAction.ACTIONS:
         await query.answer(render.stale_button_notice())
