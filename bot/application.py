@@ -23,6 +23,7 @@ from telegram.ext import ApplicationBuilder, Defaults
 import handlers.admin
 import handlers.broadcasts
 import handlers.channels
+import handlers.comment_edits
 import handlers.comment_follow
 import handlers.comments
 import handlers.errors
@@ -54,7 +55,8 @@ HANDLER_MODULES = (
     handlers.flood,  # group -1: sees every update first
     handlers.broadcasts,  # first in group 0: an admin's announcement after a bare /broadcast
     handlers.start, handlers.help, handlers.topics, handlers.reader, handlers.search,
-    handlers.comments, handlers.membership, handlers.channels, handlers.subscriptions,
+    handlers.comments, handlers.comment_edits, handlers.membership, handlers.channels,
+    handlers.subscriptions,
     handlers.settings, handlers.admin, handlers.comment_follow, handlers.feeds_admin,
     handlers.fallback,  # after every command handler: unknown commands, free text
     handlers.stale_buttons,  # last: it answers the presses no other module claimed

@@ -18,7 +18,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -29,7 +28,6 @@ from bot import render
 from bot.callback_data import (
     CommentConsent,
     CommentsPage,
-    DeleteComment,
     FollowComments,
     ModerateComment,
     PickExplainer,
@@ -69,12 +67,12 @@ async def reply_to_explainer(update: Update, context: NewsContext) -> None:
     quiet = incoming.chat.type != "private" and posted.reason == "not an explainer"
     reply = render.render_comment_posted(posted)
     if not quiet and reply is not None:
-        await _send_quietly(context, incoming.chat.id, reply, incoming.thread_id,
+        await send_quietly(context, incoming.chat.id, reply, incoming.thread_id,
                             incoming.message_id)
-    await _after_posted(context, posted)
+    await after_posted(context, posted)
 
 
-async def _after_posted(context: NewsContext, posted: CommentPosted) -> None:
+async def after_posted(context: NewsContext, posted: CommentPosted) -> None:
     """Tell the admins about a stored comment: held ones to decide, published ones (if
     comments.notify_admins) to know."""
     comments = context.services.comments
@@ -278,7 +276,7 @@ async def cancel(update: Update, context: NewsContext) -> None:
     cancelled = context.services.comments.cancel_prompts(incoming.chat.id, incoming.user.id)
     if not cancelled and incoming.chat.type != "private":
         return  # someone's /cancel in a group, meant for another bot
-    await _send_quietly(context, incoming.chat.id, render.render_prompt_cancelled(cancelled),
+    await send_quietly(context, incoming.chat.id, render.render_prompt_cancelled(cancelled),
                         incoming.thread_id, incoming.message_id)
 
 
@@ -301,7 +299,7 @@ async def pick_explainer(update: Update, context: NewsContext) -> None:
     reply = render.render_comment_posted(posted)
     if reply is not None:
         await edit_rendered(query, reply)
-    await _after_posted(context, posted)
+    await after_posted(context, posted)
 
 
 async def comments_command(update: Update, context: NewsContext) -> None:
@@ -316,7 +314,7 @@ async def comments_command(update: Update, context: NewsContext) -> None:
                                                                 incoming.reply_to_message_id)
     if len(choices) != 1:
         reply = render.render_comments_picker(choices) if choices else render.comments_usage()
-        await _send_quietly(context, chat.id, reply, incoming.thread_id, incoming.message_id)
+        await send_quietly(context, chat.id, reply, incoming.thread_id, incoming.message_id)
         return
     article_id = choices[0].article_id
     found = await context.services.comments.for_article(article_id)
@@ -331,95 +329,11 @@ async def comments_command(update: Update, context: NewsContext) -> None:
         await _show_view(context, user.id, article_id, view, None)
     except (Forbidden, BadRequest):
         link = comments_link(context, article_id)
-        await _send_quietly(context, chat.id, OutgoingMessage(
+        await send_quietly(context, chat.id, OutgoingMessage(
             method="sendMessage", disable_preview=True,
             text=render.comments_deep_link(link) if link
             else render.comments_need_private_chat()),
             incoming.thread_id, incoming.message_id)
-
-
-async def delete_pressed(update: Update, context: NewsContext) -> None:
-    """Delete a comment from its 🗑 button: its author, or one of the bot's admins."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
-        return
-    pressed = DeleteComment.parse(query.data)
-    decision = (CommentDecision("gone") if pressed is None else
-                await context.services.comments.delete(user.id, pressed.comment_id))
-    await query.answer(render.delete_toast(decision), show_alert=decision.outcome == "not yours")
-    if decision.outcome != "deleted":
-        return  # refused, or already gone: the pressed message (maybe a forgery's) stays
-    own = decision.author_user_id == user.id
-    await edit_rendered(query, OutgoingMessage(
-        method="sendMessage", disable_preview=True,
-        text=render.render_comment_deleted(decision, None if own else user.full_name)))
-
-
-async def delete_command(update: Update, context: NewsContext) -> None:
-    """/delete replying to one's comment message or to the bot's confirmation of it (admins:
-    to anyone's comment or to a notice of it)."""
-    message = update.effective_message
-    incoming = incoming_message(update)
-    if message is None or incoming is None or incoming.user is None:
-        return
-    replied = message.reply_to_message
-    comments = context.services.comments
-    if replied is None:
-        decision = None
-    elif incoming.reply_to_bot:
-        comment_id = _delete_button_of(replied)
-        decision = (None if comment_id is None else
-                    await comments.delete(incoming.user.id, comment_id))
-    else:
-        decision = await comments.delete_replied(incoming.chat.id, incoming.user.id,
-                                                 replied.message_id)
-    if decision is None:
-        if incoming.chat.type == "private":
-            await _send_quietly(context, incoming.chat.id, render.delete_usage(),
-                                incoming.thread_id, incoming.message_id)
-        return
-    own = decision.author_user_id == incoming.user.id
-    name = None if own else incoming.user.display_name
-    await _send_quietly(context, incoming.chat.id, OutgoingMessage(
-        method="sendMessage", disable_preview=True,
-        text=render.render_comment_deleted(decision, name)),
-        incoming.thread_id, incoming.message_id)
-
-
-def _delete_button_of(message: Message) -> int | None:
-    """The comment named by the 🗑 Delete button on one of the bot's messages, if any (its
-    keyboard is what the bot sent; the presser's rights are checked by the service)."""
-    markup = message.reply_markup
-    for row in markup.inline_keyboard if markup else ():
-        for button in row:
-            pressed = DeleteComment.parse(button.callback_data)
-            if pressed is not None:
-                return pressed.comment_id
-    return None
-
-
-async def comment_edited(update: Update, context: NewsContext) -> None:
-    """Update a comment whose message its author edited; explain a refused edit. Edited
-    messages stop here: an edited command does not run again."""
-    incoming = incoming_message(update)
-    # Comments are always replies to the bot: other edits (most of a group's) need no lookup.
-    if (incoming is not None and incoming.user is not None and not incoming.user.is_bot
-            and incoming.reply_to_bot):
-        posted = await context.services.comments.edit(
-            incoming.chat.id, incoming.message_id, incoming.user.id, incoming.text,
-            message_spans(update))
-        answer = None
-        if posted.comment_id is not None:
-            with use_language(await context.services.languages.for_chat(
-                    incoming.chat.id, incoming.user.language_code)):
-                answer = render.render_edit_refused(posted)
-        if answer is not None:
-            await _send_quietly(context, incoming.chat.id, answer, incoming.thread_id,
-                                incoming.message_id)
-        if posted.stored and posted.status == "pending":
-            await _after_posted(context, posted)  # the admins see the text they decide on
-    raise ApplicationHandlerStop
 
 
 #: The /start payload of a deep link to an explainer's comments ("comments-<article id>").
@@ -483,7 +397,7 @@ def _forbidden() -> CommentDecision:
     return CommentDecision("forbidden")
 
 
-async def _send_quietly(context: NewsContext, chat_id: int, message: OutgoingMessage,
+async def send_quietly(context: NewsContext, chat_id: int, message: OutgoingMessage,
                         thread_id: int | None, reply_to: int | None) -> None:
     """Send a reply to a reader; a flood limit (429) costs that one reply, not an error."""
     try:
@@ -516,13 +430,9 @@ async def _tell_admins(context: NewsContext, held: tuple[HeldComment, ...],
 
 
 def register(application: NewsApplication) -> None:
-    """Add the reply-as-comment handler, the comment commands and buttons, and the handler of
-    edited messages (its own early group)."""
-    application.add_handler(
-        MessageHandler(filters.UpdateType.EDITED_MESSAGE, comment_edited), group=EDITS_GROUP)
+    """Add the reply-as-comment handler and the comment commands and buttons (edits and
+    deletes: handlers.comment_edits)."""
     application.add_handler(CommandHandler("comments", comments_command,
-                                           filters=filters.UpdateType.MESSAGE))
-    application.add_handler(CommandHandler("delete", delete_command,
                                            filters=filters.UpdateType.MESSAGE))
     application.add_handler(CommandHandler("cancel", cancel, filters=filters.UpdateType.MESSAGE))
     application.add_handler(
@@ -537,4 +447,4 @@ def register(application: NewsApplication) -> None:
     application.add_handler(CallbackQueryHandler(moderate, pattern=ModerateComment.matches))
     application.add_handler(CallbackQueryHandler(ask_for_comment, pattern=WriteComment.matches))
     application.add_handler(CallbackQueryHandler(pick_explainer, pattern=PickExplainer.matches))
-    application.add_handler(CallbackQueryHandler(delete_pressed, pattern=DeleteComment.matches))
+
