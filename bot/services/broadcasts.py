@@ -12,10 +12,10 @@ is resumed; a cancel skips them. Scheduled broadcasts are rows with ``scheduled_
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -108,19 +108,12 @@ class BroadcastService:
 
     async def send_now(self, actor: int, broadcast_id: int) -> BroadcastResult:
         """Enqueue the draft's rows for its audience (active chats) and start sending."""
-        if not await self._allowed(actor):
-            return BroadcastResult("forbidden")
-        async with write_session(self._sessions) as session:
-            row = await session.get(Broadcast, broadcast_id, with_for_update=True,
-                                    populate_existing=True)
-            if row is None:
-                return BroadcastResult("gone")
-            if row.status != "draft":
-                return BroadcastResult("wrong state")
+
+        async def start(session: AsyncSession, row: Broadcast) -> dict[str, Any]:
             await self._start(session, row)
-            await admins_dao.record_action(session, actor, "broadcast.send", str(row.id),
-                                           {"audience": row.audience, "total": row.total})
-        return BroadcastResult("ok", await self.progress(broadcast_id))
+            return {"audience": row.audience, "total": row.total}
+
+        return await self._transition(actor, broadcast_id, "broadcast.send", ("draft",), start)
 
     async def _start(self, session: AsyncSession, row: Broadcast) -> None:
         row.total = await broadcasts_dao.enqueue(session, row.id, row.audience or "all",
@@ -137,20 +130,14 @@ class BroadcastService:
 
     async def cancel(self, actor: int, broadcast_id: int) -> BroadcastResult:
         """Stop a broadcast: its pending sends are skipped, the counts so far kept."""
-        if not await self._allowed(actor):
-            return BroadcastResult("forbidden")
-        async with write_session(self._sessions) as session:
-            row = await session.get(Broadcast, broadcast_id, with_for_update=True,
-                                    populate_existing=True)
-            if row is None:
-                return BroadcastResult("gone")
-            if row.status not in ("draft", "scheduled", "sending", "paused"):
-                return BroadcastResult("wrong state")
+
+        async def stop(session: AsyncSession, row: Broadcast) -> None:
             row.status = "cancelled"
             row.finished_at = utcnow()
-            await broadcasts_dao.skip_pending(session, broadcast_id)
-            await admins_dao.record_action(session, actor, "broadcast.cancel", str(row.id))
-        return BroadcastResult("ok", await self.progress(broadcast_id))
+            await broadcasts_dao.skip_pending(session, row.id)
+
+        return await self._transition(actor, broadcast_id, "broadcast.cancel",
+                                      ("draft", "scheduled", "sending", "paused"), stop)
 
     async def pause(self, actor: int, broadcast_id: int) -> BroadcastResult:
         """Hold a sending broadcast: its pending rows are not claimed until resumed."""
@@ -161,24 +148,34 @@ class BroadcastService:
         return await self._pause(actor, broadcast_id, paused=False)
 
     async def _pause(self, actor: int, broadcast_id: int, *, paused: bool) -> BroadcastResult:
-        if not await self._allowed(actor):
-            return BroadcastResult("forbidden")
-        async with write_session(self._sessions) as session:
-            row = await session.get(Broadcast, broadcast_id, with_for_update=True,
-                                    populate_existing=True)
-            if row is None:
-                return BroadcastResult("gone")
-            if row.status != ("sending" if paused else "paused"):
-                return BroadcastResult("wrong state")
+
+        async def hold(session: AsyncSession, row: Broadcast) -> None:
             row.status = "paused" if paused else "sending"
             await broadcasts_dao.set_pending_due(
-                session, broadcast_id, broadcasts_dao.PAUSED_UNTIL if paused else utcnow())
-            await admins_dao.record_action(
-                session, actor, "broadcast.pause" if paused else "broadcast.resume", str(row.id))
-        return BroadcastResult("ok", await self.progress(broadcast_id))
+                session, row.id, broadcasts_dao.PAUSED_UNTIL if paused else utcnow())
+
+        return await self._transition(
+            actor, broadcast_id, "broadcast.pause" if paused else "broadcast.resume",
+            ("sending",) if paused else ("paused",), hold)
 
     async def _change(self, actor: int, broadcast_id: int, action: str,
                       states: tuple[str, ...], **values: object) -> BroadcastResult:
+
+        async def assign(_session: AsyncSession, row: Broadcast) -> dict[str, Any]:
+            for key, value in values.items():
+                setattr(row, key, value)
+            return {k: v.isoformat() if isinstance(v, datetime) else v
+                    for k, v in values.items()}
+
+        return await self._transition(actor, broadcast_id, action, states, assign)
+
+    async def _transition(
+        self, actor: int, broadcast_id: int, action: str, states: tuple[str, ...],
+        apply: Callable[[AsyncSession, Broadcast], Awaitable[dict[str, Any] | None]],
+    ) -> BroadcastResult:
+        """One audited change of a broadcast by an admin, on its row locked, only from
+        ``states``: the admin check, the lock, the state check and the audit line are here
+        once for every action."""
         if not await self._allowed(actor):
             return BroadcastResult("forbidden")
         async with write_session(self._sessions) as session:
@@ -188,11 +185,8 @@ class BroadcastService:
                 return BroadcastResult("gone")
             if row.status not in states:
                 return BroadcastResult("wrong state")
-            for key, value in values.items():
-                setattr(row, key, value)
-            await admins_dao.record_action(
-                session, actor, action, str(row.id),
-                {k: v.isoformat() if isinstance(v, datetime) else v for k, v in values.items()})
+            details = await apply(session, row)
+            await admins_dao.record_action(session, actor, action, str(row.id), details)
         return BroadcastResult("ok", await self.progress(broadcast_id))
 
     async def record_test(self, actor: int, broadcast_id: int) -> bool:
