@@ -159,7 +159,7 @@ async def _preview(context: NewsContext, service: BroadcastService, chat_id: int
 async def _schedule(context: NewsContext, chat_id: int, actor: int, args: list[str]) -> None:
     service = _service(context)
     timezone = await service.timezone(chat_id)
-    if len(args) != 3 or not args[0].isdigit() or len(args[0]) > 9:
+    if len(args) != 3 or not (args[0].isascii() and args[0].isdigit()) or len(args[0]) > 9:
         await _say(context, chat_id, replies.schedule_usage(0, timezone))
         return
     when = parse_local_time(f"{args[1]} {args[2]}", timezone)
@@ -179,7 +179,7 @@ async def _schedule(context: NewsContext, chat_id: int, actor: int, args: list[s
 async def _button(context: NewsContext, chat_id: int, actor: int, args: list[str]) -> None:
     service = _service(context)
     url = safe_url(args[1]) if len(args) >= 3 else None
-    if url is None or not args[0].isdigit() or len(args[0]) > 9:
+    if url is None or not (args[0].isascii() and args[0].isdigit()) or len(args[0]) > 9:
         await _say(context, chat_id, replies.broadcast_usage())
         return
     result = await service.set_button(actor, int(args[0]), " ".join(args[2:]), url)

@@ -41,8 +41,9 @@ async def connect_command(update: Update, context: NewsContext) -> None:
         await send_rendered(context.bot, user.id, render.render_connect_usage())
         return
     target = args[0]
-    await _connect(context, user.id, int(target) if target.lstrip("-").isdigit() else
-                   "@" + target.lstrip("@"))
+    digits = target.lstrip("-")
+    numeric = digits.isascii() and digits.isdigit() and len(digits) <= 16  # not "²", "٣"
+    await _connect(context, user.id, int(target) if numeric else "@" + target.lstrip("@"))
 
 
 async def forwarded_post(update: Update, context: NewsContext) -> None:

@@ -56,7 +56,8 @@ async def _apply_text(context: NewsContext, chat: ChatInfo, args: Sequence[str],
 
 
 def _looks_like_channel(word: str) -> bool:
-    return word.startswith("@") or (word.startswith("-100") and word[1:].isdigit())
+    return word.startswith("@") or (word.startswith("-100") and word[1:].isascii()
+                                    and word[1:].isdigit())
 
 
 def _channel_reply(channel: ConnectedChannel, view: ChatSettingsView, language: str, *,

@@ -46,7 +46,7 @@ class ChannelService:
     async def find(self, name: str) -> ConnectedChannel | None:
         """A connected channel named by ``@username`` or by its id ("-100…"), or None."""
         text = name.strip()
-        if text.startswith("-") and text[1:].isdigit() and len(text) <= 20:
+        if text.startswith("-") and text[1:].isascii() and text[1:].isdigit() and len(text) <= 20:
             return await self.channel(int(text))
         async with self._sessions() as session:
             chat = await channels_dao.connected_channel_named(session, text)

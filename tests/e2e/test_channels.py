@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.emulator import BotAPIEmulator
+from bot.render.admin_replies import error_apology
 from storage.models import Chat, Subscription
 from tests.support.users import button
 
@@ -259,3 +260,16 @@ async def test_channels_in_ukrainian(emulator: BotAPIEmulator, running_bot: Any)
         shown = (await emulator.wait_for_sent(803, count=4, timeout=10))[-1]
         assert shown["text"].startswith("Налаштування каналу Новини\n")
         assert button(shown, "Добірка 19:00")
+
+
+async def test_connect_with_non_ascii_digits_gets_an_answer_not_an_error(
+    emulator: BotAPIEmulator, running_bot: Any
+) -> None:
+    """`/connect -²` or `/connect ٣` (digits Python's isdigit accepts but int() may not) is
+    taken as a name that matches no channel: a plain answer, not the error apology."""
+    async with running_bot():
+        owner = emulator.user(801, "Olena")
+        for number, argument in enumerate(("-²", "٣"), 1):
+            await owner.send(f"/connect {argument}")
+            reply = (await emulator.wait_for_sent(801, count=number, timeout=10))[-1]
+            assert reply["text"] != error_apology()
